@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// Thin entry point: everything lives in the compiled CLI so this file never needs a build.
+import { main } from '../dist/cli/main.js';
+
+main(process.argv.slice(2));

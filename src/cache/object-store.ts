@@ -1,0 +1,85 @@
+import { chmodSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { CACHE_DIR, LOCKSTEP_DIR, OBJECTS_DIR } from '../constants.js';
+import { LockstepError, errnoCode } from '../errors.js';
+import type { Digest } from '../hash/digest.js';
+import { sha256Bytes, sha256File } from '../hash/file-digest.js';
+import { canonicalJson } from '../util/canonical-json.js';
+import { tempSibling } from '../util/atomic-write.js';
+
+/**
+ * Content-addressed objects under `.lockstep/cache/files/sha256/ab/cdef…`. An object is written to a temp
+ * file in its own folder, verified, made read-only and then linked into place with an exclusive create, so
+ * a crash never leaves a partial object under its final name and an existing object is never rewritten.
+ */
+export class ObjectStore {
+  readonly dir: string;
+
+  constructor(root: string) {
+    this.dir = join(root, LOCKSTEP_DIR, CACHE_DIR, OBJECTS_DIR);
+  }
+
+  pathOf(sha256: string): string {
+    return join(this.dir, sha256.slice(0, 2), sha256.slice(2));
+  }
+
+  has(sha256: string): boolean {
+    return existsSync(this.pathOf(sha256));
+  }
+
+  /** Stores a workspace file or directory (each file, then the manifest) under the given digest. */
+  putPath(abs: string, digest: Digest): void {
+    if (digest.kind === 'file') {
+      this.putFile(abs, digest.sha256);
+      return;
+    }
+    for (const entry of digest.manifest) this.putFile(join(abs, entry.path), entry.sha256);
+    this.putBytes(Buffer.from(canonicalJson(digest.manifest)), digest.sha256);
+  }
+
+  putFile(src: string, sha256: string): void {
+    if (this.has(sha256)) return;
+    const final = this.pathOf(sha256);
+    mkdirSync(dirname(final), { recursive: true });
+    const tmp = tempSibling(final);
+    try {
+      // A reflink when the filesystem can, a plain copy otherwise.
+      copyFileSync(src, tmp, constants.COPYFILE_FICLONE);
+      const actual = sha256File(tmp).sha256;
+      if (actual !== sha256) {
+        throw new LockstepError('E_CHANGED_WHILE_CACHING', `${src} changed while it was being cached`, {
+          hint: 'make sure nothing else writes the stage outputs, then run again',
+        });
+      }
+      this.commit(tmp, final);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+
+  putBytes(data: Buffer, sha256: string): void {
+    if (this.has(sha256)) return;
+    if (sha256Bytes(data) !== sha256) {
+      throw new LockstepError('E_BAD_OBJECT', `refusing to store bytes under the wrong digest ${sha256}`);
+    }
+    const final = this.pathOf(sha256);
+    mkdirSync(dirname(final), { recursive: true });
+    const tmp = tempSibling(final);
+    try {
+      writeFileSync(tmp, data, { flag: 'wx' });
+      this.commit(tmp, final);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+
+  private commit(tmp: string, final: string): void {
+    chmodSync(tmp, 0o444);
+    try {
+      linkSync(tmp, final);
+    } catch (err) {
+      // Someone stored the same content first: objects are immutable, theirs is as good as ours.
+      if (errnoCode(err) !== 'EEXIST') throw err;
+    }
+  }
+}

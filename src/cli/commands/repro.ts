@@ -1,0 +1,133 @@
+import { cpus } from 'node:os';
+import { UsageError } from '../../errors.js';
+import { formatReason } from '../../lock/compare.js';
+import { planWorkspace, reproduce } from '../../run/reproduce.js';
+import type { StageOutcome } from '../../run/scheduler.js';
+import { openWorkspace } from '../../run/workspace.js';
+import { formatDuration } from '../../util/format.js';
+import { parseCommandArgs } from '../args.js';
+import type { CommandContext } from '../context.js';
+import { reasonsJson } from '../format-reasons.js';
+import { renderPlan } from './status.js';
+
+export const reproHelp = `usage: lockstep repro [targets...] [options]
+
+Runs the stages whose inputs changed (and, for targets, what they depend on).
+
+  -f, --force          run the selected stages even if nothing changed
+  --dry                print what would run, run nothing
+  -s, --single-item    only the targets, not their upstream stages
+  --downstream         the targets and every stage that depends on them
+  -k, --keep-going     after a failure, keep running stages that do not depend on it
+  -j, --jobs N|auto    run up to N independent stages at once (default 1)
+  --json               print a machine summary on stdout`;
+
+function parseJobs(raw: string | undefined): number {
+  if (raw === undefined) return 1;
+  if (raw === 'auto') return Math.max(1, cpus().length);
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--jobs must be a positive integer or auto, got '${raw}'`);
+  return n;
+}
+
+const FAILED: ReadonlySet<string> = new Set(['failed', 'blocked']);
+
+export async function reproCommand(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('repro', args, {
+    force: { type: 'boolean', short: 'f' },
+    dry: { type: 'boolean' },
+    'single-item': { type: 'boolean', short: 's' },
+    downstream: { type: 'boolean' },
+    'keep-going': { type: 'boolean', short: 'k' },
+    jobs: { type: 'string', short: 'j' },
+    json: { type: 'boolean' },
+  });
+  const jobs = parseJobs(values.jobs);
+  const request = {
+    targets: positionals,
+    force: values.force ?? false,
+    singleItem: values['single-item'] ?? false,
+    downstream: values.downstream ?? false,
+  };
+  const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
+
+  if (values.dry) {
+    const { plan } = planWorkspace(ws, request);
+    if (values.json) {
+      ctx.stdout(JSON.stringify({ dry: true, stages: plan.map((p) => ({ name: p.name, action: p.action, reasons: reasonsJson(p.reasons) })) }, null, 2));
+    } else {
+      const text = renderPlan(plan, 'would run');
+      ctx.stdout(text || 'Pipeline is up to date. Nothing to reproduce.');
+    }
+    return 0;
+  }
+
+  ctx.reporter.setPrefixStages(jobs > 1);
+  const interrupt: { requested: boolean; signal?: NodeJS.Signals; onRequest?: () => void } = { requested: false };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupt.requested) return;
+    interrupt.requested = true;
+    interrupt.signal = signal;
+    ctx.reporter.warn(`${signal}: stopping running stages; nothing is recorded for them`);
+    interrupt.onRequest?.();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let result;
+  try {
+    result = await reproduce(ws, { ...request, jobs, keepGoing: values['keep-going'] ?? false, interrupt });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  for (const o of result.outcomes) reportFailure(ctx, o);
+  const counts = countBy(result.outcomes);
+  const summary = ['ran', 'skipped', 'frozen', 'failed', 'blocked', 'interrupted', 'not-started']
+    .filter((s) => counts[s])
+    .map((s) => `${counts[s]} ${s === 'not-started' ? 'not started' : s}`)
+    .join(', ');
+  ctx.reporter.info(`${summary || 'nothing to do'} in ${formatDuration(result.durationMs)}`);
+  const failed = result.outcomes.some((o) => FAILED.has(o.status));
+  if (values.json) {
+    ctx.stdout(
+      JSON.stringify(
+        {
+          ok: !failed && !interrupt.requested,
+          durationMs: Math.round(result.durationMs),
+          stages: result.outcomes.map((o) => ({
+            name: o.name,
+            status: o.status,
+            reasons: reasonsJson(o.reasons),
+            ...(o.durationMs === undefined ? {} : { durationMs: Math.round(o.durationMs) }),
+            ...(o.failure ? { failure: o.failure } : {}),
+          })),
+        },
+        null,
+        2,
+      ),
+    );
+  }
+  if (interrupt.requested) return interrupt.signal === 'SIGINT' ? 130 : 143;
+  return failed ? 1 : 0;
+}
+
+function countBy(outcomes: StageOutcome[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
+  return counts;
+}
+
+function reportFailure(ctx: CommandContext, o: StageOutcome): void {
+  if (o.status === 'blocked') {
+    ctx.reporter.error(`stage ${o.name} did not run: ${o.reasons.map((r) => formatReason(r).replace('upstream stage will run', 'upstream stage failed')).join('; ')}`);
+    return;
+  }
+  if (o.status !== 'failed' || !o.failure) return;
+  const lines = [o.failure.message];
+  if (o.failure.tail.length) {
+    lines.push(`last ${o.failure.tail.length} lines of output:`, ...o.failure.tail.map((l) => `  | ${l}`));
+  }
+  if (o.failure.log) lines.push(`full log: ${o.failure.log}`);
+  ctx.reporter.error(lines.join('\n'));
+}

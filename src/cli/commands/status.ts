@@ -1,0 +1,50 @@
+import { ExitError, EXIT_FAILED } from '../../errors.js';
+import { formatReason } from '../../lock/compare.js';
+import type { PlannedStage } from '../../run/plan.js';
+import { planWorkspace } from '../../run/reproduce.js';
+import { openWorkspace } from '../../run/workspace.js';
+import { parseCommandArgs } from '../args.js';
+import type { CommandContext } from '../context.js';
+import { reasonsJson } from '../format-reasons.js';
+
+export const statusHelp = `usage: lockstep status [targets...] [--json] [--exit-code]
+
+Says what \`lockstep repro\` would do and why, including stages that will run
+because an upstream stage will run.
+
+  --json        machine-readable output on stdout
+  --exit-code   exit 1 when any stage would run (for CI)`;
+
+export function renderPlan(plan: PlannedStage[], verb: string): string {
+  const lines: string[] = [];
+  for (const p of plan) {
+    if (p.action === 'skip') continue;
+    if (p.action === 'frozen') {
+      if (p.reasons.length) lines.push(`${p.name}: frozen, not run although it changed`);
+      continue;
+    }
+    lines.push(`${p.name}: ${verb}`);
+    for (const r of p.reasons) lines.push(`    ${formatReason(r)}`);
+  }
+  return lines.join('\n');
+}
+
+export async function statusCommand(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('status', args, {
+    json: { type: 'boolean' },
+    'exit-code': { type: 'boolean' },
+  });
+  const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
+  const { plan } = planWorkspace(ws, { targets: positionals });
+  const anyRun = plan.some((p) => p.action === 'run');
+  if (values.json) {
+    const stages = plan.map((p) => ({ name: p.name, action: p.action, reasons: reasonsJson(p.reasons) }));
+    ctx.stdout(JSON.stringify({ upToDate: !anyRun, stages }, null, 2));
+  } else if (anyRun || plan.some((p) => p.action === 'frozen' && p.reasons.length)) {
+    ctx.stdout(renderPlan(plan, 'will run'));
+  } else {
+    ctx.stdout('Pipeline is up to date. Nothing to reproduce.');
+  }
+  if (values['exit-code'] && anyRun) throw new ExitError(EXIT_FAILED);
+  return 0;
+}

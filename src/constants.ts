@@ -1,0 +1,26 @@
+/** Every name lockstep reads or writes in a user's repository, in one place. */
+export const PIPELINE_FILE = 'pipeline.yaml';
+export const DEFAULT_PARAMS_FILE = 'params.yaml';
+export const LOCK_FILE = 'pipeline.lock';
+export const LOCK_VERSION = 1;
+
+export const LOCKSTEP_DIR = '.lockstep';
+export const CONFIG_FILE = 'config.yaml';
+export const LOCAL_CONFIG_FILE = 'config.local.yaml';
+export const CACHE_DIR = 'cache';
+export const TMP_DIR = 'tmp';
+export const OBJECTS_DIR = 'files/sha256';
+export const STAT_CACHE_FILE = 'stat-cache.json';
+export const WORKSPACE_LOCK_FILE = 'repro.pid';
+export const STAGE_LOGS_DIR = 'logs';
+
+/** Salts every persisted digest memo and fingerprint, so a format change can never reuse stale entries. */
+export const STAT_CACHE_VERSION = 1;
+
+export const ENV_ROOT = 'LOCKSTEP_ROOT';
+export const ENV_STAGE = 'LOCKSTEP_STAGE';
+
+/** Lines of a failed stage's output quoted in the error. */
+export const FAILURE_TAIL_LINES = 20;
+/** Grace period between SIGTERM and SIGKILL when stopping a stage's process group. */
+export const KILL_GRACE_MS = 3000;

@@ -1,0 +1,115 @@
+import { canonicalJson } from '../util/canonical-json.js';
+import type { LockEntry, LockedPath } from './types.js';
+
+/** What a stage looks like now, in the lock's terms. A path with no digest does not exist. */
+export interface StageState {
+  cmd: string | string[];
+  deps: { path: string; digest: LockedPath | undefined }[];
+  params: Record<string, Record<string, unknown>>;
+  env: Record<string, string | null>;
+  outs: { path: string; digest: LockedPath | undefined }[];
+}
+
+export type Reason =
+  | { kind: 'no-lock-entry' }
+  | { kind: 'forced' }
+  | { kind: 'always-changed' }
+  | { kind: 'cmd-changed'; from: string | string[]; to: string | string[] }
+  | { kind: 'dep-modified' | 'dep-new' | 'dep-removed' | 'dep-missing'; path: string }
+  | { kind: 'out-modified' | 'out-new' | 'out-removed' | 'out-missing'; path: string }
+  | { kind: 'param-changed'; file: string; key: string; from: unknown; to: unknown }
+  | { kind: 'param-new' | 'param-removed'; file: string; key: string }
+  | { kind: 'env-changed'; name: string }
+  | { kind: 'upstream'; stages: string[] };
+
+/**
+ * Every reason the stage differs from its lock entry; empty when it is up to date. Pure. Values are
+ * compared after parsing, so `1` equals `1.0` and YAML formatting never matters.
+ */
+export function compareStage(entry: LockEntry | undefined, state: StageState): Reason[] {
+  if (!entry) return [{ kind: 'no-lock-entry' }];
+  const reasons: Reason[] = [];
+  if (canonicalJson(entry.cmd) !== canonicalJson(state.cmd)) {
+    reasons.push({ kind: 'cmd-changed', from: entry.cmd, to: state.cmd });
+  }
+  comparePaths(entry.deps, state.deps, 'dep', reasons);
+  compareParams(entry.params, state.params, reasons);
+  for (const name of new Set([...Object.keys(entry.env), ...Object.keys(state.env)])) {
+    if (entry.env[name] !== state.env[name]) reasons.push({ kind: 'env-changed', name });
+  }
+  comparePaths(entry.outs, state.outs, 'out', reasons);
+  return reasons;
+}
+
+function comparePaths(
+  locked: LockedPath[],
+  current: StageState['deps'],
+  what: 'dep' | 'out',
+  reasons: Reason[],
+): void {
+  const byPath = new Map(locked.map((l) => [l.path, l]));
+  for (const { path, digest } of current) {
+    const old = byPath.get(path);
+    byPath.delete(path);
+    if (!digest) reasons.push({ kind: what === 'dep' ? 'dep-missing' : 'out-missing', path });
+    else if (!old) reasons.push({ kind: what === 'dep' ? 'dep-new' : 'out-new', path });
+    else if (old.sha256 !== digest.sha256) reasons.push({ kind: what === 'dep' ? 'dep-modified' : 'out-modified', path });
+  }
+  for (const path of byPath.keys()) reasons.push({ kind: what === 'dep' ? 'dep-removed' : 'out-removed', path });
+}
+
+function compareParams(locked: LockEntry['params'], current: StageState['params'], reasons: Reason[]): void {
+  for (const file of new Set([...Object.keys(locked), ...Object.keys(current)])) {
+    const a = locked[file] ?? {};
+    const b = current[file] ?? {};
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (!(key in a)) reasons.push({ kind: 'param-new', file, key });
+      else if (!(key in b)) reasons.push({ kind: 'param-removed', file, key });
+      else if (canonicalJson(a[key]) !== canonicalJson(b[key])) {
+        reasons.push({ kind: 'param-changed', file, key, from: a[key], to: b[key] });
+      }
+    }
+  }
+}
+
+const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+export function formatReason(r: Reason, defaultParamsFile = 'params.yaml'): string {
+  const inFile = (file: string) => (file === defaultParamsFile ? '' : ` (${file})`);
+  switch (r.kind) {
+    case 'no-lock-entry':
+      return 'never ran (no entry in the lock file)';
+    case 'forced':
+      return 'forced';
+    case 'always-changed':
+      return 'always changed';
+    case 'cmd-changed':
+      return 'cmd changed';
+    case 'dep-modified':
+      return `dep modified: ${r.path}`;
+    case 'dep-new':
+      return `dep added: ${r.path}`;
+    case 'dep-removed':
+      return `dep removed: ${r.path}`;
+    case 'dep-missing':
+      return `dep deleted: ${r.path}`;
+    case 'out-modified':
+      return `out modified: ${r.path}`;
+    case 'out-new':
+      return `out added: ${r.path}`;
+    case 'out-removed':
+      return `out removed: ${r.path}`;
+    case 'out-missing':
+      return `out missing: ${r.path}`;
+    case 'param-changed':
+      return `param changed: ${r.key}: ${show(r.from)} -> ${show(r.to)}${inFile(r.file)}`;
+    case 'param-new':
+      return `param added: ${r.key}${inFile(r.file)}`;
+    case 'param-removed':
+      return `param removed: ${r.key}${inFile(r.file)}`;
+    case 'env-changed':
+      return `env changed: ${r.name}`;
+    case 'upstream':
+      return `upstream stage will run: ${r.stages.join(', ')}`;
+  }
+}

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Document, parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { LOCK_VERSION } from '../constants.js';
+import { ConfigError, errnoCode } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { compareStrings, sortedBy } from '../util/sort.js';
+import type { LockEntry, LockFile, LockedPath } from './types.js';
+
+const lockedPath = z.object({
+  path: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().nonnegative(),
+  nfiles: z.number().int().nonnegative().optional(),
+});
+
+const lockEntry = z.object({
+  cmd: z.union([z.string(), z.array(z.string())]),
+  deps: z.array(lockedPath).default([]),
+  params: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  env: z.record(z.string(), z.string().nullable()).default({}),
+  outs: z.array(lockedPath).default([]),
+});
+
+const lockSchema = z.object({
+  version: z.number().int(),
+  stages: z.record(z.string(), lockEntry).nullable().default({}),
+});
+
+export function emptyLock(): LockFile {
+  return { version: LOCK_VERSION, stages: {} };
+}
+
+/** Reads the lock; a missing file is an empty lock. A newer or broken lock is refused, never rewritten. */
+export function readLock(path: string): LockFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return emptyLock();
+    throw err;
+  }
+  const name = basename(path);
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${name} is not valid YAML: ${(err as Error).message}`, {
+      hint: `restore it from git (git checkout -- ${name}) or delete it to rerun every stage`,
+      cause: err,
+    });
+  }
+  if (raw === null || raw === undefined) return emptyLock();
+  const version = (raw as { version?: unknown }).version;
+  if (typeof version === 'number' && version > LOCK_VERSION) {
+    throw new ConfigError(`${name} has version ${version}, this lockstep understands up to ${LOCK_VERSION}`, {
+      hint: 'upgrade lockstep; the lock was left untouched',
+    });
+  }
+  const parsed = lockSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]!;
+    throw new ConfigError(`${name} is malformed at ${first.path.join('.')}: ${first.message}`, {
+      hint: `restore it from git (git checkout -- ${name}) or delete it to rerun every stage`,
+    });
+  }
+  if (parsed.data.version !== LOCK_VERSION) {
+    throw new ConfigError(`${name} has unknown version ${parsed.data.version}`, { hint: 'the lock was left untouched' });
+  }
+  return { version: LOCK_VERSION, stages: (parsed.data.stages ?? {}) as Record<string, LockEntry> };
+}
+
+/**
+ * Deterministic text: fixed key order, stages and entries sorted, deps/outs one flow map per line, no
+ * line wrapping. Equal locks are equal bytes, so a no-op never shows up in `git diff`.
+ */
+export function serializeLock(lock: LockFile): string {
+  const stages: Record<string, unknown> = {};
+  for (const name of Object.keys(lock.stages).sort(compareStrings)) {
+    stages[name] = orderedEntry(lock.stages[name]!);
+  }
+  const doc = new Document({ version: lock.version, stages });
+  for (const name of Object.keys(stages)) {
+    for (const key of ['deps', 'outs']) {
+      const seq = doc.getIn(['stages', name, key], true) as { items?: { flow?: boolean }[] } | undefined;
+      for (const item of seq?.items ?? []) item.flow = true;
+    }
+    for (const key of ['params', 'env']) {
+      const map = doc.getIn(['stages', name, key], true) as { items?: { value?: { flow?: boolean } }[]; flow?: boolean } | undefined;
+      if (key === 'env' && map) map.flow = true;
+      if (key === 'params') for (const pair of map?.items ?? []) if (pair.value) pair.value.flow = true;
+    }
+  }
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
+function orderedEntry(e: LockEntry): Record<string, unknown> {
+  const out: Record<string, unknown> = { cmd: e.cmd };
+  if (e.deps.length) out.deps = sortedBy(e.deps, (d) => d.path).map(orderedPath);
+  const files = Object.keys(e.params).sort(compareStrings);
+  if (files.length) {
+    out.params = Object.fromEntries(
+      files.map((f) => [f, Object.fromEntries(Object.keys(e.params[f]!).sort(compareStrings).map((k) => [k, e.params[f]![k]]))]),
+    );
+  }
+  const env = Object.keys(e.env).sort(compareStrings);
+  if (env.length) out.env = Object.fromEntries(env.map((k) => [k, e.env[k]]));
+  if (e.outs.length) out.outs = sortedBy(e.outs, (o) => o.path).map(orderedPath);
+  return out;
+}
+
+function orderedPath(p: LockedPath): LockedPath {
+  return p.nfiles === undefined
+    ? { path: p.path, sha256: p.sha256, size: p.size }
+    : { path: p.path, sha256: p.sha256, size: p.size, nfiles: p.nfiles };
+}
+
+/** Atomic (temp + rename): a crash leaves the previous lock, never a torn one. */
+export function writeLock(path: string, lock: LockFile): void {
+  writeFileAtomic(path, serializeLock(lock));
+}

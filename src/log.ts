@@ -1,0 +1,23 @@
+/**
+ * Library code reports through this interface and never touches the console: the CLI decides where logs
+ * go (stderr) and the Action maps them onto @actions/core.
+ */
+export interface Reporter {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  debug(message: string): void;
+  /** Transient progress ("hashing 1200/100000 files"); may be dropped when not on a terminal. */
+  progress(message: string): void;
+  /** Raw output of a running stage, already split into lines. */
+  stageOutput(stage: string, line: string): void;
+}
+
+export const silentReporter: Reporter = {
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  debug: () => {},
+  progress: () => {},
+  stageOutput: () => {},
+};

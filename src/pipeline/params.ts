@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, errnoCode } from '../errors.js';
+import type { ParamsRef } from './types.js';
+import { formatPos } from './types.js';
+
+/** Flattened param values of one stage: `{ 'params.yaml': { 'train.C': 1 } }`. */
+export type ParamValues = Record<string, Record<string, unknown>>;
+
+/** Reads params files (YAML or JSON) once per command and answers dotted-key look-ups. */
+export class ParamsReader {
+  private readonly files = new Map<string, unknown>();
+
+  constructor(private readonly root: string) {}
+
+  /** The parsed file, or undefined when it does not exist. */
+  tryRead(file: string): unknown {
+    if (this.files.has(file)) return this.files.get(file);
+    let text: string;
+    try {
+      text = readFileSync(join(this.root, file), 'utf8');
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+    let data: unknown;
+    try {
+      data = extname(file) === '.json' ? JSON.parse(text) : parseYaml(text);
+    } catch (err) {
+      throw new ConfigError(`${file}: cannot parse params file: ${(err as Error).message}`, { cause: err });
+    }
+    this.files.set(file, data ?? {});
+    return data ?? {};
+  }
+
+  /** Forget what was read, e.g. after a stage that writes a params file. */
+  invalidate(file?: string): void {
+    if (file === undefined) this.files.clear();
+    else this.files.delete(file);
+  }
+
+  /** The values a stage depends on, flattened to leaves. Throws ConfigError naming file and key. */
+  valuesFor(refs: ParamsRef[], stageName: string): ParamValues {
+    const out: ParamValues = {};
+    for (const ref of refs) {
+      const data = this.tryRead(ref.file);
+      const where = ref.pos ? `${formatPos(ref.pos)} ` : '';
+      if (data === undefined) {
+        throw new ConfigError(`${where}params file ${ref.file} (stage ${stageName}) does not exist`, {
+          hint: `create ${ref.file} or fix the params entry of stage ${stageName}`,
+        });
+      }
+      const values: Record<string, unknown> = {};
+      if (ref.keys === null) {
+        flattenInto(values, '', data);
+      } else {
+        for (const key of ref.keys) {
+          const hit = getDotted(data, key);
+          if (!hit.found) {
+            throw new ConfigError(`${where}param ${key} (stage ${stageName}) is not defined in ${ref.file}`, {
+              hint: `add ${key} to ${ref.file} or remove it from the params of stage ${stageName}`,
+            });
+          }
+          flattenInto(values, key, hit.value);
+        }
+      }
+      out[ref.file] = { ...(out[ref.file] ?? {}), ...values };
+    }
+    return out;
+  }
+}
+
+export function getDotted(data: unknown, key: string): { found: true; value: unknown } | { found: false } {
+  let node: unknown = data;
+  for (const part of key.split('.')) {
+    if (node === null || typeof node !== 'object' || Array.isArray(node) || !(part in node)) {
+      return { found: false };
+    }
+    node = (node as Record<string, unknown>)[part];
+  }
+  return { found: true, value: node };
+}
+
+/** Objects become dotted leaves; arrays and scalars are leaves, so `grid: [1, 2]` compares as one value. */
+function flattenInto(out: Record<string, unknown>, prefix: string, value: unknown): void {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0 && prefix) out[prefix] = {};
+    for (const [k, v] of entries) flattenInto(out, prefix ? `${prefix}.${k}` : k, v);
+    return;
+  }
+  if (prefix) out[prefix] = value;
+}

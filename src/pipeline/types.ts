@@ -1,0 +1,62 @@
+import type { WrittenGate } from './schema.js';
+
+/** Where something was written, for messages like `pipeline.yaml:12:5`. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export function formatPos(pos: SourcePos | undefined): string {
+  return pos ? `${pos.file}:${pos.line}:${pos.col}` : '';
+}
+
+/** All paths below are POSIX and relative to the pipeline root. */
+export interface Dep {
+  path: string;
+  pos?: SourcePos;
+}
+
+export interface Out {
+  path: string;
+  cache: boolean;
+  persist: boolean;
+  metric: boolean;
+  pos?: SourcePos;
+}
+
+export interface ParamsRef {
+  /** Params file, relative to the root. */
+  file: string;
+  /** Listed keys (dotted), or null for the whole file. */
+  keys: string[] | null;
+  pos?: SourcePos;
+}
+
+export interface Stage {
+  name: string;
+  desc?: string;
+  /** Commands after `${}` interpolation, run in order. */
+  cmd: string[];
+  wdir: string;
+  deps: Dep[];
+  params: ParamsRef[];
+  outs: Out[];
+  env: string[];
+  frozen: boolean;
+  alwaysChanged: boolean;
+  pos?: SourcePos;
+}
+
+export interface Pipeline {
+  /** Absolute path of the pipeline file. */
+  file: string;
+  /** Absolute directory every path is relative to. */
+  root: string;
+  /** Absolute path of the lock file. */
+  lockFile: string;
+  /** Sorted by name. */
+  stages: Stage[];
+  metrics: string[];
+  gates: Record<string, WrittenGate>;
+}

@@ -1,0 +1,57 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
+import type { SourcePos } from './types.js';
+
+export type PathSegment = string | number;
+
+/** `['stages', 'train', 'deps', 1]` → `stages.train.deps[1]` */
+export function formatPath(path: readonly PathSegment[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? seg : `.${seg}`;
+  }
+  return out;
+}
+
+/**
+ * Finds where a value (or, when it does not exist, its nearest written ancestor) sits in the YAML
+ * source. A map key resolves to the key's position, so `stages.train.dpes` points at `dpes:`.
+ */
+export class YamlPositions {
+  constructor(
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+    private readonly fileLabel: string,
+  ) {}
+
+  at(path: readonly PathSegment[]): SourcePos {
+    let node: unknown = this.doc.contents;
+    let offset = rangeStart(node) ?? 0;
+    for (const seg of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) break;
+        offset = rangeStart(pair.key) ?? offset;
+        node = pair.value;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        const item = node.items[seg];
+        if (item === undefined) break;
+        offset = rangeStart(item) ?? offset;
+        node = item;
+      } else {
+        break;
+      }
+    }
+    return this.pos(offset);
+  }
+
+  pos(offset: number): SourcePos {
+    const { line, col } = this.lines.linePos(offset);
+    return { file: this.fileLabel, line, col };
+  }
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as Node | null | undefined)?.range;
+  return range ? range[0] : undefined;
+}

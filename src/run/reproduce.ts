@@ -1,0 +1,68 @@
+import type { LockFile } from '../lock/types.js';
+import { compareStage, type Reason } from '../lock/compare.js';
+import { readLock } from '../lock/lock-file.js';
+import { selectStages, topoOrder, type Selection } from '../pipeline/dag.js';
+import { planStages, type PlannedStage } from './plan.js';
+import { runStages, type StageOutcome } from './scheduler.js';
+import { currentState, preflight } from './stage-state.js';
+import { acquireWorkspaceLock } from './workspace-lock.js';
+import type { Workspace } from './workspace.js';
+
+export interface PlanRequest extends Selection {
+  targets: string[];
+  force?: boolean;
+}
+
+export interface WorkspacePlan {
+  order: string[];
+  lock: LockFile;
+  plan: PlannedStage[];
+  forced: Set<string>;
+}
+
+/** Selects, checks and plans: what `status` prints and what `repro --dry` shows. Runs nothing. */
+export function planWorkspace(ws: Workspace, req: PlanRequest): WorkspacePlan {
+  const selected = selectStages(ws.dag, req.targets, req);
+  const order = topoOrder(ws.dag, selected);
+  preflight(ws, order);
+  const lock = readLock(ws.pipeline.lockFile);
+  const compared = new Map<string, Reason[]>();
+  for (const name of order) {
+    compared.set(name, compareStage(lock.stages[name], currentState(ws, ws.dag.stages.get(name)!)));
+  }
+  const forced = new Set(req.force ? order : []);
+  const plan = planStages(order, ws.dag, compared, { forced });
+  ws.statCache.save();
+  return { order, lock, plan, forced };
+}
+
+export interface ReproRequest extends PlanRequest {
+  jobs: number;
+  keepGoing?: boolean;
+  interrupt: { requested: boolean; onRequest?: () => void };
+}
+
+export interface ReproResult {
+  outcomes: StageOutcome[];
+  durationMs: number;
+}
+
+export async function reproduce(ws: Workspace, req: ReproRequest): Promise<ReproResult> {
+  const started = performance.now();
+  const release = acquireWorkspaceLock(ws.root);
+  try {
+    const { order, lock, forced } = planWorkspace(ws, req);
+    const outcomes = await runStages(ws, {
+      order,
+      lock,
+      forced,
+      jobs: req.jobs,
+      keepGoing: req.keepGoing ?? false,
+      interrupt: req.interrupt,
+    });
+    return { outcomes, durationMs: performance.now() - started };
+  } finally {
+    ws.statCache.save();
+    release();
+  }
+}

@@ -1,0 +1,218 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { LOCKSTEP_DIR, STAGE_LOGS_DIR, TMP_DIR } from '../constants.js';
+import { LockstepError } from '../errors.js';
+import { compareStage, type Reason, type StageState } from '../lock/compare.js';
+import { writeLock } from '../lock/lock-file.js';
+import type { LockEntry, LockFile } from '../lock/types.js';
+import type { Stage } from '../pipeline/types.js';
+import { ownReasons } from './plan.js';
+import { startStage, type RunningStage, type StageRunResult } from './stage-runner.js';
+import { currentState, lockedPath } from './stage-state.js';
+import type { Workspace } from './workspace.js';
+
+/** Terminal statuses of a stage in one `repro`. */
+export type StageStatus = 'ran' | 'skipped' | 'frozen' | 'failed' | 'blocked' | 'interrupted' | 'not-started';
+
+export interface StageOutcome {
+  name: string;
+  status: StageStatus;
+  reasons: Reason[];
+  durationMs?: number;
+  /** For failed stages: what went wrong, with the exit code and the tail of the output. */
+  failure?: { message: string; exitCode?: number; signal?: string; tail: string[]; log?: string };
+}
+
+export interface SchedulerOptions {
+  order: string[];
+  lock: LockFile;
+  jobs: number;
+  forced: ReadonlySet<string>;
+  keepGoing: boolean;
+  /** Set by the caller on Ctrl-C / SIGTERM. */
+  interrupt: { requested: boolean; onRequest?: () => void };
+}
+
+/**
+ * Runs the selected stages in dependency order, up to `jobs` at a time. Each stage is judged right before
+ * it would start, when its upstream outputs are final: an upstream rerun that wrote identical bytes
+ * leaves it skipped (early cutoff). The lock is written after every stage that succeeds.
+ */
+export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<StageOutcome[]> {
+  const selected = new Set(opts.order);
+  const outcomes = new Map<string, StageOutcome>();
+  const running = new Map<string, { handle: RunningStage; state: StageState; reasons: Reason[] }>();
+  const pending = [...opts.order];
+  let stopScheduling = false;
+
+  opts.interrupt.onRequest = () => {
+    stopScheduling = true;
+    for (const { handle } of running.values()) handle.stop();
+  };
+
+  const finish = (o: StageOutcome) => outcomes.set(o.name, o);
+
+  const tryStart = (name: string): 'started' | 'settled' | 'waiting' => {
+    const ups = [...ws.dag.upstream.get(name)!].filter((u) => selected.has(u));
+    const bad = ups.filter((u) => ['failed', 'blocked', 'interrupted', 'not-started'].includes(outcomes.get(u)?.status ?? ''));
+    if (bad.length) {
+      finish({ name, status: 'blocked', reasons: [{ kind: 'upstream', stages: bad }] });
+      return 'settled';
+    }
+    if (!ups.every((u) => outcomes.has(u))) return 'waiting';
+    const stage = ws.dag.stages.get(name)!;
+    const state = currentState(ws, stage);
+    const reasons = ownReasons(stage, compareStage(opts.lock.stages[name], state), opts.forced.has(name));
+    if (stage.frozen) {
+      const missing = state.outs.filter((o) => !o.digest).map((o) => o.path);
+      finish(
+        missing.length
+          ? { name, status: 'failed', reasons, failure: { message: `stage ${name} is frozen but its outs are missing: ${missing.join(', ')}`, tail: [] } }
+          : { name, status: 'frozen', reasons },
+      );
+      return 'settled';
+    }
+    if (reasons.length === 0) {
+      ws.reporter.info(`Stage '${name}' didn't change, skipping`);
+      finish({ name, status: 'skipped', reasons });
+      return 'settled';
+    }
+    const missingDeps = state.deps.filter((d) => !d.digest).map((d) => d.path);
+    if (missingDeps.length) {
+      finish({ name, status: 'failed', reasons, failure: { message: `stage ${name} cannot run: missing deps ${missingDeps.join(', ')}`, tail: [] } });
+      return 'settled';
+    }
+    prepareOuts(ws, stage);
+    ws.reporter.info(`Running stage '${name}':\n> ${stage.cmd.join('\n> ')}`);
+    const logFile = join(ws.root, LOCKSTEP_DIR, TMP_DIR, STAGE_LOGS_DIR, `${name}.log`);
+    running.set(name, { handle: startStage(stage, { root: ws.root, logFile, reporter: ws.reporter }), state, reasons });
+    return 'started';
+  };
+
+  const schedule = () => {
+    for (let i = 0; i < pending.length && !stopScheduling; ) {
+      if (running.size >= opts.jobs) {
+        // Only blocked stages may still settle without a free slot.
+        break;
+      }
+      const name = pending[i]!;
+      let result: ReturnType<typeof tryStart>;
+      try {
+        result = tryStart(name);
+      } catch (err) {
+        // A stage that cannot even be judged (unreadable dep, broken params) fails alone; running ones finish.
+        if (!(err instanceof LockstepError)) throw err;
+        finish({ name, status: 'failed', reasons: [], failure: { message: err.message, tail: [] } });
+        if (!opts.keepGoing) stopScheduling = true;
+        result = 'settled';
+      }
+      if (result === 'waiting') i++;
+      else pending.splice(i, 1);
+    }
+  };
+
+  schedule();
+  while (running.size > 0) {
+    const [name, result] = await Promise.race(
+      [...running].map(([n, r]) => r.handle.done.then((res): [string, StageRunResult] => [n, res])),
+    );
+    const { state, reasons } = running.get(name)!;
+    running.delete(name);
+    const stage = ws.dag.stages.get(name)!;
+    if (result.ok) {
+      finish(completeStage(ws, stage, state, reasons, result.durationMs, opts.lock));
+    } else if (result.interrupted) {
+      finish({ name, status: 'interrupted', reasons, durationMs: result.durationMs });
+    } else {
+      const code = result.exitCode !== undefined ? `exit code ${result.exitCode}` : `signal ${result.signal}`;
+      finish({
+        name,
+        status: 'failed',
+        reasons,
+        durationMs: result.durationMs,
+        failure: {
+          message: `stage ${name} failed with ${code}: ${result.cmd}`,
+          ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
+          ...(result.signal ? { signal: result.signal } : {}),
+          tail: result.tail,
+          log: join(LOCKSTEP_DIR, TMP_DIR, STAGE_LOGS_DIR, `${name}.log`),
+        },
+      });
+    }
+    if (outcomes.get(name)!.status === 'failed' && !opts.keepGoing) stopScheduling = true;
+    if (opts.interrupt.requested) stopScheduling = true;
+    schedule();
+  }
+  // With --keep-going every startable stage has run; without it, or after Ctrl-C, the rest never started.
+  for (const name of pending) {
+    if (!outcomes.has(name)) {
+      const blocked = [...ws.dag.upstream.get(name)!].filter((u) => ['failed', 'blocked'].includes(outcomes.get(u)?.status ?? ''));
+      finish(
+        blocked.length
+          ? { name, status: 'blocked', reasons: [{ kind: 'upstream', stages: blocked }] }
+          : { name, status: 'not-started', reasons: [] },
+      );
+    }
+  }
+  return opts.order.map((n) => outcomes.get(n)!);
+}
+
+/** Non-persist outs are removed so a stage can never pass by leaving last run's output in place. */
+function prepareOuts(ws: Workspace, stage: Stage): void {
+  for (const out of stage.outs) {
+    const abs = join(ws.root, out.path);
+    if (!out.persist) rmSync(abs, { recursive: true, force: true });
+    mkdirSync(dirname(abs), { recursive: true });
+    ws.hasher.forget(out.path);
+  }
+}
+
+function completeStage(
+  ws: Workspace,
+  stage: Stage,
+  state: StageState,
+  reasons: Reason[],
+  durationMs: number,
+  lock: LockFile,
+): StageOutcome {
+  const outs = [];
+  const missing: string[] = [];
+  for (const out of stage.outs) {
+    ws.hasher.forget(out.path);
+    const digest = ws.hasher.tryDigest(out.path);
+    if (!digest) {
+      missing.push(out.path);
+      continue;
+    }
+    outs.push({ out, digest });
+  }
+  if (missing.length) {
+    return {
+      name: stage.name,
+      status: 'failed',
+      reasons,
+      durationMs,
+      failure: { message: `stage ${stage.name} exited 0 but did not produce ${missing.join(', ')}`, tail: [] },
+    };
+  }
+  try {
+    for (const { out, digest } of outs) if (out.cache) ws.objects.putPath(join(ws.root, out.path), digest);
+  } catch (err) {
+    if (!(err instanceof LockstepError)) throw err;
+    return { name: stage.name, status: 'failed', reasons, durationMs, failure: { message: err.message, tail: [] } };
+  }
+  const entry: LockEntry = {
+    cmd: state.cmd,
+    deps: state.deps.map((d) => d.digest!),
+    params: state.params,
+    env: state.env,
+    outs: outs.map(({ out, digest }) => lockedPath(out.path, digest)),
+  };
+  lock.stages[stage.name] = entry;
+  // Entries of stages that no longer exist in the pipeline are dropped, as DVC does.
+  for (const name of Object.keys(lock.stages)) if (!ws.dag.stages.has(name)) delete lock.stages[name];
+  writeLock(ws.pipeline.lockFile, lock);
+  ws.statCache.save();
+  ws.reporter.info(`Stage '${stage.name}' done`);
+  return { name: stage.name, status: 'ran', reasons, durationMs };
+}

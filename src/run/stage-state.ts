@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, LockstepError } from '../errors.js';
+import type { Digest } from '../hash/digest.js';
+import { sha256Bytes } from '../hash/file-digest.js';
+import type { StageState } from '../lock/compare.js';
+import type { LockedPath } from '../lock/types.js';
+import { producersOf } from '../pipeline/dag.js';
+import { formatPos, type Stage } from '../pipeline/types.js';
+import type { Workspace } from './workspace.js';
+
+/** Env values are digested with a salt, never stored: they may be secrets. */
+export function envDigest(value: string | undefined): string | null {
+  return value === undefined ? null : sha256Bytes(`lockstep-env-v1\0${value}`);
+}
+
+export function lockedPath(path: string, d: Digest): LockedPath {
+  return d.kind === 'dir' ? { path, sha256: d.sha256, size: d.size, nfiles: d.nfiles } : { path, sha256: d.sha256, size: d.size };
+}
+
+function digestOf(ws: Workspace, path: string): LockedPath | undefined {
+  const d = ws.hasher.tryDigest(path);
+  return d && lockedPath(path, d);
+}
+
+/** The stage as it is now on disk, in the lock's terms. */
+export function currentState(ws: Workspace, stage: Stage): StageState {
+  return {
+    cmd: stage.cmd.length === 1 ? stage.cmd[0]! : stage.cmd,
+    deps: stage.deps.map((d) => ({ path: d.path, digest: digestOf(ws, d.path) })),
+    params: ws.params.valuesFor(stage.params, stage.name),
+    env: Object.fromEntries(stage.env.map((name) => [name, envDigest(process.env[name])])),
+    outs: stage.outs.map((o) => ({ path: o.path, digest: digestOf(ws, o.path) })),
+  };
+}
+
+/**
+ * Problems that must stop a command before anything runs: a dep that neither exists nor is produced by a
+ * stage, a params file or key that is missing. Reported all at once.
+ */
+export function preflight(ws: Workspace, names: Iterable<string>): void {
+  const problems: string[] = [];
+  for (const name of names) {
+    const stage = ws.dag.stages.get(name)!;
+    for (const dep of stage.deps) {
+      if (existsSync(join(ws.root, dep.path)) || producersOf(ws.pipeline.stages, dep.path).length) continue;
+      problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ''}stage ${name}: dep ${dep.path} does not exist and no stage produces it`);
+    }
+    const ownParams = stage.params.filter((p) => producersOf(ws.pipeline.stages, p.file).length === 0);
+    try {
+      ws.params.valuesFor(ownParams, name);
+    } catch (err) {
+      if (!(err instanceof LockstepError)) throw err;
+      problems.push(err.message);
+    }
+  }
+  if (problems.length) {
+    throw new ConfigError(problems.join('\n'), { hint: 'create the missing files or fix pipeline.yaml; nothing was run' });
+  }
+}

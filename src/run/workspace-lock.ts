@@ -1,0 +1,62 @@
+import { openSync, readFileSync, renameSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { LOCKSTEP_DIR, TMP_DIR, WORKSPACE_LOCK_FILE } from '../constants.js';
+import { WorkspaceBusyError, errnoCode } from '../errors.js';
+import { tempSibling } from '../util/atomic-write.js';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return errnoCode(err) === 'EPERM';
+  }
+}
+
+function readPid(path: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One `repro` per workspace. The pid file is created exclusively; a second process fails at once naming
+ * the holder; a file left by a dead process is taken over. Returns the release function.
+ */
+export function acquireWorkspaceLock(root: string): () => void {
+  const path = join(root, LOCKSTEP_DIR, TMP_DIR, WORKSPACE_LOCK_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return () => {
+        if (readPid(path) === process.pid) rmSync(path, { force: true });
+      };
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw err;
+    }
+    const holder = readPid(path);
+    if (holder !== undefined && isAlive(holder) && holder !== process.pid) {
+      throw new WorkspaceBusyError(`another lockstep repro (pid ${holder}) is running in this workspace`, {
+        hint: `wait for it to finish, or stop it (kill ${holder})`,
+      });
+    }
+    // Stale: move it aside first so two processes taking over cannot delete each other's fresh lock.
+    const aside = tempSibling(path);
+    try {
+      renameSync(path, aside);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+      continue;
+    }
+    const moved = readPid(aside);
+    if (moved !== holder) renameSync(aside, path);
+    else rmSync(aside, { force: true });
+  }
+  throw new WorkspaceBusyError('could not take the workspace lock', { hint: `remove ${path} if no lockstep is running` });
+}

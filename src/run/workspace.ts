@@ -1,0 +1,55 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ObjectStore } from '../cache/object-store.js';
+import { CACHE_DIR, LOCKSTEP_DIR, STAT_CACHE_FILE, TMP_DIR } from '../constants.js';
+import { Hasher } from '../hash/hasher.js';
+import { StatCache } from '../hash/stat-cache.js';
+import type { Reporter } from '../log.js';
+import type { Dag } from '../pipeline/dag.js';
+import { loadPipeline } from '../pipeline/load.js';
+import { ParamsReader } from '../pipeline/params.js';
+import { checkedDag } from '../pipeline/rules.js';
+import type { Pipeline } from '../pipeline/types.js';
+
+/** Everything one command needs about the repository it works in, opened once. */
+export interface Workspace {
+  root: string;
+  pipeline: Pipeline;
+  dag: Dag;
+  hasher: Hasher;
+  statCache: StatCache;
+  objects: ObjectStore;
+  params: ParamsReader;
+  reporter: Reporter;
+}
+
+const GITIGNORE = '# written by lockstep init: the cache and temp files stay on this machine\n/cache/\n/tmp/\n/config.local.yaml\n';
+
+/** Creates `.lockstep/` with its .gitignore; safe to call on every command. Returns true if it was new. */
+export function ensureLockstepDir(root: string): boolean {
+  const dir = join(root, LOCKSTEP_DIR);
+  const created = !existsSync(dir);
+  mkdirSync(join(dir, TMP_DIR), { recursive: true });
+  mkdirSync(join(dir, CACHE_DIR), { recursive: true });
+  const ignore = join(dir, '.gitignore');
+  if (!existsSync(ignore)) writeFileSync(ignore, GITIGNORE);
+  return created;
+}
+
+export function openWorkspace(pipelineFile: string, reporter: Reporter): Workspace {
+  const pipeline = loadPipeline(pipelineFile);
+  const dag = checkedDag(pipeline);
+  const root = pipeline.root;
+  ensureLockstepDir(root);
+  const statCache = new StatCache(join(root, LOCKSTEP_DIR, TMP_DIR, STAT_CACHE_FILE));
+  return {
+    root,
+    pipeline,
+    dag,
+    statCache,
+    hasher: new Hasher(root, statCache, reporter),
+    objects: new ObjectStore(root),
+    params: new ParamsReader(root),
+    reporter,
+  };
+}
