@@ -81,7 +81,8 @@ export function loadPipeline(pipelineFile: string): Pipeline {
 }
 
 function fail(label: string, problems: Problem[]): never {
-  const lines = problems.map((p) => `  ${formatPos(p.pos)} ${p.path ? `${p.path}: ` : ''}${p.message}`);
+  const sorted = [...problems].sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
+  const lines = sorted.map((p) => `  ${formatPos(p.pos)} ${p.path ? `${p.path}: ` : ''}${p.message}`);
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
   throw new ConfigError(`${label} is invalid (${count}):\n${lines.join('\n')}`, {
     hint: `fix ${label}; nothing was run`,
@@ -110,7 +111,8 @@ function zodProblems(issues: readonly Issue[], positions: YamlPositions): Proble
         continue;
       }
     }
-    out.push({ pos: positions.at(path), path: formatPath(path), message: issue.message });
+    const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    out.push({ pos: positions.at(path), path: formatPath(path), message });
   }
   return out;
 }
