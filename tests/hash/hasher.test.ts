@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Hasher } from '../../src/hash/hasher.js';
+import { StatCache } from '../../src/hash/stat-cache.js';
+import { silentReporter } from '../../src/log.js';
+import { workspace } from '../helpers/workspace.js';
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+function hasherFor(dir: string, cacheFile?: string) {
+  const cache = new StatCache(cacheFile);
+  return { cache, hasher: new Hasher(dir, cache, silentReporter) };
+}
+
+/** Let freshly written files leave the racy window (ctime cannot be backdated, so we wait it out). */
+const settle = () => new Promise((r) => setTimeout(r, 250));
+
+describe('digests', () => {
+  it('a file is sha256 of its bytes; a directory is sha256 of its sorted manifest', () => {
+    const dir = workspace({ 'f.txt': 'hello', 'd/b.txt': 'b', 'd/a/z.txt': 'z', 'd/a.txt': 'a' });
+    const { hasher } = hasherFor(dir);
+    expect(hasher.tryDigest('f.txt')).toEqual({ kind: 'file', sha256: sha('hello'), size: 5 });
+    const d = hasher.tryDigest('d');
+    const manifest = [
+      { path: 'a.txt', sha256: sha('a'), size: 1 },
+      { path: 'a/z.txt', sha256: sha('z'), size: 1 },
+      { path: 'b.txt', sha256: sha('b'), size: 1 },
+    ];
+    expect(d).toEqual({ kind: 'dir', sha256: sha(JSON.stringify(manifest)), size: 3, nfiles: 3, manifest });
+    expect(hasher.tryDigest('missing')).toBeUndefined();
+  });
+
+  it('follows symlinks and names a broken one', () => {
+    const dir = workspace({ 'real.txt': 'x', 'd/in.txt': 'y' });
+    symlinkSync(join(dir, 'real.txt'), join(dir, 'd/link.txt'));
+    const { hasher } = hasherFor(dir);
+    const d = hasher.tryDigest('d');
+    expect(d?.kind === 'dir' && d.manifest.map((e) => e.path)).toEqual(['in.txt', 'link.txt']);
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'd/broken'));
+    const fresh = hasherFor(dir).hasher;
+    expect(() => fresh.tryDigest('d')).toThrow('d/broken is a broken symbolic link');
+  });
+});
+
+describe('stat cache', () => {
+  it('reuses a digest only while inode, size, mtime and ctime are unchanged', async () => {
+    const dir = workspace({ 'f.txt': 'one' });
+    const file = join(dir, 'f.txt');
+    await settle();
+    const cacheFile = join(dir, 'stat.json');
+    const first = hasherFor(dir, cacheFile);
+    expect(first.hasher.tryDigest('f.txt')?.sha256).toBe(sha('one'));
+    first.cache.save();
+
+    const second = new StatCache(cacheFile);
+    expect(second.lookup('f.txt', statSync(file))).toBe(sha('one'));
+
+    // Same size, content changed, mtime put back: ctime still moves, so the entry is not trusted.
+    const st = statSync(file);
+    writeFileSync(file, 'two');
+    utimesSync(file, st.atime, st.mtime);
+    expect(second.lookup('f.txt', statSync(file))).toBeUndefined();
+    expect(hasherFor(dir, cacheFile).hasher.tryDigest('f.txt')?.sha256).toBe(sha('two'));
+  });
+
+  it('never records a file modified within the racy window of its hashing', () => {
+    const dir = workspace({ 'fresh.txt': 'new' });
+    const cacheFile = join(dir, 'stat.json');
+    const { hasher, cache } = hasherFor(dir, cacheFile);
+    hasher.tryDigest('fresh.txt');
+    cache.save();
+    expect(new StatCache(cacheFile).lookup('fresh.txt', statSync(join(dir, 'fresh.txt')))).toBeUndefined();
+  });
+
+  it('detects a changed, added or removed file deep inside a directory', async () => {
+    const dir = workspace({ 'd/x/1.txt': '1', 'd/x/2.txt': '2', 'd/y/3.txt': '3' });
+    await settle();
+    const cacheFile = join(dir, 'stat.json');
+    const base = hasherFor(dir, cacheFile);
+    const before = base.hasher.tryDigest('d')!.sha256;
+    base.cache.save();
+
+    writeFileSync(join(dir, 'd/x/2.txt'), 'changed');
+    const changed = hasherFor(dir, cacheFile).hasher.tryDigest('d')!.sha256;
+    expect(changed).not.toBe(before);
+    mkdirSync(join(dir, 'd/z'));
+    writeFileSync(join(dir, 'd/z/new.txt'), 'n');
+    const added = hasherFor(dir, cacheFile).hasher.tryDigest('d')!.sha256;
+    expect(added).not.toBe(changed);
+    rmSync(join(dir, 'd/y/3.txt'));
+    const removed = hasherFor(dir, cacheFile).hasher.tryDigest('d')!.sha256;
+    expect(removed).not.toBe(added);
+  });
+});
