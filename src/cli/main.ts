@@ -30,6 +30,27 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
       return { run: m.dagCommand, help: m.dagHelp };
     },
   },
+  metrics: {
+    summary: 'show metrics, or diff them between revisions',
+    load: async () => {
+      const m = await import('./commands/metrics.js');
+      return { run: m.metricsCommand, help: m.metricsHelp };
+    },
+  },
+  params: {
+    summary: 'diff the params the stages use between revisions',
+    load: async () => {
+      const m = await import('./commands/params.js');
+      return { run: m.paramsCommand, help: m.paramsHelp };
+    },
+  },
+  gate: {
+    summary: 'evaluate the gates on the metrics; exit 1 when one fails',
+    load: async () => {
+      const m = await import('./commands/gate.js');
+      return { run: m.gateCommand, help: m.gateHelp };
+    },
+  },
   init: {
     summary: 'create .lockstep/ with its .gitignore',
     load: async () => {

@@ -41,7 +41,11 @@ export function readLock(path: string): LockFile {
     if (errnoCode(err) === 'ENOENT') return emptyLock();
     throw err;
   }
-  const name = basename(path);
+  return parseLockText(text, basename(path));
+}
+
+/** Parses lock text (from disk or from another revision); `name` is used in messages. */
+export function parseLockText(text: string, name: string): LockFile {
   let raw: unknown;
   try {
     raw = parseYaml(text);

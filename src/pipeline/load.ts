@@ -8,7 +8,7 @@ import { normalizeRel } from '../util/paths.js';
 import { sortedBy } from '../util/sort.js';
 import { interpolate } from './interpolate.js';
 import { getDotted, ParamsReader } from './params.js';
-import { writtenPipeline, type WrittenStage } from './schema.js';
+import { writtenPipeline, type WrittenGate, type WrittenStage } from './schema.js';
 import type { Out, ParamsRef, Pipeline, SourcePos, Stage } from './types.js';
 import { formatPos } from './types.js';
 import { formatPath, type PathSegment, YamlPositions } from './yaml-positions.js';
@@ -191,4 +191,20 @@ function normalizeStage(
     alwaysChanged: w.always_changed ?? false,
     pos: positions.at(base),
   };
+}
+
+/** Only the `gates:` of a pipeline file's text (e.g. the base branch's), validated like the rest. */
+export function parseGates(text: string, label: string): Record<string, WrittenGate> {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const positions = new YamlPositions(doc, lines, label);
+  if (doc.errors.length) {
+    fail(label, doc.errors.map((e) => ({ pos: positions.pos(e.pos[0]), path: '', message: e.message.split('\n')[0] ?? '' })));
+  }
+  const gates = (doc.toJS() as { gates?: unknown } | null)?.gates ?? {};
+  const parsed = writtenPipeline.shape.gates.safeParse(gates);
+  if (!parsed.success) {
+    fail(label, zodProblems(parsed.error.issues.map((i) => ({ ...i, path: ['gates', ...i.path] }) as Issue), positions));
+  }
+  return parsed.data ?? {};
 }

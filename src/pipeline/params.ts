@@ -12,18 +12,17 @@ export type ParamValues = Record<string, Record<string, unknown>>;
 export class ParamsReader {
   private readonly files = new Map<string, unknown>();
 
-  constructor(private readonly root: string) {}
+  /** `readText` reads a params file by its root-relative path; by default from the workspace. */
+  constructor(
+    private readonly root: string,
+    private readonly readText: (file: string) => string | undefined = (file) => readWorkspaceFile(root, file),
+  ) {}
 
   /** The parsed file, or undefined when it does not exist. */
   tryRead(file: string): unknown {
     if (this.files.has(file)) return this.files.get(file);
-    let text: string;
-    try {
-      text = readFileSync(join(this.root, file), 'utf8');
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return undefined;
-      throw err;
-    }
+    const text = this.readText(file);
+    if (text === undefined) return undefined;
     let data: unknown;
     try {
       data = extname(file) === '.json' ? JSON.parse(text) : parseYaml(text);
@@ -40,12 +39,16 @@ export class ParamsReader {
     else this.files.delete(file);
   }
 
-  /** The values a stage depends on, flattened to leaves. Throws ConfigError naming file and key. */
-  valuesFor(refs: ParamsRef[], stageName: string): ParamValues {
+  /**
+   * The values a stage depends on, flattened to leaves. Throws ConfigError naming file and key, unless
+   * `lenient` (comparing revisions), where what is missing is simply left out.
+   */
+  valuesFor(refs: ParamsRef[], stageName: string, lenient = false): ParamValues {
     const out: ParamValues = {};
     for (const ref of refs) {
       const data = this.tryRead(ref.file);
       const where = ref.pos ? `${formatPos(ref.pos)} ` : '';
+      if (data === undefined && lenient) continue;
       if (data === undefined) {
         throw new ConfigError(`${where}params file ${ref.file} (stage ${stageName}) does not exist`, {
           hint: `create ${ref.file} or fix the params entry of stage ${stageName}`,
@@ -57,6 +60,7 @@ export class ParamsReader {
       } else {
         for (const key of ref.keys) {
           const hit = getDotted(data, key);
+          if (!hit.found && lenient) continue;
           if (!hit.found) {
             throw new ConfigError(`${where}param ${key} (stage ${stageName}) is not defined in ${ref.file}`, {
               hint: `add ${key} to ${ref.file} or remove it from the params of stage ${stageName}`,
@@ -68,6 +72,15 @@ export class ParamsReader {
       out[ref.file] = { ...(out[ref.file] ?? {}), ...values };
     }
     return out;
+  }
+}
+
+function readWorkspaceFile(root: string, file: string): string | undefined {
+  try {
+    return readFileSync(join(root, file), 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
   }
 }
 

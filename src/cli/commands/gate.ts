@@ -1,0 +1,72 @@
+import { basename } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { resolveRevision, tryReadAtRevision } from '../../git/git.js';
+import { gateTable, gateVerdict, renderMarkdown, renderText } from '../../metrics/format.js';
+import { evaluateGates, gatesDiffer, gatesFromPipeline, parseGateExpression, type Gate } from '../../metrics/gate.js';
+import { readRevisionMetrics, readWorkspaceMetrics } from '../../metrics/read.js';
+import { loadPipeline, parseGates } from '../../pipeline/load.js';
+import { parseCommandArgs } from '../args.js';
+import type { CommandContext } from '../context.js';
+import { OUTPUT_OPTIONS, parsePrecision } from '../output.js';
+
+export const gateHelp = `usage: lockstep gate [--baseline REV] [--gates-from REV] [--gate EXPR]... [--json|--md] [--precision N]
+
+Evaluates the gates of pipeline.yaml (and --gate expressions) on the workspace metrics; exits 1 when an
+error-level gate fails. A gated metric that is missing or not a number fails.
+
+  --baseline REV     compare with the metrics committed at REV (needed by drop/rise gates)
+  --gates-from REV   take the gates from REV's pipeline file (a pull request cannot loosen its own gate)
+  --gate EXPR        extra gate: recall>=0.7  loss<=0.3  accuracy:drop<=0.02  f1:drop<=2%  latency_ms:rise<=10%`;
+
+export async function gateCommand(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('gate', args, {
+    ...OUTPUT_OPTIONS,
+    baseline: { type: 'string' },
+    'gates-from': { type: 'string' },
+    gate: { type: 'string', multiple: true },
+  });
+  if (positionals.length) throw new UsageError(`gate takes no positional arguments (got ${positionals.join(' ')})`, { hint: 'use --baseline REV' });
+  const precision = parsePrecision(values.precision);
+  const pipeline = loadPipeline(ctx.pipelineFile);
+  const label = basename(pipeline.file);
+  const headGates = gatesFromPipeline(pipeline.gates, label);
+
+  let gates = headGates;
+  let gatesChanged = false;
+  const from = values['gates-from'];
+  if (from) {
+    const commit = resolveRevision(pipeline.root, from);
+    const text = tryReadAtRevision(pipeline.root, commit, label);
+    if (text === undefined) {
+      ctx.reporter.warn(`${label} does not exist at ${from}; using the gates of the workspace`);
+    } else {
+      gates = gatesFromPipeline(parseGates(text, `${label}@${from}`), `${label}@${from}`);
+      gatesChanged = gatesDiffer(gates, headGates);
+    }
+  }
+  const extra: Gate[] = [];
+  for (const expr of values.gate ?? []) {
+    const g = parseGateExpression(expr);
+    if ('error' in g) throw new UsageError(g.error);
+    extra.push(g);
+  }
+  gates = [...gates, ...extra];
+
+  const current = readWorkspaceMetrics(pipeline);
+  const baseline = values.baseline ? readRevisionMetrics(pipeline, values.baseline) : undefined;
+  const report = evaluateGates(gates, current, baseline);
+  const changedNote = gatesChanged
+    ? `the gates in ${label} differ from ${from}'s; ${from}'s gates were applied (a change cannot loosen its own gate)`
+    : undefined;
+
+  if (values.json) {
+    ctx.stdout(JSON.stringify({ verdict: report.verdict, baseline: values.baseline ?? null, gatesFrom: from ?? null, gatesChanged, results: report.results }, null, 2));
+  } else {
+    const lines = [gateVerdict(report)];
+    if (changedNote) lines.push(values.md ? `> **Warning**: ${changedNote}` : `WARNING: ${changedNote}`);
+    if (report.results.length) lines.push('', values.md ? renderMarkdown(gateTable(report, precision)) : renderText(gateTable(report, precision)));
+    ctx.stdout(lines.join('\n'));
+  }
+  if (changedNote) ctx.reporter.warn(changedNote);
+  return report.verdict === 'fail' ? 1 : 0;
+}

@@ -1,0 +1,76 @@
+import type { DiffRow } from './diff.js';
+import { describeBound, type GateReport, type GateResult } from './gate.js';
+import type { MetricsByFile } from './read.js';
+
+/** Tables for humans (aligned text) and for PR comments (markdown). Pure. */
+export type Table = { headers: string[]; rows: string[][] };
+
+export function formatValue(v: unknown, precision = 5): string {
+  if (v === undefined) return '-';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(Number(v.toFixed(precision))) : String(v);
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
+const signed = (v: number | undefined, precision: number, suffix = '') =>
+  v === undefined ? '-' : `${v > 0 ? '+' : ''}${formatValue(v, precision)}${suffix}`;
+
+export function renderText(t: Table): string {
+  const widths = t.headers.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(t.headers), ...t.rows.map(line)].join('\n');
+}
+
+export function renderMarkdown(t: Table): string {
+  const esc = (c: string) => c.replace(/\|/g, '\\|');
+  return [`| ${t.headers.map(esc).join(' | ')} |`, `|${t.headers.map(() => '---').join('|')}|`, ...t.rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+export function metricsTable(metrics: MetricsByFile, precision: number): Table {
+  const rows: string[][] = [];
+  for (const [path, values] of Object.entries(metrics)) {
+    for (const [name, v] of Object.entries(values)) rows.push([path, name, formatValue(v, precision)]);
+  }
+  return { headers: ['Path', 'Metric', 'Value'], rows };
+}
+
+export function diffTable(rows: DiffRow[], labels: [string, string], precision: number, what = 'Metric'): Table {
+  return {
+    headers: ['Path', what, labels[0], labels[1], 'Change', 'Change %'],
+    rows: rows.map((r) => [
+      r.path,
+      r.name,
+      r.state === 'added' ? '(new)' : formatValue(r.old, precision),
+      r.state === 'removed' ? '(removed)' : formatValue(r.new, precision),
+      signed(r.change, precision),
+      signed(r.changePct, 2, '%'),
+    ]),
+  };
+}
+
+const STATUS: Record<GateResult['status'], string> = { pass: 'pass', fail: 'FAIL', warn: 'warn', 'n/a': 'n/a' };
+
+export function gateVerdict(report: GateReport): string {
+  const n = report.results.length;
+  const failed = report.results.filter((r) => r.status === 'fail').length;
+  const warned = report.results.filter((r) => r.status === 'warn').length;
+  const warnText = warned ? ` (${warned} warning${warned === 1 ? '' : 's'})` : '';
+  if (n === 0) return 'PASS: no gates declared';
+  return report.verdict === 'fail'
+    ? `FAIL: ${failed} of ${n} gate${n === 1 ? '' : 's'} failed${warnText}`
+    : `PASS: ${n - warned - report.results.filter((r) => r.status === 'n/a').length} of ${n} gates passed${warnText}`;
+}
+
+export function gateTable(report: GateReport, precision: number): Table {
+  return {
+    headers: ['Metric', 'Value', 'Baseline', 'Delta', 'Gate', 'Result'],
+    rows: report.results.map((r) => [
+      r.gate.path ? `${r.gate.metric} (${r.gate.path})` : r.gate.metric,
+      formatValue(r.value, precision),
+      formatValue(r.baseline, precision),
+      signed(r.delta, precision),
+      `${describeBound(r.gate)}${r.gate.level === 'warn' ? ' (warn)' : ''}`,
+      r.status === 'n/a' ? (r.note ?? 'n/a') : r.note && r.status !== 'pass' ? `${STATUS[r.status]}: ${r.note}` : STATUS[r.status],
+    ]),
+  };
+}
