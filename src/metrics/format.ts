@@ -52,13 +52,17 @@ const STATUS: Record<GateResult['status'], string> = { pass: 'pass', fail: 'FAIL
 
 export function gateVerdict(report: GateReport): string {
   const n = report.results.length;
-  const failed = report.results.filter((r) => r.status === 'fail').length;
-  const warned = report.results.filter((r) => r.status === 'warn').length;
-  const warnText = warned ? ` (${warned} warning${warned === 1 ? '' : 's'})` : '';
   if (n === 0) return 'PASS: no gates declared';
+  const count = (status: GateResult['status']) => report.results.filter((r) => r.status === status).length;
+  const extras = [
+    count('warn') ? `${count('warn')} warning${count('warn') === 1 ? '' : 's'}` : '',
+    count('n/a') ? `${count('n/a')} n/a` : '',
+  ].filter(Boolean);
+  const tail = extras.length ? `, ${extras.join(', ')}` : '';
+  const gates = `gate${n === 1 ? '' : 's'}`;
   return report.verdict === 'fail'
-    ? `FAIL: ${failed} of ${n} gate${n === 1 ? '' : 's'} failed${warnText}`
-    : `PASS: ${n - warned - report.results.filter((r) => r.status === 'n/a').length} of ${n} gates passed${warnText}`;
+    ? `FAIL: ${count('fail')} of ${n} ${gates} failed${tail}`
+    : `PASS: ${count('pass')} of ${n} ${gates} passed${tail}`;
 }
 
 export function gateTable(report: GateReport, precision: number): Table {

@@ -48,6 +48,19 @@ describe('the example attrition pipeline', () => {
     expect(ran.sort()).toEqual(['cross_validate', 'evaluate', 'train']);
   });
 
+  it('passes its gates with the default params and fails them with the documented bad setting', async () => {
+    const dir = example();
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    const ok = await lockstep(dir, ['gate']);
+    expect(ok.exitCode, ok.stdout).toBe(0);
+    expect(ok.stdout).toMatch(/^PASS/);
+    writeTree(dir, { 'params.yaml': read(dir, 'params.yaml').replace('oversample: true ', 'oversample: false') });
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    const bad = await lockstep(dir, ['gate']);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stdout).toMatch(/recall \(artifacts\/metrics\.json\)\s+0\.3\d*.*FAIL/);
+  });
+
   it('predict gives a high-risk profile a higher leave probability than a low-risk one', async () => {
     const dir = example();
     expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);

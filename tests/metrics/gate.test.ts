@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { defaultDirection, evaluateGates, gatesFromPipeline, parseGateExpression, type Gate } from '../../src/metrics/gate.js';
+import { diffValues } from '../../src/metrics/diff.js';
+
+const gate = (expr: string): Gate => {
+  const g = parseGateExpression(expr);
+  if ('error' in g) throw new Error(g.error);
+  return g;
+};
+const m = (values: Record<string, unknown>) => ({ 'metrics.json': values as Record<string, number> });
+
+describe('gate expressions', () => {
+  it('parses every kind', () => {
+    expect(gate('recall>=0.7')).toMatchObject({ metric: 'recall', kind: 'min', bound: 0.7 });
+    expect(gate('loss <= 0.3')).toMatchObject({ metric: 'loss', kind: 'max', bound: 0.3 });
+    expect(gate('accuracy:drop<=0.02')).toMatchObject({ kind: 'max_drop', bound: 0.02 });
+    expect(gate('rmse:rise<=0.5')).toMatchObject({ kind: 'max_rise', bound: 0.5 });
+    expect(gate('f1:drop<=2%')).toMatchObject({ kind: 'max_drop_pct', bound: 2 });
+    expect(gate('latency_ms:rise<=10%')).toMatchObject({ kind: 'max_rise_pct', bound: 10, direction: 'lower' });
+    expect(gate('eval.recall>=0.7')).toMatchObject({ metric: 'eval.recall' });
+    expect(parseGateExpression('recall > seventy')).toHaveProperty('error');
+    expect(parseGateExpression('recall>=70%')).toHaveProperty('error');
+  });
+
+  it('knows which way is better by name', () => {
+    expect(['recall', 'precision', 'accuracy', 'f1', 'auc', 'roc_auc', 'eval.recall'].map(defaultDirection)).toEqual(Array(7).fill('higher'));
+    expect(['loss', 'error', 'rmse', 'mae', 'latency', 'latency_ms', 'val_loss'].map(defaultDirection)).toEqual(Array(7).fill('lower'));
+  });
+
+  it('reads pipeline gates with their direction and level', () => {
+    const gates = gatesFromPipeline({ loss: { max_rise_pct: 5, level: 'warn' }, recall: { min: 0.7, max_drop: 0.02 } }, 'pipeline.yaml');
+    expect(gates.map((g) => [g.metric, g.kind, g.bound, g.direction, g.level])).toEqual([
+      ['loss', 'max_rise_pct', 5, 'lower', 'warn'],
+      ['recall', 'min', 0.7, 'higher', 'error'],
+      ['recall', 'max_drop', 0.02, 'higher', 'error'],
+    ]);
+  });
+});
+
+describe('evaluateGates', () => {
+  const run = (expr: string, current: Record<string, unknown>, base?: Record<string, unknown>) =>
+    evaluateGates([gate(expr)], m(current), base && m(base)).results[0]!;
+
+  it('evaluates absolute bounds', () => {
+    expect(run('recall>=0.7', { recall: 0.7 }).status).toBe('pass');
+    expect(run('recall>=0.7', { recall: 0.69 }).status).toBe('fail');
+    expect(run('loss<=0.3', { loss: 0.31 }).status).toBe('fail');
+  });
+
+  it('evaluates drops and rises, absolute and in percent, against the baseline', () => {
+    expect(run('accuracy:drop<=0.02', { accuracy: 0.68 }, { accuracy: 0.7 })).toMatchObject({ status: 'pass', baseline: 0.7 });
+    expect(run('accuracy:drop<=0.02', { accuracy: 0.67 }, { accuracy: 0.7 }).status).toBe('fail');
+    expect(run('rmse:rise<=0.1', { rmse: 1.2 }, { rmse: 1 }).status).toBe('fail');
+    expect(run('f1:drop<=2%', { f1: 0.785 }, { f1: 0.8 }).status).toBe('pass');
+    expect(run('f1:drop<=2%', { f1: 0.78 }, { f1: 0.8 }).status).toBe('fail');
+    expect(run('latency_ms:rise<=10%', { latency_ms: 112 }, { latency_ms: 100 }).status).toBe('fail');
+    expect(run('latency_ms:rise<=10%', { latency_ms: 90 }, { latency_ms: 100 }).status).toBe('pass');
+  });
+
+  it('fails closed on missing, non-numeric and NaN metrics', () => {
+    expect(run('recall>=0.7', {})).toMatchObject({ status: 'fail', note: 'recall not found in any metrics file' });
+    expect(run('recall>=0.7', { recall: 'high' }).status).toBe('fail');
+    expect(run('recall>=0.7', { recall: Number.NaN }).status).toBe('fail');
+    expect(run('recall:drop<=0.1', {}, { recall: 0.9 }).status).toBe('fail');
+  });
+
+  it('relative gates without a baseline are n/a and do not fail', () => {
+    const report = evaluateGates([gate('recall:drop<=0.01')], m({ recall: 0.1 }), undefined);
+    expect(report.results[0]).toMatchObject({ status: 'n/a', note: 'n/a (no baseline)' });
+    expect(report.verdict).toBe('pass');
+  });
+
+  it('a failing warn-level gate warns and does not fail the verdict', () => {
+    const [g] = gatesFromPipeline({ recall: { min: 0.9, level: 'warn' } }, 'pipeline.yaml');
+    const report = evaluateGates([g!], m({ recall: 0.5 }), undefined);
+    expect(report.results[0]!.status).toBe('warn');
+    expect(report.verdict).toBe('pass');
+  });
+});
+
+describe('diffValues', () => {
+  it('marks changed, added and removed values, with change and change %', () => {
+    const rows = diffValues({ 'm.json': { a: 1, b: 2, gone: 3 } }, { 'm.json': { a: 1.5, b: 2, new: 'x' } });
+    expect(rows).toEqual([
+      { path: 'm.json', name: 'a', old: 1, new: 1.5, change: 0.5, changePct: 50, state: 'changed' },
+      { path: 'm.json', name: 'gone', old: 3, new: undefined, state: 'removed' },
+      { path: 'm.json', name: 'new', old: undefined, new: 'x', state: 'added' },
+    ]);
+    expect(diffValues({ 'm.json': { b: 2 } }, { 'm.json': { b: 2 } }, true)[0]!.state).toBe('unchanged');
+  });
+});
