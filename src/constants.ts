@@ -24,3 +24,6 @@ export const ENV_STAGE = 'LOCKSTEP_STAGE';
 export const FAILURE_TAIL_LINES = 20;
 /** Grace period between SIGTERM and SIGKILL when stopping a stage's process group. */
 export const KILL_GRACE_MS = 3000;
+/** Salts run-cache keys; bump when what goes into a key changes. */
+export const RUN_CACHE_VERSION = 1;
+export const CORRUPT_DIR = 'corrupt';

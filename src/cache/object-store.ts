@@ -1,4 +1,4 @@
-import { chmodSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CACHE_DIR, LOCKSTEP_DIR, OBJECTS_DIR } from '../constants.js';
 import { LockstepError, errnoCode } from '../errors.js';
@@ -21,6 +21,24 @@ export class ObjectStore {
 
   pathOf(sha256: string): string {
     return join(this.dir, sha256.slice(0, 2), sha256.slice(2));
+  }
+
+  /** Every stored object: its digest (from its path), absolute path and size. Temp files are skipped. */
+  *list(): Generator<{ sha256: string; path: string; size: number }> {
+    let fans: string[];
+    try {
+      fans = readdirSync(this.dir);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return;
+      throw err;
+    }
+    for (const fan of fans.sort()) {
+      for (const name of readdirSync(join(this.dir, fan)).sort()) {
+        if (name.startsWith('.')) continue;
+        const path = join(this.dir, fan, name);
+        yield { sha256: fan + name, path, size: statSync(path).size };
+      }
+    }
   }
 
   has(sha256: string): boolean {

@@ -1,6 +1,17 @@
 import { formatReason, type Reason } from '../lock/compare.js';
+import type { PlannedStage } from '../run/plan.js';
 
 /** Reasons as data for `--json`: the structured reason plus the sentence we print. */
 export function reasonsJson(reasons: Reason[]): (Reason & { message: string })[] {
   return reasons.map((r) => ({ ...r, message: formatReason(r) }));
+}
+
+/** A plan as `status --json` and `repro --dry --json` print it. */
+export function planJson(plan: PlannedStage[]) {
+  return plan.map((p) => ({
+    name: p.name,
+    action: p.action === 'run' && p.restoreFrom ? 'restore' : p.action,
+    reasons: reasonsJson(p.reasons),
+    ...(p.restoreFrom ? { restoreFrom: p.restoreFrom } : {}),
+  }));
 }

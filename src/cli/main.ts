@@ -51,6 +51,27 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
       return { run: m.gateCommand, help: m.gateHelp };
     },
   },
+  checkout: {
+    summary: 'make workspace outs match the lock, from the cache',
+    load: async () => {
+      const m = await import('./commands/checkout.js');
+      return { run: m.checkoutCommand, help: m.checkoutHelp };
+    },
+  },
+  gc: {
+    summary: 'remove cache objects no lock references',
+    load: async () => {
+      const m = await import('./commands/gc.js');
+      return { run: m.gcCommand, help: m.gcHelp };
+    },
+  },
+  cache: {
+    summary: 'cache verify: re-hash every object, move corrupt ones aside',
+    load: async () => {
+      const m = await import('./commands/cache.js');
+      return { run: m.cacheCommand, help: m.cacheHelp };
+    },
+  },
   init: {
     summary: 'create .lockstep/ with its .gitignore',
     load: async () => {

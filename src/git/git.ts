@@ -44,3 +44,16 @@ export function tryReadAtRevision(root: string, commit: string, relPath: string)
   const r = git(root, ['show', `${commit}:${prefix}${relPath}`]);
   return r.exitCode === 0 ? r.stdout : undefined;
 }
+
+/** The text of `relPath` at every commit of every branch that touched it (for gc --all-commits). */
+export function fileAtAllCommits(root: string, relPath: string): string[] {
+  const { prefix } = repoInfo(root);
+  const log = git(root, ['log', '--all', '--format=%H', '--', `${prefix}${relPath}`]);
+  if (log.exitCode !== 0) return [];
+  const texts: string[] = [];
+  for (const commit of log.stdout.split('\n').filter(Boolean)) {
+    const text = tryReadAtRevision(root, commit, relPath);
+    if (text !== undefined) texts.push(text);
+  }
+  return texts;
+}

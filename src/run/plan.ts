@@ -9,6 +9,8 @@ export interface PlannedStage {
   name: string;
   action: PlanAction;
   reasons: Reason[];
+  /** Set when the stage would be restored from this run-cache key instead of run. */
+  restoreFrom?: string;
 }
 
 export interface PlanOptions {

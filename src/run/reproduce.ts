@@ -4,6 +4,7 @@ import { readLock } from '../lock/lock-file.js';
 import { selectStages, topoOrder, type Selection } from '../pipeline/dag.js';
 import { planStages, type PlannedStage } from './plan.js';
 import { runStages, type StageOutcome } from './scheduler.js';
+import { findRestorable, shortKey } from './run-cache.js';
 import { currentState, preflight } from './stage-state.js';
 import { acquireWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
@@ -11,6 +12,7 @@ import type { Workspace } from './workspace.js';
 export interface PlanRequest extends Selection {
   targets: string[];
   force?: boolean;
+  noRunCache?: boolean;
 }
 
 export interface WorkspacePlan {
@@ -32,6 +34,15 @@ export function planWorkspace(ws: Workspace, req: PlanRequest): WorkspacePlan {
   }
   const forced = new Set(req.force ? order : []);
   const plan = planStages(order, ws.dag, compared, { forced });
+  // Only a stage whose inputs are final now (nothing upstream will run) can be looked up in the run-cache.
+  if (!req.force && !req.noRunCache) {
+    for (const p of plan) {
+      if (p.action !== 'run' || p.reasons.some((r) => r.kind === 'upstream')) continue;
+      const stage = ws.dag.stages.get(p.name)!;
+      const hit = findRestorable(ws, stage, currentState(ws, stage));
+      if (hit) p.restoreFrom = shortKey(hit.key);
+    }
+  }
   ws.statCache.save();
   return { order, lock, plan, forced };
 }
@@ -58,6 +69,7 @@ export async function reproduce(ws: Workspace, req: ReproRequest): Promise<Repro
       forced,
       jobs: req.jobs,
       keepGoing: req.keepGoing ?? false,
+      useRunCache: !req.force && !req.noRunCache,
       interrupt: req.interrupt,
     });
     return { outcomes, durationMs: performance.now() - started };

@@ -6,19 +6,24 @@ import { compareStage, type Reason, type StageState } from '../lock/compare.js';
 import { writeLock } from '../lock/lock-file.js';
 import type { LockEntry, LockFile } from '../lock/types.js';
 import type { Stage } from '../pipeline/types.js';
+import { checkoutOut } from '../cache/checkout.js';
+import { runKey } from '../cache/run-records.js';
 import { ownReasons } from './plan.js';
+import { findRestorable, runCacheEligible, runInputs, shortKey } from './run-cache.js';
 import { startStage, type RunningStage, type StageRunResult } from './stage-runner.js';
 import { currentState, lockedPath } from './stage-state.js';
 import type { Workspace } from './workspace.js';
 
 /** Terminal statuses of a stage in one `repro`. */
-export type StageStatus = 'ran' | 'skipped' | 'frozen' | 'failed' | 'blocked' | 'interrupted' | 'not-started';
+export type StageStatus = 'ran' | 'restored' | 'skipped' | 'frozen' | 'failed' | 'blocked' | 'interrupted' | 'not-started';
 
 export interface StageOutcome {
   name: string;
   status: StageStatus;
   reasons: Reason[];
   durationMs?: number;
+  /** For restored stages: the short run-cache key. */
+  restoredFrom?: string;
   /** For failed stages: what went wrong, with the exit code and the tail of the output. */
   failure?: { message: string; exitCode?: number; signal?: string; tail: string[]; log?: string };
 }
@@ -29,6 +34,8 @@ export interface SchedulerOptions {
   jobs: number;
   forced: ReadonlySet<string>;
   keepGoing: boolean;
+  /** Consult the run-cache before running a changed stage (off with --force and --no-run-cache). */
+  useRunCache: boolean;
   /** Set by the caller on Ctrl-C / SIGTERM. */
   interrupt: { requested: boolean; onRequest?: () => void };
 }
@@ -81,6 +88,19 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
     if (missingDeps.length) {
       finish({ name, status: 'failed', reasons, failure: { message: `stage ${name} cannot run: missing deps ${missingDeps.join(', ')}`, tail: [] } });
       return 'settled';
+    }
+    if (opts.useRunCache) {
+      const hit = findRestorable(ws, stage, state);
+      if (hit) {
+        for (const locked of hit.outs) {
+          checkoutOut(ws.objects, ws.root, locked, ws.config.cache.link);
+          ws.hasher.forget(locked.path);
+        }
+        recordLock(ws, stage.name, { ...lockEntryFrom(state), outs: hit.outs }, opts.lock);
+        ws.reporter.info(`Stage '${name}' restored from run-cache (${shortKey(hit.key)})`);
+        finish({ name, status: 'restored', reasons, restoredFrom: shortKey(hit.key) });
+        return 'settled';
+      }
     }
     prepareOuts(ws, stage);
     ws.reporter.info(`Running stage '${name}':\n> ${stage.cmd.join('\n> ')}`);
@@ -157,6 +177,19 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
   return opts.order.map((n) => outcomes.get(n)!);
 }
 
+function lockEntryFrom(state: StageState): Omit<LockEntry, 'outs'> {
+  return { cmd: state.cmd, deps: state.deps.map((d) => d.digest!), params: state.params, env: state.env };
+}
+
+/** Writes the lock after one stage: atomically, so an interruption later keeps this progress. */
+function recordLock(ws: Workspace, name: string, entry: LockEntry, lock: LockFile): void {
+  lock.stages[name] = entry;
+  // Entries of stages that no longer exist in the pipeline are dropped, as DVC does.
+  for (const stale of Object.keys(lock.stages)) if (!ws.dag.stages.has(stale)) delete lock.stages[stale];
+  writeLock(ws.pipeline.lockFile, lock);
+  ws.statCache.save();
+}
+
 /** Non-persist outs are removed so a stage can never pass by leaving last run's output in place. */
 function prepareOuts(ws: Workspace, stage: Stage): void {
   for (const out of stage.outs) {
@@ -195,24 +228,17 @@ function completeStage(
       failure: { message: `stage ${stage.name} exited 0 but did not produce ${missing.join(', ')}`, tail: [] },
     };
   }
+  const recordRun = runCacheEligible(stage);
   try {
-    for (const { out, digest } of outs) if (out.cache) ws.objects.putPath(join(ws.root, out.path), digest);
+    // Uncached metrics are stored too when the run is recorded, so a restore can bring them back.
+    for (const { out, digest } of outs) if (out.cache || recordRun) ws.objects.putPath(join(ws.root, out.path), digest);
   } catch (err) {
     if (!(err instanceof LockstepError)) throw err;
     return { name: stage.name, status: 'failed', reasons, durationMs, failure: { message: err.message, tail: [] } };
   }
-  const entry: LockEntry = {
-    cmd: state.cmd,
-    deps: state.deps.map((d) => d.digest!),
-    params: state.params,
-    env: state.env,
-    outs: outs.map(({ out, digest }) => lockedPath(out.path, digest)),
-  };
-  lock.stages[stage.name] = entry;
-  // Entries of stages that no longer exist in the pipeline are dropped, as DVC does.
-  for (const name of Object.keys(lock.stages)) if (!ws.dag.stages.has(name)) delete lock.stages[name];
-  writeLock(ws.pipeline.lockFile, lock);
-  ws.statCache.save();
+  const entry: LockEntry = { ...lockEntryFrom(state), outs: outs.map(({ out, digest }) => lockedPath(out.path, digest)) };
+  recordLock(ws, stage.name, entry, lock);
+  if (recordRun) ws.runs.add(runKey(runInputs(stage, state)), entry.outs);
   ws.reporter.info(`Stage '${stage.name}' done`);
   return { name: stage.name, status: 'ran', reasons, durationMs };
 }

@@ -1,10 +1,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ObjectStore } from '../cache/object-store.js';
+import { RunRecords } from '../cache/run-records.js';
 import { CACHE_DIR, LOCKSTEP_DIR, STAT_CACHE_FILE, TMP_DIR } from '../constants.js';
 import { Hasher } from '../hash/hasher.js';
 import { StatCache } from '../hash/stat-cache.js';
 import type { Reporter } from '../log.js';
+import { loadConfig, type Config } from '../pipeline/config.js';
 import type { Dag } from '../pipeline/dag.js';
 import { loadPipeline } from '../pipeline/load.js';
 import { ParamsReader } from '../pipeline/params.js';
@@ -19,6 +21,8 @@ export interface Workspace {
   hasher: Hasher;
   statCache: StatCache;
   objects: ObjectStore;
+  runs: RunRecords;
+  config: Config;
   params: ParamsReader;
   reporter: Reporter;
 }
@@ -49,6 +53,8 @@ export function openWorkspace(pipelineFile: string, reporter: Reporter): Workspa
     statCache,
     hasher: new Hasher(root, statCache, reporter),
     objects: new ObjectStore(root),
+    runs: new RunRecords(root),
+    config: loadConfig(root),
     params: new ParamsReader(root),
     reporter,
   };

@@ -115,11 +115,14 @@ describe('repro', () => {
     const byName = Object.fromEntries(stages.map((s) => [s.name, s.reasons.map((r) => r.message)]));
     expect(byName.prepare).toEqual(['dep modified: data/raw.csv']);
     expect(byName.evaluate).toEqual(['out modified: metrics.json', 'upstream stage will run: train']);
-    await lockstep(dir, ['repro']);
-    expect(ranStages(dir)).toEqual(['prepare', 'train', 'evaluate']);
+    const r = await lockstep(dir, ['repro', '--json']);
+    expect(ranStages(dir)).toEqual(['prepare', 'train']);
+    // train wrote the same model, so evaluate's edited metrics come back from the run-cache.
+    expect(JSON.parse(r.stdout).stages.map((s: { status: string }) => s.status)).toEqual(['ran', 'ran', 'restored']);
+    expect(read(dir, 'metrics.json')).toBe('{"recall": 0.8}');
     writeFileSync(join(dir, 'model.txt'), 'tampered');
     const again = await lockstep(dir, ['status']);
-    expect(again.stdout).toContain('train: will run\n    out modified: model.txt');
+    expect(again.stdout).toMatch(/train: will run \(would restore from run-cache [0-9a-f]{8}\)\n    out modified: model.txt/);
   });
 
   it('always_changed runs every time; frozen never runs', async () => {
@@ -185,7 +188,7 @@ describe('repro', () => {
     expect(r.stderr).toContain('3 ran');
   });
 
-  it('stores cached outs as verified objects, directories as manifests; metrics with cache: false are not stored', async () => {
+  it('stores cached outs as verified objects, directories as manifests; uncached metrics only for the run-cache', async () => {
     const dir = chain();
     await lockstep(dir, ['repro']);
     const lock = read(dir, 'pipeline.lock');
@@ -194,7 +197,8 @@ describe('repro', () => {
     expect(readFileSync(objectPath(shaOf('model.txt')), 'utf8')).toBe('model');
     const manifest = JSON.parse(readFileSync(objectPath(shaOf('data/prepared')), 'utf8'));
     expect(manifest).toEqual([{ path: 'train.csv', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), size: 8 }]);
-    expect(existsSync(objectPath(shaOf('metrics.json')))).toBe(false);
+    // evaluate is run-cache eligible, so its cache: false metrics are kept for restores.
+    expect(existsSync(objectPath(shaOf('metrics.json')))).toBe(true);
     const leftovers = readdirSync(join(dir, '.lockstep/cache/files/sha256'), { recursive: true }).filter((f) => String(f).endsWith('.tmp'));
     expect(leftovers).toEqual([]);
   });

@@ -7,7 +7,7 @@ import { openWorkspace } from '../../run/workspace.js';
 import { formatDuration } from '../../util/format.js';
 import { parseCommandArgs } from '../args.js';
 import type { CommandContext } from '../context.js';
-import { reasonsJson } from '../format-reasons.js';
+import { planJson, reasonsJson } from '../format-reasons.js';
 import { renderPlan } from './status.js';
 
 export const reproHelp = `usage: lockstep repro [targets...] [options]
@@ -19,6 +19,7 @@ Runs the stages whose inputs changed (and, for targets, what they depend on).
   -s, --single-item    only the targets, not their upstream stages
   --downstream         the targets and every stage that depends on them
   -k, --keep-going     after a failure, keep running stages that do not depend on it
+  --no-run-cache       run changed stages even when the run-cache has their results
   -j, --jobs N|auto    run up to N independent stages at once (default 1)
   --json               print a machine summary on stdout`;
 
@@ -40,6 +41,7 @@ export async function reproCommand(ctx: CommandContext, args: string[]): Promise
     downstream: { type: 'boolean' },
     'keep-going': { type: 'boolean', short: 'k' },
     jobs: { type: 'string', short: 'j' },
+    'no-run-cache': { type: 'boolean' },
     json: { type: 'boolean' },
   });
   const jobs = parseJobs(values.jobs);
@@ -48,13 +50,15 @@ export async function reproCommand(ctx: CommandContext, args: string[]): Promise
     force: values.force ?? false,
     singleItem: values['single-item'] ?? false,
     downstream: values.downstream ?? false,
+    noRunCache: values['no-run-cache'] ?? false,
   };
   const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
 
   if (values.dry) {
     const { plan } = planWorkspace(ws, request);
     if (values.json) {
-      ctx.stdout(JSON.stringify({ dry: true, stages: plan.map((p) => ({ name: p.name, action: p.action, reasons: reasonsJson(p.reasons) })) }, null, 2));
+      const stages = planJson(plan);
+      ctx.stdout(JSON.stringify({ dry: true, stages }, null, 2));
     } else {
       const text = renderPlan(plan, 'would run');
       ctx.stdout(text || 'Pipeline is up to date. Nothing to reproduce.');
@@ -83,7 +87,7 @@ export async function reproCommand(ctx: CommandContext, args: string[]): Promise
 
   for (const o of result.outcomes) reportFailure(ctx, o);
   const counts = countBy(result.outcomes);
-  const summary = ['ran', 'skipped', 'frozen', 'failed', 'blocked', 'interrupted', 'not-started']
+  const summary = ['ran', 'restored', 'skipped', 'frozen', 'failed', 'blocked', 'interrupted', 'not-started']
     .filter((s) => counts[s])
     .map((s) => `${counts[s]} ${s === 'not-started' ? 'not started' : s}`)
     .join(', ');
@@ -100,6 +104,7 @@ export async function reproCommand(ctx: CommandContext, args: string[]): Promise
             status: o.status,
             reasons: reasonsJson(o.reasons),
             ...(o.durationMs === undefined ? {} : { durationMs: Math.round(o.durationMs) }),
+            ...(o.restoredFrom ? { restoredFrom: o.restoredFrom } : {}),
             ...(o.failure ? { failure: o.failure } : {}),
           })),
         },

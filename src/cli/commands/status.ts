@@ -5,7 +5,7 @@ import { planWorkspace } from '../../run/reproduce.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { parseCommandArgs } from '../args.js';
 import type { CommandContext } from '../context.js';
-import { reasonsJson } from '../format-reasons.js';
+import { planJson } from '../format-reasons.js';
 
 export const statusHelp = `usage: lockstep status [targets...] [--json] [--exit-code]
 
@@ -23,7 +23,7 @@ export function renderPlan(plan: PlannedStage[], verb: string): string {
       if (p.reasons.length) lines.push(`${p.name}: frozen, not run although it changed`);
       continue;
     }
-    lines.push(`${p.name}: ${verb}`);
+    lines.push(`${p.name}: ${verb}${p.restoreFrom ? ` (would restore from run-cache ${p.restoreFrom})` : ''}`);
     for (const r of p.reasons) lines.push(`    ${formatReason(r)}`);
   }
   return lines.join('\n');
@@ -38,7 +38,7 @@ export async function statusCommand(ctx: CommandContext, args: string[]): Promis
   const { plan } = planWorkspace(ws, { targets: positionals });
   const anyRun = plan.some((p) => p.action === 'run');
   if (values.json) {
-    const stages = plan.map((p) => ({ name: p.name, action: p.action, reasons: reasonsJson(p.reasons) }));
+    const stages = planJson(plan);
     ctx.stdout(JSON.stringify({ upToDate: !anyRun, stages }, null, 2));
   } else if (anyRun || plan.some((p) => p.action === 'frozen' && p.reasons.length)) {
     ctx.stdout(renderPlan(plan, 'will run'));

@@ -1,0 +1,87 @@
+import { chmodSync, constants, copyFileSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { LockstepError, errnoCode } from '../errors.js';
+import type { ManifestEntry } from '../hash/digest.js';
+import type { LockedPath } from '../lock/types.js';
+import type { LinkMode } from '../pipeline/config.js';
+import { tempSibling } from '../util/atomic-write.js';
+import type { ObjectStore } from './object-store.js';
+
+/** The manifest of a directory object, or undefined when it is not in the cache (or unreadable). */
+export function tryReadManifest(objects: ObjectStore, sha256: string): ManifestEntry[] | undefined {
+  try {
+    const data = JSON.parse(readFileSync(objects.pathOf(sha256), 'utf8')) as unknown;
+    return Array.isArray(data) ? (data as ManifestEntry[]) : undefined;
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || err instanceof SyntaxError) return undefined;
+    throw err;
+  }
+}
+
+function sizeMatches(objects: ObjectStore, sha256: string, size: number): boolean {
+  try {
+    return statSync(objects.pathOf(sha256)).size === size;
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/** The object files a locked out needs (its manifest too, for a directory), or undefined if any is missing. */
+export function objectsOf(objects: ObjectStore, locked: LockedPath): { sha256: string; size: number }[] | undefined {
+  if (locked.nfiles === undefined) return [{ sha256: locked.sha256, size: locked.size }];
+  const manifest = tryReadManifest(objects, locked.sha256);
+  if (!manifest) return undefined;
+  return manifest.map((e) => ({ sha256: e.sha256, size: e.size }));
+}
+
+/** True when every object the out needs is in the cache with the right size. */
+export function isComplete(objects: ObjectStore, locked: LockedPath): boolean {
+  const needed = objectsOf(objects, locked);
+  return needed !== undefined && needed.every((o) => sizeMatches(objects, o.sha256, o.size));
+}
+
+/**
+ * Puts one file from the cache in the workspace: built next to the destination and renamed into place,
+ * so a reader never sees half a file. Copies are writable; hard links and symlinks share the read-only
+ * object, so editing them in place is refused by the filesystem instead of corrupting the cache.
+ */
+function place(objects: ObjectStore, entry: { sha256: string; size: number }, dest: string, mode: LinkMode): void {
+  const src = objects.pathOf(entry.sha256);
+  if (!sizeMatches(objects, entry.sha256, entry.size)) {
+    throw new LockstepError('E_CORRUPT_OBJECT', `cache object ${entry.sha256} is missing or has the wrong size`, {
+      hint: 'run lockstep cache verify',
+    });
+  }
+  mkdirSync(dirname(dest), { recursive: true });
+  const tmp = tempSibling(dest);
+  try {
+    if (mode === 'hardlink') linkSync(src, tmp);
+    else if (mode === 'symlink') symlinkSync(src, tmp);
+    else {
+      copyFileSync(src, tmp, mode === 'reflink' ? constants.COPYFILE_FICLONE : 0);
+      chmodSync(tmp, 0o644);
+    }
+    renameSync(tmp, dest);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Replaces the workspace path with the cached content of `locked`. */
+export function checkoutOut(objects: ObjectStore, root: string, locked: LockedPath, mode: LinkMode): void {
+  const abs = join(root, locked.path);
+  if (locked.nfiles === undefined) {
+    rmSync(abs, { recursive: true, force: true });
+    place(objects, locked, abs, mode);
+    return;
+  }
+  const manifest = tryReadManifest(objects, locked.sha256);
+  if (!manifest) {
+    throw new LockstepError('E_MISSING_OBJECT', `the manifest of ${locked.path} is not in the cache`, { hint: 'run the stage again' });
+  }
+  rmSync(abs, { recursive: true, force: true });
+  mkdirSync(abs, { recursive: true });
+  for (const entry of manifest) place(objects, entry, join(abs, entry.path), mode);
+}

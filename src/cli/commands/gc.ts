@@ -1,0 +1,29 @@
+import { UsageError } from '../../errors.js';
+import { collectGarbage } from '../../run/gc.js';
+import { openWorkspace } from '../../run/workspace.js';
+import { formatBytes } from '../../util/format.js';
+import { parseCommandArgs } from '../args.js';
+import type { CommandContext } from '../context.js';
+
+export const gcHelp = `usage: lockstep gc [--workspace | --all-commits] [--dry]
+
+Removes cache objects that no lock references, and run records that point at removed objects.
+  --workspace     keep only what the current pipeline.lock references (default)
+  --all-commits   keep what the lock of any commit on any branch references
+  --dry           say what would be removed, remove nothing`;
+
+export async function gcCommand(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('gc', args, {
+    workspace: { type: 'boolean', short: 'w' },
+    'all-commits': { type: 'boolean', short: 'A' },
+    dry: { type: 'boolean' },
+  });
+  if (positionals.length) throw new UsageError('gc takes no arguments');
+  if (values.workspace && values['all-commits']) throw new UsageError('choose one of --workspace and --all-commits');
+  const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
+  const r = collectGarbage(ws, { allCommits: values['all-commits'] ?? false, dry: values.dry ?? false });
+  const verb = values.dry ? 'would remove' : 'removed';
+  const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
+  ctx.stdout(`${verb} ${n(r.objectsRemoved, 'object')} (${formatBytes(r.bytesFreed)}), kept ${r.objectsKept}; ${n(r.recordsPruned, 'run record')} pruned`);
+  return 0;
+}

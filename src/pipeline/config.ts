@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { CONFIG_FILE, LOCAL_CONFIG_FILE, LOCKSTEP_DIR } from '../constants.js';
+import { ConfigError, errnoCode } from '../errors.js';
+
+/** `.lockstep/config.yaml` (committed) overlaid by `.lockstep/config.local.yaml` (this machine only). */
+export const LINK_MODES = ['reflink', 'copy', 'hardlink', 'symlink'] as const;
+export type LinkMode = (typeof LINK_MODES)[number];
+
+const configSchema = z.strictObject({
+  cache: z.strictObject({ link: z.enum(LINK_MODES).optional() }).optional(),
+  remote: z.string().optional(),
+  remotes: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+});
+
+export interface Config {
+  cache: { link: LinkMode };
+  remote?: string;
+  remotes: Record<string, Record<string, unknown>>;
+}
+
+function readOne(path: string, label: string): z.infer<typeof configSchema> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return {};
+    throw err;
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (err) {
+    throw new ConfigError(`${label} is not valid YAML: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${label} ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`${label} is invalid:\n${problems.join('\n')}`, { hint: `cache.link is one of ${LINK_MODES.join(', ')}` });
+  }
+  return parsed.data;
+}
+
+export function loadConfig(root: string): Config {
+  const shared = readOne(join(root, LOCKSTEP_DIR, CONFIG_FILE), `${LOCKSTEP_DIR}/${CONFIG_FILE}`);
+  const local = readOne(join(root, LOCKSTEP_DIR, LOCAL_CONFIG_FILE), `${LOCKSTEP_DIR}/${LOCAL_CONFIG_FILE}`);
+  const remote = local.remote ?? shared.remote;
+  return {
+    cache: { link: local.cache?.link ?? shared.cache?.link ?? 'reflink' },
+    ...(remote === undefined ? {} : { remote }),
+    remotes: { ...(shared.remotes ?? {}), ...(local.remotes ?? {}) },
+  };
+}

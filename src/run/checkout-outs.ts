@@ -1,0 +1,50 @@
+import { checkoutOut, isComplete } from '../cache/checkout.js';
+import { readLock } from '../lock/lock-file.js';
+import type { LockedPath } from '../lock/types.js';
+import type { Digest } from '../hash/digest.js';
+import { selectStages, topoOrder } from '../pipeline/dag.js';
+import type { Workspace } from './workspace.js';
+
+export interface CheckoutResult {
+  restored: string[];
+  unchanged: string[];
+  /** Outs whose objects are not in the local cache. */
+  missing: string[];
+  /** Outs that differ from the lock and whose current content is not in the cache: never overwritten without --force. */
+  refused: string[];
+}
+
+function inCache(ws: Workspace, path: string, d: Digest): boolean {
+  const locked: LockedPath = d.kind === 'dir' ? { path, sha256: d.sha256, size: d.size, nfiles: d.nfiles } : { path, sha256: d.sha256, size: d.size };
+  return isComplete(ws.objects, locked);
+}
+
+/** Makes the workspace outs match the lock, from the cache: the step after `git checkout` of another branch. */
+export function checkoutOuts(ws: Workspace, targets: string[], force: boolean): CheckoutResult {
+  const lock = readLock(ws.pipeline.lockFile);
+  const result: CheckoutResult = { restored: [], unchanged: [], missing: [], refused: [] };
+  for (const name of topoOrder(ws.dag, selectStages(ws.dag, targets, { singleItem: true }))) {
+    const entry = lock.stages[name];
+    if (!entry) continue;
+    for (const locked of entry.outs) {
+      const current = ws.hasher.tryDigest(locked.path);
+      if (current?.sha256 === locked.sha256) {
+        result.unchanged.push(locked.path);
+        continue;
+      }
+      if (!isComplete(ws.objects, locked)) {
+        result.missing.push(locked.path);
+        continue;
+      }
+      if (current && !force && !inCache(ws, locked.path, current)) {
+        result.refused.push(locked.path);
+        continue;
+      }
+      checkoutOut(ws.objects, ws.root, locked, ws.config.cache.link);
+      ws.hasher.forget(locked.path);
+      result.restored.push(locked.path);
+    }
+  }
+  ws.statCache.save();
+  return result;
+}

@@ -1,0 +1,78 @@
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { isComplete, objectsOf } from '../cache/checkout.js';
+import { fileAtAllCommits } from '../git/git.js';
+import { parseLockText, readLock } from '../lock/lock-file.js';
+import type { LockedPath, LockFile } from '../lock/types.js';
+import type { Workspace } from './workspace.js';
+
+export interface GcResult {
+  objectsRemoved: number;
+  bytesFreed: number;
+  objectsKept: number;
+  recordsPruned: number;
+}
+
+/** Temp files younger than this may belong to a lockstep that is running now. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+/**
+ * Removes objects referenced neither by the current lock nor (with `allCommits`) by the lock of any
+ * commit; never an object the current lock references. Run records whose objects are gone are pruned in
+ * the same pass, so a later restore never points at nothing.
+ */
+export function collectGarbage(ws: Workspace, opts: { allCommits: boolean; dry: boolean }): GcResult {
+  const locks: LockFile[] = [readLock(ws.pipeline.lockFile)];
+  if (opts.allCommits) {
+    const rel = relative(ws.root, ws.pipeline.lockFile);
+    for (const text of fileAtAllCommits(ws.root, rel)) locks.push(parseLockText(text, `${rel} (history)`));
+  }
+  const keep = new Set<string>();
+  for (const lock of locks) {
+    for (const entry of Object.values(lock.stages)) {
+      for (const out of entry.outs) {
+        keep.add(out.sha256);
+        for (const o of objectsOf(ws.objects, out) ?? []) keep.add(o.sha256);
+      }
+    }
+  }
+
+  const result: GcResult = { objectsRemoved: 0, bytesFreed: 0, objectsKept: 0, recordsPruned: 0 };
+  const removed = new Set<string>();
+  for (const obj of ws.objects.list()) {
+    if (keep.has(obj.sha256)) {
+      result.objectsKept++;
+      continue;
+    }
+    result.objectsRemoved++;
+    result.bytesFreed += obj.size;
+    removed.add(obj.sha256);
+    if (!opts.dry) rmSync(obj.path, { force: true });
+  }
+  if (!opts.dry) removeStaleTemps(ws.objects.dir);
+
+  for (const key of ws.runs.keys()) {
+    const results = ws.runs.read(key);
+    // In a dry run nothing was deleted, so judge by what would have been.
+    const survives = (o: LockedPath) =>
+      opts.dry
+        ? !removed.has(o.sha256) && (objectsOf(ws.objects, o) ?? []).every((x) => !removed.has(x.sha256))
+        : isComplete(ws.objects, o);
+    const alive = results.filter((r) => r.outs.every(survives));
+    if (alive.length === results.length) continue;
+    result.recordsPruned++;
+    if (!opts.dry) ws.runs.write(key, alive);
+  }
+  return result;
+}
+
+function removeStaleTemps(dir: string): void {
+  if (!existsSync(dir)) return;
+  const now = Date.now();
+  for (const fan of readdirSync(dir)) {
+    for (const name of readdirSync(join(dir, fan))) {
+      const path = join(dir, fan, name);
+      if (name.startsWith('.') && name.endsWith('.tmp') && now - statSync(path).mtimeMs > STALE_TEMP_MS) rmSync(path, { force: true });
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import { isComplete } from '../cache/checkout.js';
+import { runKey, type RunInputs } from '../cache/run-records.js';
+import type { StageState } from '../lock/compare.js';
+import type { LockedPath } from '../lock/types.js';
+import type { Stage } from '../pipeline/types.js';
+import type { Workspace } from './workspace.js';
+
+/**
+ * Whether a stage's results may be recorded and restored. Not when an output is deliberately left out of
+ * the cache (a plain `cache: false` out), kept across runs (`persist`), when the stage must always run,
+ * or when it has no deps (nothing would tell two runs apart). Metrics with `cache: false` are fine: their
+ * bytes are stored for the run-cache anyway.
+ */
+export function runCacheEligible(stage: Stage): boolean {
+  if (stage.alwaysChanged || stage.deps.length === 0) return false;
+  return stage.outs.every((o) => !o.persist && (o.cache || o.metric));
+}
+
+export function runInputs(stage: Stage, state: StageState): RunInputs {
+  return {
+    cmd: state.cmd,
+    deps: Object.fromEntries(state.deps.map((d) => [d.path, d.digest?.sha256 ?? ''])),
+    params: state.params,
+    env: state.env,
+    outs: stage.outs.map((o) => o.path),
+  };
+}
+
+export const shortKey = (key: string) => key.slice(0, 8);
+
+/** The newest recorded result whose every object is in the local cache, if any. */
+export function findRestorable(ws: Workspace, stage: Stage, state: StageState): { key: string; outs: LockedPath[] } | undefined {
+  if (!runCacheEligible(stage) || state.deps.some((d) => !d.digest)) return undefined;
+  const key = runKey(runInputs(stage, state));
+  for (const result of ws.runs.read(key)) {
+    if (result.outs.every((o) => isComplete(ws.objects, o))) return { key, outs: result.outs };
+  }
+  return undefined;
+}
