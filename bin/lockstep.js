@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // Thin entry point: everything lives in the compiled CLI so this file never needs a build.
-import { main } from '../dist/cli/main.js';
+import { main } from '../dist/lockstep.js';
 
 main(process.argv.slice(2));

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import pkg from '../../package.json' with { type: 'json' };
 import { dirname, join, resolve } from 'node:path';
 import { PIPELINE_FILE } from '../constants.js';
 import { EXIT_USAGE, isLockstepError, UsageError } from '../errors.js';
@@ -98,7 +99,6 @@ function usage(): string {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 

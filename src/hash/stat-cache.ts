@@ -60,7 +60,7 @@ export class StatCache {
   save(): void {
     if (!this.file || !this.dirty) return;
     const data: StatCacheFile = { version: STAT_CACHE_VERSION, entries: this.entries };
-    writeFileAtomic(this.file, JSON.stringify(data));
+    writeFileAtomic(this.file, JSON.stringify(data), { durable: false });
     this.dirty = false;
   }
 }

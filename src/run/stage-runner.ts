@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { execa, type ResultPromise } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { ENV_ROOT, ENV_STAGE, FAILURE_TAIL_LINES, KILL_GRACE_MS } from '../constants.js';
 import type { Reporter } from '../log.js';
 import type { Stage } from '../pipeline/types.js';
@@ -27,7 +27,7 @@ export interface StageRunOptions {
  * its own process group so that stopping a stage also stops everything it spawned.
  */
 export function startStage(stage: Stage, opts: StageRunOptions): RunningStage {
-  let current: ResultPromise | undefined;
+  let current: ChildProcess | undefined;
   let stopping = false;
   const tail: string[] = [];
   mkdirSync(dirname(opts.logFile), { recursive: true });
@@ -45,19 +45,24 @@ export function startStage(stage: Stage, opts: StageRunOptions): RunningStage {
       for (const cmd of stage.cmd) {
         if (stopping) break;
         writeSync(log, `$ ${cmd}\n`);
-        current = execa(cmd, {
+        // Plain spawn rather than execa here: this is the hot path of every repro, and execa's module
+        // graph alone adds ~120 ms to start-up (bench/, parallel scenario).
+        const child = spawn(cmd, {
           shell: true,
           cwd: join(opts.root, stage.wdir),
-          env: { [ENV_ROOT]: opts.root, [ENV_STAGE]: stage.name },
+          env: { ...process.env, [ENV_ROOT]: opts.root, [ENV_STAGE]: stage.name },
           detached: true,
-          stdin: 'ignore',
-          buffer: false,
-          reject: false,
+          stdio: ['ignore', 'pipe', 'pipe'],
         });
-        const streams = [pipeLines(current.stdout, log, onLine), pipeLines(current.stderr, log, onLine)];
-        const result = await current;
+        current = child;
+        const streams = [pipeLines(child.stdout, log, onLine), pipeLines(child.stderr, log, onLine)];
+        const result = await new Promise<{ exitCode?: number; signal?: string; error?: Error }>((resolve) => {
+          child.once('error', (error) => resolve({ error }));
+          child.once('exit', (code, signal) => resolve({ ...(code === null ? {} : { exitCode: code }), ...(signal ? { signal } : {}) }));
+        });
         await Promise.all(streams);
         current = undefined;
+        if (result.error) onLine(`lockstep: cannot start the command: ${result.error.message}`);
         if (result.exitCode !== 0 || stopping) {
           return {
             ok: false,
@@ -86,7 +91,7 @@ export function startStage(stage: Stage, opts: StageRunOptions): RunningStage {
       killGroup(pid, 'SIGTERM');
       const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS);
       timer.unref();
-      current?.finally(() => clearTimeout(timer)).catch(() => {});
+      current?.once('exit', () => clearTimeout(timer));
     },
   };
 }

@@ -1,0 +1,21 @@
+// Bundles the CLI with esbuild: one module graph instead of hundreds of small files cuts start-up by
+// ~140 ms (bench/, startup and parallel scenarios). Code splitting keeps each command's dependencies in
+// its own chunk, so `lockstep --version` still loads almost nothing.
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+rmSync('dist', { recursive: true, force: true });
+await build({
+  entryPoints: { lockstep: 'src/cli/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  // Some dependencies still call require(); give ESM chunks one.
+  banner: { js: "import { createRequire as __lockstepRequire } from 'node:module'; const require = __lockstepRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
