@@ -10,7 +10,7 @@ export const LOCAL_CONFIG_FILE = 'config.local.yaml';
 export const CACHE_DIR = 'cache';
 export const TMP_DIR = 'tmp';
 export const OBJECTS_DIR = 'files/sha256';
-export const STAT_CACHE_FILE = 'stat-cache.json';
+export const STAT_CACHE_FILE = 'stat-cache.tsv';
 export const WORKSPACE_LOCK_FILE = 'repro.pid';
 export const STAGE_LOGS_DIR = 'logs';
 

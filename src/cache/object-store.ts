@@ -2,9 +2,8 @@ import { chmodSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, re
 import { dirname, join } from 'node:path';
 import { CACHE_DIR, LOCKSTEP_DIR, OBJECTS_DIR } from '../constants.js';
 import { LockstepError, errnoCode } from '../errors.js';
-import type { Digest } from '../hash/digest.js';
+import { manifestJson, type Digest } from '../hash/digest.js';
 import { sha256Bytes, sha256File } from '../hash/file-digest.js';
-import { canonicalJson } from '../util/canonical-json.js';
 import { tempSibling } from '../util/atomic-write.js';
 
 /**
@@ -52,7 +51,7 @@ export class ObjectStore {
       return;
     }
     for (const entry of digest.manifest) this.putFile(join(abs, entry.path), entry.sha256);
-    this.putBytes(Buffer.from(canonicalJson(digest.manifest)), digest.sha256);
+    this.putBytes(Buffer.from(manifestJson(digest.manifest)), digest.sha256);
   }
 
   putFile(src: string, sha256: string): void {

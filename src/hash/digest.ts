@@ -22,3 +22,12 @@ export interface DirDigest {
 }
 
 export type Digest = FileDigest | DirDigest;
+
+/**
+ * The bytes a directory digest is computed over (and stored as its manifest object). Every entry is built
+ * (or parsed from such JSON) with keys in sorted order, path, sha256, size, so JSON.stringify is
+ * canonical without re-sorting 100k objects.
+ */
+export function manifestJson(manifest: ManifestEntry[]): string {
+  return JSON.stringify(manifest);
+}
