@@ -1,5 +1,6 @@
 import { lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LOCKSTEP_DIR, STAT_CACHE_FILE, TMP_DIR } from '../../src/constants.js';
 import { alternate, CLI, exitCodeOf, fmtX, ratio, scratch, timeCommand, type ScenarioResult } from '../harness.js';
 
 /** Files of 1–8 KiB, 1,000 per folder, deterministic content. */
@@ -21,7 +22,7 @@ export function bigDirectory(rounds: number, files = 100_000): ScenarioResult[] 
   try {
     makeTree(join(dir, 'data'), files);
     writeFileSync(join(dir, 'pipeline.yaml'), 'stages:\n  s:\n    cmd: "true"\n    deps: [data]\n');
-    const statCache = join(dir, '.lockstep/tmp/stat-cache.json');
+    const statCache = join(dir, LOCKSTEP_DIR, TMP_DIR, STAT_CACHE_FILE);
     const status = () => timeCommand('node', [CLI, 'status'], { cwd: dir });
     // Let the files leave the racy window so the stat cache can trust them.
     const settle = Date.now() + 2500;

@@ -1,6 +1,7 @@
 import { closeSync, openSync, rmSync, writeSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { LOCKSTEP_DIR, STAT_CACHE_FILE, TMP_DIR } from '../../src/constants.js';
 import { alternate, CLI, fmtX, has, ratio, scratch, timeCommand, type ScenarioResult } from '../harness.js';
 
 /** sha256 of one 1 GiB file with a warm page cache: lockstep status (stat cache dropped) vs openssl and sha256sum. */
@@ -12,7 +13,7 @@ export function hashFile(rounds: number, sizeMiB = 1024): ScenarioResult {
     for (let i = 0; i < sizeMiB; i++) writeSync(fd, chunk);
     closeSync(fd);
     writeFileSync(join(dir, 'pipeline.yaml'), 'stages:\n  s:\n    cmd: "true"\n    deps: [big.bin]\n');
-    const statCache = join(dir, '.lockstep/tmp/stat-cache.json');
+    const statCache = join(dir, LOCKSTEP_DIR, TMP_DIR, STAT_CACHE_FILE);
     timeCommand('cat', [join(dir, 'big.bin')]); // warm the page cache
     const contenders = [
       { label: 'lockstep status (cold stat cache)', before: () => rmSync(statCache, { force: true }), run: () => timeCommand('node', [CLI, 'status'], { cwd: dir }) },

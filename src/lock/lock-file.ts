@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { LOCK_VERSION } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { parseWithMemo } from '../util/parse-memo.js';
 import { compareStrings, sortedBy } from '../util/sort.js';
 import type { LockEntry, LockFile, LockedPath } from './types.js';
 
@@ -33,7 +34,7 @@ export function emptyLock(): LockFile {
 }
 
 /** Reads the lock; a missing file is an empty lock. A newer or broken lock is refused, never rewritten. */
-export function readLock(path: string): LockFile {
+export function readLock(path: string, memoFile?: string): LockFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -41,14 +42,14 @@ export function readLock(path: string): LockFile {
     if (errnoCode(err) === 'ENOENT') return emptyLock();
     throw err;
   }
-  return parseLockText(text, basename(path));
+  return parseLockText(text, basename(path), memoFile);
 }
 
 /** Parses lock text (from disk or from another revision); `name` is used in messages. */
-export function parseLockText(text: string, name: string): LockFile {
+export function parseLockText(text: string, name: string, memoFile?: string): LockFile {
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    raw = parseWithMemo(text, memoFile, (t) => parseYaml(t));
   } catch (err) {
     throw new ConfigError(`${name} is not valid YAML: ${(err as Error).message}`, {
       hint: `restore it from git (git checkout -- ${name}) or delete it to rerun every stage`,
@@ -80,23 +81,36 @@ export function parseLockText(text: string, name: string): LockFile {
  * line wrapping. Equal locks are equal bytes, so a no-op never shows up in `git diff`.
  */
 export function serializeLock(lock: LockFile): string {
-  const stages: Record<string, unknown> = {};
-  for (const name of Object.keys(lock.stages).sort(compareStrings)) {
-    stages[name] = orderedEntry(lock.stages[name]!);
+  const names = Object.keys(lock.stages).sort(compareStrings);
+  if (names.length === 0) return `version: ${lock.version}\nstages: {}\n`;
+  return `version: ${lock.version}\nstages:\n${names.map((n) => entryText(n, lock.stages[n]!)).join('')}`;
+}
+
+/**
+ * The lock is rewritten after every stage; re-serializing all entries each time made a 1,000-stage
+ * first run quadratic (~50 s of YAML emitting). Each entry's text is kept until the entry is replaced.
+ */
+const entryTexts = new WeakMap<LockEntry, { name: string; text: string }>();
+
+function entryText(name: string, entry: LockEntry): string {
+  const hit = entryTexts.get(entry);
+  if (hit?.name === name) return hit.text;
+  const doc = new Document({ [name]: orderedEntry(entry) });
+  for (const key of ['deps', 'outs']) {
+    const seq = doc.getIn([name, key], true) as { items?: { flow?: boolean }[] } | undefined;
+    for (const item of seq?.items ?? []) item.flow = true;
   }
-  const doc = new Document({ version: lock.version, stages });
-  for (const name of Object.keys(stages)) {
-    for (const key of ['deps', 'outs']) {
-      const seq = doc.getIn(['stages', name, key], true) as { items?: { flow?: boolean }[] } | undefined;
-      for (const item of seq?.items ?? []) item.flow = true;
-    }
-    for (const key of ['params', 'env']) {
-      const map = doc.getIn(['stages', name, key], true) as { items?: { value?: { flow?: boolean } }[]; flow?: boolean } | undefined;
-      if (key === 'env' && map) map.flow = true;
-      if (key === 'params') for (const pair of map?.items ?? []) if (pair.value) pair.value.flow = true;
-    }
-  }
-  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  const params = doc.getIn([name, 'params'], true) as { items?: { value?: { flow?: boolean } }[] } | undefined;
+  for (const pair of params?.items ?? []) if (pair.value) pair.value.flow = true;
+  const env = doc.getIn([name, 'env'], true) as { flow?: boolean } | undefined;
+  if (env) env.flow = true;
+  const text = doc
+    .toString({ lineWidth: 0, flowCollectionPadding: false })
+    .split('\n')
+    .map((line) => (line ? `  ${line}` : line))
+    .join('\n');
+  entryTexts.set(entry, { name, text });
+  return text;
 }
 
 function orderedEntry(e: LockEntry): Record<string, unknown> {

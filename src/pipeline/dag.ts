@@ -1,5 +1,4 @@
 import { UsageError } from '../errors.js';
-import { isSameOrInside } from '../util/paths.js';
 import { compareStrings } from '../util/sort.js';
 import type { Pipeline, Stage } from './types.js';
 
@@ -13,10 +12,8 @@ export interface Dag {
   upstream: Map<string, Set<string>>;
   /** stage → the stages that depend on it */
   downstream: Map<string, Set<string>>;
-}
-
-export function pathsOverlap(a: string, b: string): boolean {
-  return isSameOrInside(a, b) || isSameOrInside(b, a);
+  /** The stages whose outs overlap a path (equal, a parent directory of it, or inside it). */
+  producersOf: (path: string) => Stage[];
 }
 
 export function buildDag(pipeline: Pipeline): Dag {
@@ -27,19 +24,48 @@ export function buildDag(pipeline: Pipeline): Dag {
     upstream.set(s.name, new Set());
     downstream.set(s.name, new Set());
   }
+  const producersOf = producerIndex(pipeline.stages);
   for (const consumer of pipeline.stages) {
     for (const dep of consumer.deps) {
-      for (const producer of producersOf(pipeline.stages, dep.path)) {
+      for (const producer of producersOf(dep.path)) {
         upstream.get(consumer.name)!.add(producer.name);
         downstream.get(producer.name)!.add(consumer.name);
       }
     }
   }
-  return { stages, upstream, downstream };
+  return { stages, upstream, downstream, producersOf };
 }
 
-export function producersOf(stages: readonly Stage[], path: string): Stage[] {
-  return stages.filter((s) => s.outs.some((o) => pathsOverlap(path, o.path)));
+export const parentsOf = (path: string): string[] => {
+  const parents: string[] = [];
+  for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) parents.push(path.slice(0, i));
+  return parents;
+};
+
+/**
+ * `path → stages whose outs overlap it` in O(depth) per look-up instead of a scan of every out: exact
+ * outs, outs that are a parent directory of the path, and outs inside the path (it is their directory).
+ */
+export function producerIndex(stages: readonly Stage[]): (path: string) => Stage[] {
+  const exact = new Map<string, Stage[]>();
+  const below = new Map<string, Stage[]>();
+  const add = (map: Map<string, Stage[]>, key: string, s: Stage) => {
+    const list = map.get(key);
+    if (!list) map.set(key, [s]);
+    else if (!list.includes(s)) list.push(s);
+  };
+  for (const s of stages) {
+    for (const o of s.outs) {
+      add(exact, o.path, s);
+      for (const parent of parentsOf(o.path)) add(below, parent, s);
+    }
+  }
+  return (path) => {
+    if (path === '.') return [...stages].filter((s) => s.outs.length > 0);
+    const found = new Set<Stage>([...(exact.get(path) ?? []), ...(below.get(path) ?? [])]);
+    for (const parent of parentsOf(path)) for (const s of exact.get(parent) ?? []) found.add(s);
+    return [...found];
+  };
 }
 
 /** A cycle as the chain of names that closes it (`a -> b -> a`), or undefined. */

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { DEFAULT_PARAMS_FILE, LOCK_FILE } from '../constants.js';
+import { DEFAULT_PARAMS_FILE, LOCK_FILE, LOCKSTEP_DIR, TMP_DIR } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
+import { parseWithMemo } from '../util/parse-memo.js';
 import { normalizeRel } from '../util/paths.js';
 import { sortedBy } from '../util/sort.js';
 import { interpolate } from './interpolate.js';
@@ -47,17 +48,28 @@ export function loadPipeline(pipelineFile: string): Pipeline {
     throw err;
   }
 
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const positions = new YamlPositions(doc, lines, label);
-  if (doc.errors.length) {
-    fail(
-      label,
-      doc.errors.map((e) => ({ pos: positions.pos(e.pos[0]), path: '', message: e.message.split('\n')[0] ?? '' })),
-    );
-  }
+  let source: { doc: Document; lines: LineCounter } | undefined;
+  const parse = () => {
+    if (!source) {
+      const lines = new LineCounter();
+      source = { doc: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }), lines };
+    }
+    return source;
+  };
+  const positions = new YamlPositions(parse, label);
+  const memo = existsSync(join(root, LOCKSTEP_DIR)) ? join(root, LOCKSTEP_DIR, TMP_DIR, `parsed-${label}.json`) : undefined;
+  const raw = parseWithMemo(text, memo, () => {
+    const { doc } = parse();
+    if (doc.errors.length) {
+      fail(
+        label,
+        doc.errors.map((e) => ({ pos: positions.pos(e.pos[0]), path: '', message: e.message.split('\n')[0] ?? '' })),
+      );
+    }
+    return doc.toJS() ?? {};
+  });
 
-  const parsed = writtenPipeline.safeParse(doc.toJS() ?? {});
+  const parsed = writtenPipeline.safeParse(raw);
   if (!parsed.success) fail(label, zodProblems(parsed.error.issues, positions));
   const written = parsed.data!;
 
@@ -133,7 +145,7 @@ function normalizeStage(
   const wdir = normalizeRel(wdirRaw);
   const inWdir = (p: string) => (isAbsolute(p) ? posix.normalize(p) : normalizeRel(posix.join(wdir, p)));
 
-  const deps = (w.deps ?? []).map((d, i) => ({ path: inWdir(d), pos: positions.at([...base, 'deps', i]) }));
+  const deps = (w.deps ?? []).map((d, i) => ({ path: inWdir(d), pos: positions.lazy([...base, 'deps', i]) }));
   const outs: Out[] = [];
   const addOuts = (entries: WrittenStage['outs'], key: 'outs' | 'metrics') => {
     (entries ?? []).forEach((entry, i) => {
@@ -144,7 +156,7 @@ function normalizeStage(
         cache: flags?.cache ?? !metric,
         persist: flags?.persist ?? false,
         metric,
-        pos: positions.at([...base, key, i]),
+        pos: positions.lazy([...base, key, i]),
       });
     });
   };
@@ -154,7 +166,7 @@ function normalizeStage(
   const defaultParams = normalizeRel(posix.join(wdir, DEFAULT_PARAMS_FILE));
   const byFile = new Map<string, ParamsRef>();
   (w.params ?? []).forEach((entry, i) => {
-    const pos = positions.at([...base, 'params', i]);
+    const pos = positions.lazy([...base, 'params', i]);
     const pairs: [string, string[] | null][] =
       typeof entry === 'string' ? [[defaultParams, [entry]]] : Object.entries(entry).map(([f, k]) => [inWdir(f), k]);
     for (const [file, keys] of pairs) {
@@ -189,7 +201,7 @@ function normalizeStage(
     env: [...new Set(w.env ?? [])].sort(),
     frozen: w.frozen ?? false,
     alwaysChanged: w.always_changed ?? false,
-    pos: positions.at(base),
+    pos: positions.lazy(base),
   };
 }
 
@@ -197,7 +209,7 @@ function normalizeStage(
 export function parseGates(text: string, label: string): Record<string, WrittenGate> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const positions = new YamlPositions(doc, lines, label);
+  const positions = new YamlPositions(() => ({ doc, lines }), label);
   if (doc.errors.length) {
     fail(label, doc.errors.map((e) => ({ pos: positions.pos(e.pos[0]), path: '', message: e.message.split('\n')[0] ?? '' })));
   }

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { isOutside } from '../util/paths.js';
-import { buildDag, findCycle, pathsOverlap, type Dag } from './dag.js';
+import { buildDag, findCycle, parentsOf, type Dag } from './dag.js';
 import { formatPos, type Out, type Pipeline } from './types.js';
 
 /**
@@ -17,17 +17,23 @@ export function pipelineProblems(pipeline: Pipeline, dag: Dag): string[] {
       problems.push(`${at(out)}stage ${stage}: out ${out.path} is outside the repository`);
     }
   }
-  for (let i = 0; i < all.length; i++) {
-    for (let j = i + 1; j < all.length; j++) {
-      const a = all[i]!;
-      const b = all[j]!;
-      if (!pathsOverlap(a.out.path, b.out.path)) continue;
+  // Overlaps by look-up rather than comparing every pair of outs: 1,000 stages made that quadratic.
+  const byPath = new Map<string, { stage: string; out: Out }[]>();
+  for (const entry of all) byPath.set(entry.out.path, [...(byPath.get(entry.out.path) ?? []), entry]);
+  for (const [path, entries] of byPath) {
+    for (let i = 1; i < entries.length; i++) {
+      const a = entries[0]!;
+      const b = entries[i]!;
       const who = a.stage === b.stage ? `stage ${a.stage}` : `stages ${a.stage} and ${b.stage}`;
-      problems.push(
-        a.out.path === b.out.path
-          ? `${at(b.out)}${who} both produce ${a.out.path}`
-          : `${at(b.out)}${who} have overlapping outs ${a.out.path} and ${b.out.path}`,
-      );
+      problems.push(`${at(b.out)}${who} both produce ${path}`);
+    }
+  }
+  for (const b of all) {
+    for (const parent of parentsOf(b.out.path)) {
+      for (const a of byPath.get(parent) ?? []) {
+        const who = a.stage === b.stage ? `stage ${a.stage}` : `stages ${a.stage} and ${b.stage}`;
+        problems.push(`${at(b.out)}${who} have overlapping outs ${a.out.path} and ${b.out.path}`);
+      }
     }
   }
   const cycle = findCycle(dag);

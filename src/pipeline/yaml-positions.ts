@@ -18,14 +18,14 @@ export function formatPath(path: readonly PathSegment[]): string {
  * source. A map key resolves to the key's position, so `stages.train.dpes` points at `dpes:`.
  */
 export class YamlPositions {
+  /** `source` parses on first use: a valid pipeline whose parse was memoized never needs its CST. */
   constructor(
-    private readonly doc: Document,
-    private readonly lines: LineCounter,
+    private readonly source: () => { doc: Document; lines: LineCounter },
     private readonly fileLabel: string,
   ) {}
 
   at(path: readonly PathSegment[]): SourcePos {
-    let node: unknown = this.doc.contents;
+    let node: unknown = this.source().doc.contents;
     let offset = rangeStart(node) ?? 0;
     for (const seg of path) {
       if (isMap(node)) {
@@ -45,8 +45,28 @@ export class YamlPositions {
     return this.pos(offset);
   }
 
+  /**
+   * The position of `path`, found only when something reads it (an error message). Locating eagerly
+   * walked the document once per dep and out: quadratic, and most of a no-op on 1,000 stages.
+   */
+  lazy(path: readonly PathSegment[]): SourcePos {
+    let found: SourcePos | undefined;
+    const get = () => (found ??= this.at(path));
+    return {
+      get file() {
+        return get().file;
+      },
+      get line() {
+        return get().line;
+      },
+      get col() {
+        return get().col;
+      },
+    };
+  }
+
   pos(offset: number): SourcePos {
-    const { line, col } = this.lines.linePos(offset);
+    const { line, col } = this.source().lines.linePos(offset);
     return { file: this.fileLabel, line, col };
   }
 }

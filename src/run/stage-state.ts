@@ -5,7 +5,6 @@ import type { Digest } from '../hash/digest.js';
 import { sha256Bytes } from '../hash/file-digest.js';
 import type { StageState } from '../lock/compare.js';
 import type { LockedPath } from '../lock/types.js';
-import { producersOf } from '../pipeline/dag.js';
 import { formatPos, type Stage } from '../pipeline/types.js';
 import type { Workspace } from './workspace.js';
 
@@ -43,10 +42,10 @@ export function preflight(ws: Workspace, names: Iterable<string>): void {
   for (const name of names) {
     const stage = ws.dag.stages.get(name)!;
     for (const dep of stage.deps) {
-      if (existsSync(join(ws.root, dep.path)) || producersOf(ws.pipeline.stages, dep.path).length) continue;
+      if (existsSync(join(ws.root, dep.path)) || ws.dag.producersOf(dep.path).length) continue;
       problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ''}stage ${name}: dep ${dep.path} does not exist and no stage produces it`);
     }
-    const ownParams = stage.params.filter((p) => producersOf(ws.pipeline.stages, p.file).length === 0);
+    const ownParams = stage.params.filter((p) => ws.dag.producersOf(p.file).length === 0);
     try {
       ws.params.valuesFor(ownParams, name);
     } catch (err) {

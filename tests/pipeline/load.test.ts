@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lockstep, ranStages, read, stage, workspace } from '../helpers/workspace.js';
+import { lockstep, ranStages, read, stage, workspace, writeTree } from '../helpers/workspace.js';
 
 describe('pipeline.yaml validation', () => {
   it('reports every problem at once with file:line:col and the path, exits 2 and runs nothing', async () => {
@@ -29,6 +29,15 @@ describe('pipeline.yaml validation', () => {
     expect(r.stderr).toContain('hint: ');
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(ranStages(dir)).toEqual([]);
+  });
+
+  it('still reports positions after a valid version of the file was memoized', async () => {
+    const dir = workspace({ 'pipeline.yaml': `stages:\n  s:\n    cmd: ${stage('s', 'write:o=1')}\n    outs: [o]\n` });
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    writeTree(dir, { 'pipeline.yaml': `stages:\n  s:\n    cmd: ${stage('s', 'write:o=1')}\n    outs: [o]\n    frozen: maybe\n` });
+    const r = await lockstep(dir, ['status']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('pipeline.yaml:5:5 stages.s.frozen: Invalid input: expected boolean');
   });
 
   it('reports YAML syntax errors with their position', async () => {
