@@ -7,7 +7,7 @@ import { compareStrings } from '../util/sort.js';
 import { manifestJson, type Digest, type DirDigest, type ManifestEntry } from './digest.js';
 import { sha256Bytes, sha256File } from './file-digest.js';
 import { PARALLEL_HASH_MIN_BYTES, sha256LargeFile } from './parallel-file-hash.js';
-import { BATCH_FILES, FileHashPool, type PooledResult } from './parallel-files-hash.js';
+import { BATCH_FILES, FileHashPool, type PooledBatch } from './parallel-files-hash.js';
 import type { FileStat, StatCache } from './stat-cache.js';
 
 const PROGRESS_EVERY_MS = 250;
@@ -146,7 +146,7 @@ export class Hasher {
     walk(absDir, '');
     if (pool) {
       pool.submit(pending.slice(sent).map((p) => p.abs));
-      this.applyPooled(manifest, pending, pool.finish(), started);
+      pool.finish((batch, i, n) => this.applyPooled(manifest, pending[n]!, batch, i, started));
     }
     this.hashPending(relDir, manifest, pending);
     for (const e of manifest) size += e.size;
@@ -154,15 +154,17 @@ export class Hasher {
     return { kind: 'dir', sha256: sha256Bytes(manifestJson(manifest)), size, nfiles: manifest.length, manifest };
   }
 
-  /** Results from the worker pool; a file a worker could not read, or that changed under it, stays pending. */
-  private applyPooled(manifest: ManifestEntry[], pending: Pending[], results: PooledResult[], started: number): void {
-    pending.forEach((p, i) => {
-      const r = results[i]!;
-      if (r.size < 0 || r.size !== r.st.size || (p.st && p.st.size !== r.size)) return;
-      manifest[p.index] = { path: manifest[p.index]!.path, sha256: r.sha256, size: r.size };
-      this.statCache.record(p.key, r.st, r.sha256, started);
-      p.index = -1;
-    });
+  /** One result from the worker pool; a file a worker could not read, or that changed under it, stays pending. */
+  private applyPooled(manifest: ManifestEntry[], p: Pending, batch: PooledBatch, i: number, started: number): void {
+    const size = batch.size(i);
+    const st = batch.stat(i);
+    if (size < 0 || size !== st.size || (p.st && p.st.size !== size)) return;
+    // In place: the entry was created with its keys in canonical order (see manifestJson).
+    const entry = manifest[p.index]!;
+    entry.sha256 = batch.sha256(i);
+    entry.size = size;
+    this.statCache.record(p.key, st, entry.sha256, started);
+    p.index = -1;
   }
 
   /** Whatever is still pending, one by one on this thread (raising the real error for unreadable files). */

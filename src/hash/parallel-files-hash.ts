@@ -27,18 +27,27 @@ parentPort.on('message', ({ paths, digests, sizes, stats }) => {
       const st = fs.fstatSync(fd);
       stat.set([st.ino, st.size, st.mtimeMs, st.ctimeMs], i * 4);
       let total = 0;
-      const h = crypto.createHash('sha256');
+      let digest;
       try {
-        for (;;) {
-          const n = fs.readSync(fd, buf, 0, buf.length, null);
-          if (n === 0) break;
-          h.update(buf.subarray(0, n));
-          total += n;
+        const first = fs.readSync(fd, buf, 0, buf.length, null);
+        total = first;
+        if (first < buf.length && crypto.hash) {
+          digest = Buffer.from(crypto.hash('sha256', buf.subarray(0, first), 'hex'), 'hex');
+        } else {
+          const h = crypto.createHash('sha256');
+          h.update(buf.subarray(0, first));
+          for (;;) {
+            const n = fs.readSync(fd, buf, 0, buf.length, null);
+            if (n === 0) break;
+            h.update(buf.subarray(0, n));
+            total += n;
+          }
+          digest = h.digest();
         }
       } finally {
         fs.closeSync(fd);
       }
-      out.set(h.digest(), i * 32);
+      out.set(digest, i * 32);
       size[i] = total;
     } catch {
       size[i] = -1; // the caller hashes it again itself, to raise the real error
@@ -56,12 +65,32 @@ interface Batch {
   stats: SharedArrayBuffer;
 }
 
-export interface PooledResult {
-  sha256: string;
+/** Results of one batch, read by index without allocating an object per file. */
+export class PooledBatch {
+  private readonly hex: string;
+  private readonly sizes: Float64Array;
+  private readonly stats: Float64Array;
+
+  constructor(batch: Batch) {
+    this.hex = Buffer.from(batch.digests).toString('hex');
+    this.sizes = new Float64Array(batch.sizes);
+    this.stats = new Float64Array(batch.stats);
+  }
+
+  sha256(i: number): string {
+    return this.hex.slice(i * 64, i * 64 + 64);
+  }
+
   /** Bytes read; -1 when the worker could not read the file. */
-  size: number;
+  size(i: number): number {
+    return this.sizes[i]!;
+  }
+
   /** The file's stat as the worker saw it before reading. */
-  st: FileStat;
+  stat(i: number): FileStat {
+    const at = i * 4;
+    return { ino: this.stats[at]!, size: this.stats[at + 1]!, mtimeMs: this.stats[at + 2]!, ctimeMs: this.stats[at + 3]! };
+  }
 }
 
 export class FileHashPool {
@@ -91,8 +120,8 @@ export class FileHashPool {
     this.submitted += paths.length;
   }
 
-  /** Waits for every submitted file, results in submission order. */
-  finish(): PooledResult[] {
+  /** Waits for every submitted file; calls `each(batch, i, n)` for the i-th file of each batch, n counting across batches. */
+  finish(each: (batch: PooledBatch, i: number, n: number) => void): void {
     const done = new Int32Array(this.counter);
     try {
       for (let seen = Atomics.load(done, 0); seen < this.submitted; seen = Atomics.load(done, 0)) {
@@ -103,16 +132,10 @@ export class FileHashPool {
     } finally {
       for (const w of this.workers) void w.terminate();
     }
-    const results: PooledResult[] = [];
+    let n = 0;
     for (const b of this.batches) {
-      const hex = Buffer.from(b.digests).toString('hex');
-      const sizes = new Float64Array(b.sizes);
-      const st = new Float64Array(b.stats);
-      for (let i = 0; i < b.count; i++) {
-        const at = i * 4;
-        results.push({ sha256: hex.slice(i * 64, i * 64 + 64), size: sizes[i]!, st: { ino: st[at]!, size: st[at + 1]!, mtimeMs: st[at + 2]!, ctimeMs: st[at + 3]! } });
-      }
+      const batch = new PooledBatch(b);
+      for (let i = 0; i < b.count; i++) each(batch, i, n++);
     }
-    return results;
   }
 }
