@@ -7,6 +7,7 @@ import { compareStrings } from '../util/sort.js';
 import { manifestJson, type Digest, type DirDigest, type ManifestEntry } from './digest.js';
 import { sha256Bytes, sha256File } from './file-digest.js';
 import { PARALLEL_HASH_MIN_BYTES, sha256LargeFile } from './parallel-file-hash.js';
+import { hashColdTree } from './cold-tree-hash.js';
 import { BATCH_FILES, FileHashPool, type PooledBatch } from './parallel-files-hash.js';
 import type { FileStat, StatCache } from './stat-cache.js';
 
@@ -87,8 +88,14 @@ export class Hasher {
   }
 
   private digestDir(absDir: string, relDir: string): DirDigest {
+    if (this.statCache.knowsNothingUnder(relDir)) {
+      const cold = hashColdTree(absDir, relDir, Date.now());
+      if (cold) {
+        for (const [key, line] of cold.statLines) this.statCache.recordLine(key, line);
+        return this.dirDigest(cold.manifest);
+      }
+    }
     const manifest: ManifestEntry[] = [];
-    let size = 0;
     const seen = new Set<string>();
     // Plain string concatenation instead of path.join: this loop runs once per file of a dataset, and
     // join's normalisation showed up in profiles of 100k-file directories.
@@ -149,6 +156,11 @@ export class Hasher {
       pool.finish((batch, i, n) => this.applyPooled(manifest, pending[n]!, batch, i, started));
     }
     this.hashPending(relDir, manifest, pending);
+    return this.dirDigest(manifest);
+  }
+
+  private dirDigest(manifest: ManifestEntry[]): DirDigest {
+    let size = 0;
     for (const e of manifest) size += e.size;
     manifest.sort((a, b) => compareStrings(a.path, b.path));
     return { kind: 'dir', sha256: sha256Bytes(manifestJson(manifest)), size, nfiles: manifest.length, manifest };

@@ -14,9 +14,8 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const crypto = require('node:crypto');
-const done = new Int32Array(workerData.counter);
 const buf = Buffer.allocUnsafe(1 << 20);
-parentPort.on('message', ({ paths, digests, sizes, stats }) => {
+parentPort.on('message', ({ paths, digests, sizes, stats, done }) => {
   const out = new Uint8Array(digests);
   const size = new Float64Array(sizes);
   const stat = new Float64Array(stats);
@@ -53,13 +52,16 @@ parentPort.on('message', ({ paths, digests, sizes, stats }) => {
       size[i] = -1; // the caller hashes it again itself, to raise the real error
     }
   }
-  Atomics.add(done, 0, paths.length);
-  Atomics.notify(done, 0);
+  const flag = new Int32Array(done);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
 });
 `;
 
 interface Batch {
   count: number;
+  /** Int32 set to 1 by the worker when the batch is hashed. */
+  done: SharedArrayBuffer;
   digests: SharedArrayBuffer;
   sizes: SharedArrayBuffer;
   stats: SharedArrayBuffer;
@@ -96,8 +98,6 @@ export class PooledBatch {
 export class FileHashPool {
   private readonly workers: Worker[] = [];
   private readonly batches: Batch[] = [];
-  private readonly counter = new SharedArrayBuffer(4);
-  private submitted = 0;
   private failure: Error | undefined;
 
   /** Queues files; results come back from `finish` in submission order. */
@@ -106,7 +106,7 @@ export class FileHashPool {
     if (this.workers.length === 0) {
       const n = Math.max(1, Math.min(4, cpus().length));
       for (let i = 0; i < n; i++) {
-        const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { counter: this.counter } });
+        const w = new Worker(WORKER_SOURCE, { eval: true });
         w.on('error', (err) => {
           this.failure = err;
         });
@@ -114,28 +114,37 @@ export class FileHashPool {
       }
     }
     const n = paths.length;
-    const batch: Batch = { count: n, digests: new SharedArrayBuffer(32 * n), sizes: new SharedArrayBuffer(8 * n), stats: new SharedArrayBuffer(32 * n) };
-    this.workers[this.batches.length % this.workers.length]!.postMessage({ paths, digests: batch.digests, sizes: batch.sizes, stats: batch.stats });
+    const batch: Batch = {
+      count: n,
+      done: new SharedArrayBuffer(4),
+      digests: new SharedArrayBuffer(32 * n),
+      sizes: new SharedArrayBuffer(8 * n),
+      stats: new SharedArrayBuffer(32 * n),
+    };
+    const { done, digests, sizes, stats } = batch;
+    this.workers[this.batches.length % this.workers.length]!.postMessage({ paths, digests, sizes, stats, done });
     this.batches.push(batch);
-    this.submitted += paths.length;
   }
 
-  /** Waits for every submitted file; calls `each(batch, i, n)` for the i-th file of each batch, n counting across batches. */
+  /**
+   * Calls `each(batch, i, n)` for the i-th file of every batch (n counts across batches), batch by batch
+   * as each one completes, so the caller's bookkeeping overlaps the hashing of later batches.
+   */
   finish(each: (batch: PooledBatch, i: number, n: number) => void): void {
-    const done = new Int32Array(this.counter);
+    let n = 0;
     try {
-      for (let seen = Atomics.load(done, 0); seen < this.submitted; seen = Atomics.load(done, 0)) {
-        if (Atomics.wait(done, 0, seen, 60_000) === 'timed-out' && Atomics.load(done, 0) === seen) {
-          throw this.failure ?? new Error('hashing workers stopped making progress');
+      for (const b of this.batches) {
+        const flag = new Int32Array(b.done);
+        while (Atomics.load(flag, 0) === 0) {
+          if (Atomics.wait(flag, 0, 0, 60_000) === 'timed-out' && Atomics.load(flag, 0) === 0) {
+            throw this.failure ?? new Error('hashing workers stopped making progress');
+          }
         }
+        const batch = new PooledBatch(b);
+        for (let i = 0; i < b.count; i++) each(batch, i, n++);
       }
     } finally {
       for (const w of this.workers) void w.terminate();
-    }
-    let n = 0;
-    for (const b of this.batches) {
-      const batch = new PooledBatch(b);
-      for (let i = 0; i < b.count; i++) each(batch, i, n++);
     }
   }
 }

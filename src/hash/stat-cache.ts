@@ -55,6 +55,19 @@ export class StatCache {
     return this.entries.has(key);
   }
 
+  /** True when no entry lies below `dir`: a directory hashed for the first time. */
+  knowsNothingUnder(dir: string): boolean {
+    const prefix = `${dir}/`;
+    for (const key of this.entries.keys()) if (key.startsWith(prefix)) return false;
+    return true;
+  }
+
+  /** A line in this file's own format, built by a hashing worker that already applied the racy rule. */
+  recordLine(key: string, line: string): void {
+    this.entries.set(key, line);
+    this.dirty = true;
+  }
+
   lookup(key: string, st: FileStat): string | undefined {
     const line = this.entries.get(key);
     if (line === undefined) return undefined;

@@ -65,6 +65,19 @@ describe('parallel hashing', () => {
     expect(hasherFor(dir, cacheFile).hasher.tryDigest('d')!.sha256).toBe(d!.sha256);
   });
 
+  it('a directory new to the stat cache is walked and hashed by workers: same digest, symlinks followed, errors precise', () => {
+    const files: Record<string, string> = { 'd/top.txt': 'top' };
+    for (let i = 0; i < 40; i++) files[`d/s${i % 5}/deep/f${i}.txt`] = `deep ${i}`;
+    const dir = workspace({ ...files, 'outside.txt': 'linked' });
+    symlinkSync(join(dir, 'outside.txt'), join(dir, 'd/s1/deep/link.txt'));
+    const manifest = [...Object.entries(files), ['d/s1/deep/link.txt', 'linked'] as [string, string]]
+      .map(([path, text]) => ({ path: path.slice(2), sha256: sha(text), size: text.length }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    expect(hasherFor(dir).hasher.tryDigest('d')!.sha256).toBe(sha(JSON.stringify(manifest)));
+    symlinkSync(join(dir, 'gone'), join(dir, 'd/s2/deep/broken'));
+    expect(() => hasherFor(dir).hasher.tryDigest('d')).toThrow('d/s2/deep/broken is a broken symbolic link');
+  });
+
   it('a file above the large-file threshold is hashed with overlapped reads, same digest', () => {
     const dir = workspace({});
     const big = Buffer.alloc(65 << 20, 'lockstep');
