@@ -15,6 +15,8 @@ await build({
   target: 'node20',
   sourcemap: true,
   chunkNames: 'chunks/[name]-[hash]',
+  // Loaded lazily from node_modules by src/util/lazy-modules.ts.
+  external: ['yaml', 'zod'],
   // Some dependencies still call require(); give ESM chunks one.
   banner: { js: "import { createRequire as __lockstepRequire } from 'node:module'; const require = __lockstepRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -1,33 +1,36 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Document, parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { LOCK_VERSION } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { lazyYaml, lazyZod } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
 import { compareStrings, sortedBy } from '../util/sort.js';
 import type { LockEntry, LockFile, LockedPath } from './types.js';
 
-const lockedPath = z.object({
-  path: z.string(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  size: z.number().int().nonnegative(),
-  nfiles: z.number().int().nonnegative().optional(),
-});
+/** Built on first use (see util/lazy-modules.ts): a memoized lock never needs zod. */
+function buildSchema() {
+  const { z } = lazyZod();
+  const lockedPath = z.object({
+    path: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    size: z.number().int().nonnegative(),
+    nfiles: z.number().int().nonnegative().optional(),
+  });
+  const lockEntry = z.object({
+    cmd: z.union([z.string(), z.array(z.string())]),
+    deps: z.array(lockedPath).default([]),
+    params: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    env: z.record(z.string(), z.string().nullable()).default({}),
+    outs: z.array(lockedPath).default([]),
+  });
+  return z.object({
+    version: z.number().int(),
+    stages: z.record(z.string(), lockEntry).nullable().default({}),
+  });
+}
 
-const lockEntry = z.object({
-  cmd: z.union([z.string(), z.array(z.string())]),
-  deps: z.array(lockedPath).default([]),
-  params: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
-  env: z.record(z.string(), z.string().nullable()).default({}),
-  outs: z.array(lockedPath).default([]),
-});
-
-const lockSchema = z.object({
-  version: z.number().int(),
-  stages: z.record(z.string(), lockEntry).nullable().default({}),
-});
+let lockSchema: ReturnType<typeof buildSchema> | undefined;
 
 export function emptyLock(): LockFile {
   return { version: LOCK_VERSION, stages: {} };
@@ -47,23 +50,31 @@ export function readLock(path: string, memoFile?: string): LockFile {
 
 /** Parses lock text (from disk or from another revision); `name` is used in messages. */
 export function parseLockText(text: string, name: string, memoFile?: string): LockFile {
-  let raw: unknown;
+  // Parsed, version-checked and validated once per distinct text; later reads come from the memo.
+  const stages = parseWithMemo(text, memoFile, (t) => validateLock(parseYamlText(t, name), name)) as Record<string, LockEntry>;
+  return { version: LOCK_VERSION, stages };
+}
+
+function parseYamlText(text: string, name: string): unknown {
   try {
-    raw = parseWithMemo(text, memoFile, (t) => parseYaml(t));
+    return lazyYaml().parse(text);
   } catch (err) {
     throw new ConfigError(`${name} is not valid YAML: ${(err as Error).message}`, {
       hint: `restore it from git (git checkout -- ${name}) or delete it to rerun every stage`,
       cause: err,
     });
   }
-  if (raw === null || raw === undefined) return emptyLock();
+}
+
+function validateLock(raw: unknown, name: string): Record<string, LockEntry> {
+  if (raw === null || raw === undefined) return {};
   const version = (raw as { version?: unknown }).version;
   if (typeof version === 'number' && version > LOCK_VERSION) {
     throw new ConfigError(`${name} has version ${version}, this lockstep understands up to ${LOCK_VERSION}`, {
       hint: 'upgrade lockstep; the lock was left untouched',
     });
   }
-  const parsed = lockSchema.safeParse(raw);
+  const parsed = (lockSchema ??= buildSchema()).safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
     throw new ConfigError(`${name} is malformed at ${first.path.join('.')}: ${first.message}`, {
@@ -73,7 +84,7 @@ export function parseLockText(text: string, name: string, memoFile?: string): Lo
   if (parsed.data.version !== LOCK_VERSION) {
     throw new ConfigError(`${name} has unknown version ${parsed.data.version}`, { hint: 'the lock was left untouched' });
   }
-  return { version: LOCK_VERSION, stages: (parsed.data.stages ?? {}) as Record<string, LockEntry> };
+  return (parsed.data.stages ?? {}) as Record<string, LockEntry>;
 }
 
 /**
@@ -95,7 +106,7 @@ const entryTexts = new WeakMap<LockEntry, { name: string; text: string }>();
 function entryText(name: string, entry: LockEntry): string {
   const hit = entryTexts.get(entry);
   if (hit?.name === name) return hit.text;
-  const doc = new Document({ [name]: orderedEntry(entry) });
+  const doc = new (lazyYaml().Document)({ [name]: orderedEntry(entry) });
   for (const key of ['deps', 'outs']) {
     const seq = doc.getIn([name, key], true) as { items?: { flow?: boolean }[] } | undefined;
     for (const item of seq?.items ?? []) item.flow = true;

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { ObjectStore } from '../cache/object-store.js';
 import { LockstepError, errnoCode } from '../errors.js';
 import { resolveRevision, tryReadAtRevision } from '../git/git.js';
 import { parseLockText } from '../lock/lock-file.js';
 import type { Pipeline } from '../pipeline/types.js';
+import { lazyYaml } from '../util/lazy-modules.js';
 import { compareStrings } from '../util/sort.js';
 
 export type MetricValue = number | string | boolean | null;
@@ -24,7 +24,7 @@ export function metricFiles(pipeline: Pipeline): { path: string; cached: boolean
 export function parseMetrics(text: string, path: string): Record<string, MetricValue> {
   let data: unknown;
   try {
-    data = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+    data = extname(path) === '.json' ? JSON.parse(text) : lazyYaml().parse(text);
   } catch (err) {
     throw new LockstepError('E_BAD_METRICS', `metrics file ${path} cannot be parsed: ${(err as Error).message}`, {
       hint: 'metrics files are JSON or YAML maps of names to numbers',

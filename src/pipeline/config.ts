@@ -1,19 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { CONFIG_FILE, LOCAL_CONFIG_FILE, LOCKSTEP_DIR } from '../constants.js';
+import type { z } from 'zod';
+import { CONFIG_FILE, LOCAL_CONFIG_FILE, LOCKSTEP_DIR, TMP_DIR } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
+import { lazyYaml, lazyZod } from '../util/lazy-modules.js';
+import { parseWithMemo } from '../util/parse-memo.js';
 
 /** `.lockstep/config.yaml` (committed) overlaid by `.lockstep/config.local.yaml` (this machine only). */
 export const LINK_MODES = ['reflink', 'copy', 'hardlink', 'symlink'] as const;
 export type LinkMode = (typeof LINK_MODES)[number];
 
-const configSchema = z.strictObject({
-  cache: z.strictObject({ link: z.enum(LINK_MODES).optional() }).optional(),
-  remote: z.string().optional(),
-  remotes: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
-});
+function buildSchema() {
+  const { z } = lazyZod();
+  return z.strictObject({
+    cache: z.strictObject({ link: z.enum(LINK_MODES).optional() }).optional(),
+    remote: z.string().optional(),
+    remotes: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  });
+}
+type WrittenConfig = z.infer<ReturnType<typeof buildSchema>>;
 
 export interface Config {
   cache: { link: LinkMode };
@@ -21,7 +26,7 @@ export interface Config {
   remotes: Record<string, Record<string, unknown>>;
 }
 
-function readOne(path: string, label: string): z.infer<typeof configSchema> {
+function readOne(path: string, label: string, memo: string): WrittenConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -29,23 +34,26 @@ function readOne(path: string, label: string): z.infer<typeof configSchema> {
     if (errnoCode(err) === 'ENOENT') return {};
     throw err;
   }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text) ?? {};
-  } catch (err) {
-    throw new ConfigError(`${label} is not valid YAML: ${(err as Error).message}`, { cause: err });
-  }
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${label} ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`${label} is invalid:\n${problems.join('\n')}`, { hint: `cache.link is one of ${LINK_MODES.join(', ')}` });
-  }
-  return parsed.data;
+  return parseWithMemo(text, memo, (t) => {
+    let raw: unknown;
+    try {
+      raw = lazyYaml().parse(t) ?? {};
+    } catch (err) {
+      throw new ConfigError(`${label} is not valid YAML: ${(err as Error).message}`, { cause: err });
+    }
+    const parsed = buildSchema().safeParse(raw);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `  ${label} ${i.path.join('.')}: ${i.message}`);
+      throw new ConfigError(`${label} is invalid:\n${problems.join('\n')}`, { hint: `cache.link is one of ${LINK_MODES.join(', ')}` });
+    }
+    return parsed.data;
+  }) as WrittenConfig;
 }
 
 export function loadConfig(root: string): Config {
-  const shared = readOne(join(root, LOCKSTEP_DIR, CONFIG_FILE), `${LOCKSTEP_DIR}/${CONFIG_FILE}`);
-  const local = readOne(join(root, LOCKSTEP_DIR, LOCAL_CONFIG_FILE), `${LOCKSTEP_DIR}/${LOCAL_CONFIG_FILE}`);
+  const memo = (name: string) => join(root, LOCKSTEP_DIR, TMP_DIR, `parsed-${name}.json`);
+  const shared = readOne(join(root, LOCKSTEP_DIR, CONFIG_FILE), `${LOCKSTEP_DIR}/${CONFIG_FILE}`, memo(CONFIG_FILE));
+  const local = readOne(join(root, LOCKSTEP_DIR, LOCAL_CONFIG_FILE), `${LOCKSTEP_DIR}/${LOCAL_CONFIG_FILE}`, memo(LOCAL_CONFIG_FILE));
   const remote = local.remote ?? shared.remote;
   return {
     cache: { link: local.cache?.link ?? shared.cache?.link ?? 'reflink' },

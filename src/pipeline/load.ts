@@ -1,15 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { DEFAULT_PARAMS_FILE, LOCK_FILE, LOCKSTEP_DIR, TMP_DIR } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
+import { lazyYaml } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
 import { normalizeRel } from '../util/paths.js';
 import { sortedBy } from '../util/sort.js';
 import { interpolate } from './interpolate.js';
-import { getDotted, ParamsReader } from './params.js';
-import { writtenPipeline, type WrittenGate, type WrittenStage } from './schema.js';
+import { getDotted, ParamsReader, paramsMemo } from './params.js';
+import { pipelineSchemas, type WrittenGate, type WrittenPipeline, type WrittenStage } from './schema.js';
 import type { Out, ParamsRef, Pipeline, SourcePos, Stage } from './types.js';
 import { formatPos } from './types.js';
 import { formatPath, type PathSegment, YamlPositions } from './yaml-positions.js';
@@ -51,14 +52,16 @@ export function loadPipeline(pipelineFile: string): Pipeline {
   let source: { doc: Document; lines: LineCounter } | undefined;
   const parse = () => {
     if (!source) {
-      const lines = new LineCounter();
-      source = { doc: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }), lines };
+      const yaml = lazyYaml();
+      const lines = new yaml.LineCounter();
+      source = { doc: yaml.parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }), lines };
     }
     return source;
   };
   const positions = new YamlPositions(parse, label);
   const memo = existsSync(join(root, LOCKSTEP_DIR)) ? join(root, LOCKSTEP_DIR, TMP_DIR, `parsed-${label}.json`) : undefined;
-  const raw = parseWithMemo(text, memo, () => {
+  // Only a file that parsed *and* validated is memoized, so a memo hit needs neither yaml nor zod.
+  const written = parseWithMemo(text, memo, () => {
     const { doc } = parse();
     if (doc.errors.length) {
       fail(
@@ -66,15 +69,13 @@ export function loadPipeline(pipelineFile: string): Pipeline {
         doc.errors.map((e) => ({ pos: positions.pos(e.pos[0]), path: '', message: e.message.split('\n')[0] ?? '' })),
       );
     }
-    return doc.toJS() ?? {};
-  });
-
-  const parsed = writtenPipeline.safeParse(raw);
-  if (!parsed.success) fail(label, zodProblems(parsed.error.issues, positions));
-  const written = parsed.data!;
+    const parsed = pipelineSchemas().writtenPipeline.safeParse(doc.toJS() ?? {});
+    if (!parsed.success) fail(label, zodProblems(parsed.error.issues, positions));
+    return parsed.data;
+  }) as WrittenPipeline;
 
   const problems: Problem[] = [];
-  const params = new ParamsReader(root);
+  const params = new ParamsReader(root, undefined, paramsMemo(root));
   const stages: Stage[] = [];
   for (const name of Object.keys(written.stages).sort()) {
     const stage = normalizeStage(name, written.stages[name]!, positions, params, problems);
@@ -207,16 +208,17 @@ function normalizeStage(
 
 /** Only the `gates:` of a pipeline file's text (e.g. the base branch's), validated like the rest. */
 export function parseGates(text: string, label: string): Record<string, WrittenGate> {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const yaml = lazyYaml();
+  const lines = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const positions = new YamlPositions(() => ({ doc, lines }), label);
   if (doc.errors.length) {
     fail(label, doc.errors.map((e) => ({ pos: positions.pos(e.pos[0]), path: '', message: e.message.split('\n')[0] ?? '' })));
   }
   const gates = (doc.toJS() as { gates?: unknown } | null)?.gates ?? {};
-  const parsed = writtenPipeline.shape.gates.safeParse(gates);
+  const parsed = pipelineSchemas().writtenPipeline.shape.gates.safeParse(gates);
   if (!parsed.success) {
-    fail(label, zodProblems(parsed.error.issues.map((i) => ({ ...i, path: ['gates', ...i.path] }) as Issue), positions));
+    fail(label, zodProblems(parsed.error.issues.map((i: Issue) => ({ ...i, path: ['gates', ...i.path] }) as Issue), positions));
   }
   return parsed.data ?? {};
 }

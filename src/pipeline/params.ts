@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { LOCKSTEP_DIR, TMP_DIR } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
+import { lazyYaml } from '../util/lazy-modules.js';
+import { parseWithMemo } from '../util/parse-memo.js';
 import type { ParamsRef } from './types.js';
 import { formatPos } from './types.js';
 
@@ -13,9 +15,14 @@ export class ParamsReader {
   private readonly files = new Map<string, unknown>();
 
   /** `readText` reads a params file by its root-relative path; by default from the workspace. */
+  /**
+   * `memoFor` names where a params file's parse may be memoized (see util/parse-memo.ts); without it every
+   * read parses (other revisions, tests).
+   */
   constructor(
     private readonly root: string,
     private readonly readText: (file: string) => string | undefined = (file) => readWorkspaceFile(root, file),
+    private readonly memoFor?: (file: string) => string,
   ) {}
 
   /** The parsed file, or undefined when it does not exist. */
@@ -25,7 +32,7 @@ export class ParamsReader {
     if (text === undefined) return undefined;
     let data: unknown;
     try {
-      data = extname(file) === '.json' ? JSON.parse(text) : parseYaml(text);
+      data = extname(file) === '.json' ? JSON.parse(text) : parseWithMemo(text, this.memoFor?.(file), (t) => lazyYaml().parse(t));
     } catch (err) {
       throw new ConfigError(`${file}: cannot parse params file: ${(err as Error).message}`, { cause: err });
     }
@@ -47,10 +54,11 @@ export class ParamsReader {
     const out: ParamValues = {};
     for (const ref of refs) {
       const data = this.tryRead(ref.file);
-      const where = ref.pos ? `${formatPos(ref.pos)} ` : '';
+      // A function: locating the entry in pipeline.yaml parses it, which only an error should pay for.
+      const where = () => (ref.pos ? `${formatPos(ref.pos)} ` : '');
       if (data === undefined && lenient) continue;
       if (data === undefined) {
-        throw new ConfigError(`${where}params file ${ref.file} (stage ${stageName}) does not exist`, {
+        throw new ConfigError(`${where()}params file ${ref.file} (stage ${stageName}) does not exist`, {
           hint: `create ${ref.file} or fix the params entry of stage ${stageName}`,
         });
       }
@@ -62,7 +70,7 @@ export class ParamsReader {
           const hit = getDotted(data, key);
           if (!hit.found && lenient) continue;
           if (!hit.found) {
-            throw new ConfigError(`${where}param ${key} (stage ${stageName}) is not defined in ${ref.file}`, {
+            throw new ConfigError(`${where()}param ${key} (stage ${stageName}) is not defined in ${ref.file}`, {
               hint: `add ${key} to ${ref.file} or remove it from the params of stage ${stageName}`,
             });
           }
@@ -73,6 +81,12 @@ export class ParamsReader {
     }
     return out;
   }
+}
+
+/** Where the workspace's params files may memoize their parse: only once `.lockstep/` exists. */
+export function paramsMemo(root: string): ((file: string) => string) | undefined {
+  if (!existsSync(join(root, LOCKSTEP_DIR))) return undefined;
+  return (file) => join(root, LOCKSTEP_DIR, TMP_DIR, `parsed-params-${file.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
 }
 
 function readWorkspaceFile(root: string, file: string): string | undefined {

@@ -1,71 +1,81 @@
-import { z } from 'zod';
+import type { z as Z } from 'zod';
+import { lazyZod } from '../util/lazy-modules.js';
 
 /**
  * The written shape of pipeline.yaml: exactly what a user may type, DVC's `dvc.yaml` stage syntax plus
  * our additions (`env`, `gates`). Unknown keys are errors so typos never pass silently. The normalized
- * shape the rest of the code works with lives in types.ts.
+ * shape the rest of the code works with lives in types.ts. Built on first use, so a command whose
+ * pipeline parse is memoized never loads zod.
  */
-const nonEmpty = z.string().min(1, 'must not be empty');
-
 export const STAGE_NAME = /^[A-Za-z0-9_@-]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const outFlags = z.strictObject({
-  cache: z.boolean().optional(),
-  persist: z.boolean().optional(),
-  desc: z.string().optional(),
-});
+function build() {
+  const { z } = lazyZod();
+  const nonEmpty = z.string().min(1, 'must not be empty');
 
-/** `path` or `{path: {cache, persist}}` with exactly one key. */
-const outEntry = z.union([
-  nonEmpty,
-  z
-    .record(nonEmpty, outFlags.nullable())
-    .refine((o) => Object.keys(o).length === 1, 'an out entry maps exactly one path to its flags'),
-]);
+  const outFlags = z.strictObject({
+    cache: z.boolean().optional(),
+    persist: z.boolean().optional(),
+    desc: z.string().optional(),
+  });
 
-/** `key`, or `{file.yaml: [keys]}`, or `{file.yaml: null}` for the whole file. */
-const paramsEntry = z.union([nonEmpty, z.record(nonEmpty, z.array(nonEmpty).nullable())]);
+  /** `path` or `{path: {cache, persist}}` with exactly one key. */
+  const outEntry = z.union([
+    nonEmpty,
+    z
+      .record(nonEmpty, outFlags.nullable())
+      .refine((o) => Object.keys(o).length === 1, 'an out entry maps exactly one path to its flags'),
+  ]);
 
-export const writtenStage = z.strictObject({
-  desc: z.string().optional(),
-  meta: z.unknown().optional(),
-  cmd: z.union([nonEmpty, z.array(nonEmpty).min(1, 'must list at least one command')]),
-  wdir: nonEmpty.optional(),
-  deps: z.array(nonEmpty).optional(),
-  params: z.array(paramsEntry).optional(),
-  outs: z.array(outEntry).optional(),
-  metrics: z.array(outEntry).optional(),
-  env: z.array(z.string().regex(ENV_NAME, 'must be an environment variable name')).optional(),
-  frozen: z.boolean().optional(),
-  always_changed: z.boolean().optional(),
-});
+  /** `key`, or `{file.yaml: [keys]}`, or `{file.yaml: null}` for the whole file. */
+  const paramsEntry = z.union([nonEmpty, z.record(nonEmpty, z.array(nonEmpty).nullable())]);
 
-const bound = z.number().finite();
+  const writtenStage = z.strictObject({
+    desc: z.string().optional(),
+    meta: z.unknown().optional(),
+    cmd: z.union([nonEmpty, z.array(nonEmpty).min(1, 'must list at least one command')]),
+    wdir: nonEmpty.optional(),
+    deps: z.array(nonEmpty).optional(),
+    params: z.array(paramsEntry).optional(),
+    outs: z.array(outEntry).optional(),
+    metrics: z.array(outEntry).optional(),
+    env: z.array(z.string().regex(ENV_NAME, 'must be an environment variable name')).optional(),
+    frozen: z.boolean().optional(),
+    always_changed: z.boolean().optional(),
+  });
 
-export const writtenGate = z
-  .strictObject({
-    path: nonEmpty.optional(),
-    min: bound.optional(),
-    max: bound.optional(),
-    max_drop: bound.nonnegative().optional(),
-    max_rise: bound.nonnegative().optional(),
-    max_drop_pct: bound.nonnegative().optional(),
-    max_rise_pct: bound.nonnegative().optional(),
-    direction: z.enum(['higher', 'lower']).optional(),
-    level: z.enum(['error', 'warn']).optional(),
-  })
-  .refine(
-    (g) => ['min', 'max', 'max_drop', 'max_rise', 'max_drop_pct', 'max_rise_pct'].some((k) => k in g),
-    'a gate needs at least one of min, max, max_drop, max_rise, max_drop_pct, max_rise_pct',
-  );
+  const bound = z.number().finite();
 
-export const writtenPipeline = z.strictObject({
-  stages: z.record(z.string().regex(STAGE_NAME, 'stage names use letters, digits, - and _'), writtenStage),
-  metrics: z.array(nonEmpty).optional(),
-  gates: z.record(nonEmpty, writtenGate).optional(),
-});
+  const writtenGate = z
+    .strictObject({
+      path: nonEmpty.optional(),
+      min: bound.optional(),
+      max: bound.optional(),
+      max_drop: bound.nonnegative().optional(),
+      max_rise: bound.nonnegative().optional(),
+      max_drop_pct: bound.nonnegative().optional(),
+      max_rise_pct: bound.nonnegative().optional(),
+      direction: z.enum(['higher', 'lower']).optional(),
+      level: z.enum(['error', 'warn']).optional(),
+    })
+    .refine(
+      (g) => ['min', 'max', 'max_drop', 'max_rise', 'max_drop_pct', 'max_rise_pct'].some((k) => k in g),
+      'a gate needs at least one of min, max, max_drop, max_rise, max_drop_pct, max_rise_pct',
+    );
 
-export type WrittenPipeline = z.infer<typeof writtenPipeline>;
-export type WrittenStage = z.infer<typeof writtenStage>;
-export type WrittenGate = z.infer<typeof writtenGate>;
+  const writtenPipeline = z.strictObject({
+    stages: z.record(z.string().regex(STAGE_NAME, 'stage names use letters, digits, - and _'), writtenStage),
+    metrics: z.array(nonEmpty).optional(),
+    gates: z.record(nonEmpty, writtenGate).optional(),
+  });
+  return { writtenStage, writtenGate, writtenPipeline };
+}
+
+let schemas: ReturnType<typeof build> | undefined;
+export const pipelineSchemas = () => (schemas ??= build());
+
+type Schemas = ReturnType<typeof build>;
+export type WrittenPipeline = Z.infer<Schemas['writtenPipeline']>;
+export type WrittenStage = Z.infer<Schemas['writtenStage']>;
+export type WrittenGate = Z.infer<Schemas['writtenGate']>;

@@ -1,4 +1,5 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
+import { lazyYaml } from '../util/lazy-modules.js';
 import type { SourcePos } from './types.js';
 
 export type PathSegment = string | number;
@@ -25,6 +26,7 @@ export class YamlPositions {
   ) {}
 
   at(path: readonly PathSegment[]): SourcePos {
+    const { isMap, isPair, isScalar, isSeq } = lazyYaml();
     let node: unknown = this.source().doc.contents;
     let offset = rangeStart(node) ?? 0;
     for (const seg of path) {

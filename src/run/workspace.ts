@@ -9,7 +9,7 @@ import type { Reporter } from '../log.js';
 import { loadConfig, type Config } from '../pipeline/config.js';
 import type { Dag } from '../pipeline/dag.js';
 import { loadPipeline } from '../pipeline/load.js';
-import { ParamsReader } from '../pipeline/params.js';
+import { ParamsReader, paramsMemo } from '../pipeline/params.js';
 import { checkedDag } from '../pipeline/rules.js';
 import type { Pipeline } from '../pipeline/types.js';
 
@@ -55,7 +55,7 @@ export function openWorkspace(pipelineFile: string, reporter: Reporter): Workspa
     objects: new ObjectStore(root),
     runs: new RunRecords(root),
     config: loadConfig(root),
-    params: new ParamsReader(root),
+    params: new ParamsReader(root, undefined, paramsMemo(root)),
     reporter,
   };
 }
