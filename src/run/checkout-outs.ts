@@ -3,6 +3,7 @@ import { readLock } from '../lock/lock-file.js';
 import type { LockedPath } from '../lock/types.js';
 import type { Digest } from '../hash/digest.js';
 import { selectStages, topoOrder } from '../pipeline/dag.js';
+import { withWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
 export interface CheckoutResult {
@@ -21,6 +22,10 @@ function inCache(ws: Workspace, path: string, d: Digest): boolean {
 
 /** Makes the workspace outs match the lock, from the cache: the step after `git checkout` of another branch. */
 export function checkoutOuts(ws: Workspace, targets: string[], force: boolean): CheckoutResult {
+  return withWorkspaceLock(ws.root, () => checkoutLocked(ws, targets, force));
+}
+
+function checkoutLocked(ws: Workspace, targets: string[], force: boolean): CheckoutResult {
   const lock = readLock(ws.pipeline.lockFile);
   const result: CheckoutResult = { restored: [], unchanged: [], missing: [], refused: [] };
   for (const name of topoOrder(ws.dag, selectStages(ws.dag, targets, { singleItem: true }))) {

@@ -4,6 +4,7 @@ import { isComplete, objectsOf } from '../cache/checkout.js';
 import { fileAtAllCommits } from '../git/git.js';
 import { parseLockText, readLock } from '../lock/lock-file.js';
 import type { LockedPath, LockFile } from '../lock/types.js';
+import { withWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
 export interface GcResult {
@@ -22,6 +23,10 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
  * the same pass, so a later restore never points at nothing.
  */
 export function collectGarbage(ws: Workspace, opts: { allCommits: boolean; dry: boolean }): GcResult {
+  return withWorkspaceLock(ws.root, () => collectLocked(ws, opts));
+}
+
+function collectLocked(ws: Workspace, opts: { allCommits: boolean; dry: boolean }): GcResult {
   const locks: LockFile[] = [readLock(ws.pipeline.lockFile)];
   if (opts.allCommits) {
     const rel = relative(ws.root, ws.pipeline.lockFile);

@@ -24,7 +24,7 @@ function readPid(path: string): number | undefined {
 }
 
 /**
- * One `repro` per workspace. The pid file is created exclusively; a second process fails at once naming
+ * One command that changes the workspace at a time (repro, checkout, gc, cache verify). The pid file is created exclusively; a second process fails at once naming
  * the holder; a file left by a dead process is taken over. Returns the release function.
  */
 export function acquireWorkspaceLock(root: string): () => void {
@@ -42,7 +42,7 @@ export function acquireWorkspaceLock(root: string): () => void {
     }
     const holder = readPid(path);
     if (holder !== undefined && isAlive(holder) && holder !== process.pid) {
-      throw new WorkspaceBusyError(`another lockstep repro (pid ${holder}) is running in this workspace`, {
+      throw new WorkspaceBusyError(`another lockstep (pid ${holder}) is changing this workspace`, {
         hint: `wait for it to finish, or stop it (kill ${holder})`,
       });
     }
@@ -59,4 +59,14 @@ export function acquireWorkspaceLock(root: string): () => void {
     else rmSync(aside, { force: true });
   }
   throw new WorkspaceBusyError('could not take the workspace lock', { hint: `remove ${path} if no lockstep is running` });
+}
+
+/** Runs `fn` holding the workspace lock: repro, checkout, gc and cache verify never overlap. */
+export function withWorkspaceLock<T>(root: string, fn: () => T): T {
+  const release = acquireWorkspaceLock(root);
+  try {
+    return fn();
+  } finally {
+    release();
+  }
 }

@@ -116,13 +116,18 @@ describe('failures', () => {
     expect(read(dir, 'keep.txt')).toBe('kept');
   });
 
-  it('a second repro in the same workspace fails at once naming the holder; a dead holder is taken over', async () => {
+  it('a second repro (or gc, checkout, cache verify) in the same workspace fails at once naming the holder; a dead holder is taken over', async () => {
     const dir = workspace({ 'pipeline.yaml': `stages:\n  s:\n    cmd: ${stage('s', 'write:started=1', 'waitfile:go', 'write:o=1')}\n    outs: [o]\n` });
     const first = execa('node', [CLI, 'repro'], { cwd: dir, reject: false });
     await waitFor(() => existsSync(join(dir, 'started')));
     const second = await lockstep(dir, ['repro']);
     expect(second.exitCode).toBe(1);
-    expect(second.stderr).toContain(`another lockstep repro (pid ${first.pid}) is running in this workspace`);
+    expect(second.stderr).toContain(`another lockstep (pid ${first.pid}) is changing this workspace`);
+    for (const cmd of [['gc'], ['checkout'], ['cache', 'verify']]) {
+      const busy = await lockstep(dir, cmd);
+      expect(busy.exitCode, cmd.join(' ')).toBe(1);
+      expect(busy.stderr).toContain(`(pid ${first.pid}) is changing this workspace`);
+    }
     writeFileSync(join(dir, 'go'), '');
     expect((await first).exitCode).toBe(0);
 
