@@ -88,7 +88,12 @@ export interface ColdTreeResult {
   statLines: [string, string][];
 }
 
-export function hashColdTree(absDir: string, relDir: string, racyBefore: number): ColdTreeResult | undefined {
+export function hashColdTree(
+  absDir: string,
+  relDir: string,
+  racyBefore: number,
+  progress: (done: number, total: number) => void,
+): ColdTreeResult | undefined {
   const units: Unit[] = [];
   const dirs: { abs: string; dir: string }[] = [{ abs: absDir, dir: '' }];
   while (dirs.length && units.length + dirs.length < MIN_UNITS) {
@@ -118,9 +123,14 @@ export function hashColdTree(absDir: string, relDir: string, racyBefore: number)
   const d = new Int32Array(done);
   const texts: string[] = [];
   try {
+    // Wake up now and then to report progress; give up (and let the caller walk) if nothing moves for a minute.
+    let lastMove = Date.now();
     for (let seen = Atomics.load(d, 0); seen < units.length; seen = Atomics.load(d, 0)) {
-      if (Atomics.wait(d, 0, seen, 60_000) === 'timed-out' && Atomics.load(d, 0) === seen) return undefined;
+      Atomics.wait(d, 0, seen, 250);
       if (failed) return undefined;
+      if (Atomics.load(d, 0) !== seen) lastMove = Date.now();
+      else if (Date.now() - lastMove > 60_000) return undefined;
+      progress(Atomics.load(d, 0), units.length);
     }
     for (const ch of channels) {
       for (let msg = receiveMessageOnPort(ch.port1); msg; msg = receiveMessageOnPort(ch.port1)) {

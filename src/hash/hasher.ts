@@ -89,7 +89,9 @@ export class Hasher {
 
   private digestDir(absDir: string, relDir: string): DirDigest {
     if (this.statCache.knowsNothingUnder(relDir)) {
-      const cold = hashColdTree(absDir, relDir, Date.now());
+      const cold = hashColdTree(absDir, relDir, Date.now(), (done, total) =>
+        this.reporter.progress(`hashing ${relDir}: ${Math.round((100 * done) / total)}%`),
+      );
       if (cold) {
         for (const [key, line] of cold.statLines) this.statCache.recordLine(key, line);
         return this.dirDigest(cold.manifest);

@@ -139,7 +139,10 @@ describe('failures', () => {
     expect(third.exitCode, third.stderr).toBe(0);
   });
 
-  it('SIGTERM mid-stage stops the whole process group, records nothing for it and leaves a valid lock', async () => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('%s mid-stage stops the whole process group, records nothing for it and leaves a valid lock', async (signal, code) => {
     const dir = workspace({
       'params.yaml': 'v: 1\n',
       'pipeline.yaml': `stages:\n  s:\n    cmd: ${stage('s', 'write:o=1')}\n    params: [v]\n    outs: [o]\n`,
@@ -153,10 +156,10 @@ describe('failures', () => {
     });
     const run = execa('node', [CLI, 'repro'], { cwd: dir, reject: false });
     await waitFor(() => existsSync(join(dir, 'stage.pid')) && existsSync(join(dir, 'child.pid')));
-    run.kill('SIGTERM');
+    run.kill(signal);
     const r = await run;
-    expect(r.exitCode).toBe(143);
-    expect(String(r.stderr)).toContain('SIGTERM: stopping running stages');
+    expect(r.exitCode).toBe(code);
+    expect(String(r.stderr)).toContain(`${signal}: stopping running stages`);
     const pids = ['stage.pid', 'child.pid'].map((f) => Number(readFileSync(join(dir, f), 'utf8')));
     await waitFor(() => pids.every((p) => !isAlive(p)));
     expect(read(dir, 'pipeline.lock')).toBe(lockBefore);
