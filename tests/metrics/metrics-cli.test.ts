@@ -69,6 +69,26 @@ describe('metrics show / diff', () => {
     expect(JSON.parse(r.stdout).rows.map((x: { name: string }) => x.name)).toEqual(['loss', 'model']);
   });
 
+  it('reads a cached (git-ignored) metrics file at a revision through that revision\'s lock and the local cache', async () => {
+    const dir = workspace(
+      {
+        '.gitignore': 'm.json\n.lockstep/cache/\n.lockstep/tmp/\n',
+        'in.txt': '0.9',
+        'eval.cjs': "const fs = require('fs'); fs.writeFileSync('m.json', JSON.stringify({ recall: Number(fs.readFileSync('in.txt', 'utf8')) }));\n",
+        'pipeline.yaml': 'stages:\n  eval:\n    cmd: node eval.cjs\n    deps: [in.txt, eval.cjs]\n    metrics:\n      - m.json: {cache: true}\n',
+      },
+      { git: true },
+    );
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    commit(dir, 'recall 0.9');
+    writeTree(dir, { 'in.txt': '0.7' });
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    const r = await lockstep(dir, ['metrics', 'diff', '--json']);
+    expect(JSON.parse(r.stdout).rows).toEqual([
+      { path: 'm.json', name: 'recall', old: 0.9, new: 0.7, change: expect.closeTo(-0.2, 9), changePct: expect.closeTo(-22.2222, 3), state: 'changed' },
+    ]);
+  });
+
   it('a broken metrics file is an error naming it', async () => {
     const dir = repo();
     writeTree(dir, { 'eval/metrics.json': '{"recall": ' });
