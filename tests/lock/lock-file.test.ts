@@ -51,6 +51,25 @@ describe('lock file', () => {
     expect(serializeLock(readLock(join(dir, 'pipeline.lock')))).toBe(serializeLock(lock));
   });
 
+  it('a corrupt lock is a clear config error and is left as it is', async () => {
+    const broken = 'version: 1\nstages:\n  s: {cmd: [unclosed\n';
+    const dir = workspace({ 'pipeline.lock': broken, 'pipeline.yaml': `stages:\n  s:\n    cmd: ${stage('s', 'write:o=1')}\n    outs: [o]\n` });
+    const r = await lockstep(dir, ['repro']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('error: pipeline.lock is not valid YAML');
+    expect(r.stderr).toContain('hint: restore it from git');
+    expect(read(dir, 'pipeline.lock')).toBe(broken);
+    writeFileSync(join(dir, 'pipeline.lock'), 'version: 1\nstages:\n  s: {cmd: 3}\n');
+    expect((await lockstep(dir, ['status'])).stderr).toContain('pipeline.lock is malformed at stages.s.cmd');
+  });
+
+  it('an unparsable params file is named', async () => {
+    const dir = workspace({ 'params.yaml': 'a: [1,\n', 'pipeline.yaml': `stages:\n  s:\n    cmd: ${stage('s', 'write:o=1')}\n    params: [a]\n    outs: [o]\n` });
+    const r = await lockstep(dir, ['repro']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('error: params.yaml: cannot parse params file');
+  });
+
   it('refuses a lock of a newer version and never rewrites it', async () => {
     const newer = 'version: 2\nstages: {}\n';
     const dir = workspace({ 'pipeline.lock': newer, 'pipeline.yaml': `stages:\n  s:\n    cmd: ${stage('s', 'write:o=1')}\n    outs: [o]\n` });
