@@ -148,7 +148,7 @@ function normalizeStage(
 
   const deps = (w.deps ?? []).map((d, i) => ({ path: inWdir(d), pos: positions.lazy([...base, 'deps', i]) }));
   const outs: Out[] = [];
-  const addOuts = (entries: WrittenStage['outs'], key: 'outs' | 'metrics') => {
+  const addOuts = (entries: WrittenStage['outs'] | WrittenStage['plots'], key: 'outs' | 'metrics' | 'plots') => {
     (entries ?? []).forEach((entry, i) => {
       const [path, flags] = typeof entry === 'string' ? [entry, null] : Object.entries(entry)[0]!;
       const metric = key === 'metrics';
@@ -163,6 +163,7 @@ function normalizeStage(
   };
   addOuts(w.outs, 'outs');
   addOuts(w.metrics, 'metrics');
+  addOuts(w.plots, 'plots');
 
   const defaultParams = normalizeRel(posix.join(wdir, DEFAULT_PARAMS_FILE));
   const byFile = new Map<string, ParamsRef>();

@@ -14,11 +14,29 @@ function build() {
   const { z } = lazyZod();
   const nonEmpty = z.string().min(1, 'must not be empty');
 
+  // `remote` and `push` are DVC's per-out remote settings: accepted so a dvc.yaml runs unchanged.
   const outFlags = z.strictObject({
     cache: z.boolean().optional(),
     persist: z.boolean().optional(),
     desc: z.string().optional(),
+    remote: nonEmpty.optional(),
+    push: z.boolean().optional(),
   });
+
+  /** DVC's plot outs also carry rendering hints (x, y, template…), which only a plot viewer reads. */
+  const plotFlags = outFlags.extend({
+    x: z.unknown().optional(),
+    y: z.unknown().optional(),
+    template: z.unknown().optional(),
+    title: z.unknown().optional(),
+    x_label: z.unknown().optional(),
+    y_label: z.unknown().optional(),
+    header: z.unknown().optional(),
+  });
+  const plotEntry = z.union([
+    nonEmpty,
+    z.record(nonEmpty, plotFlags.nullable()).refine((o) => Object.keys(o).length === 1, 'a plot entry maps exactly one path to its flags'),
+  ]);
 
   /** `path` or `{path: {cache, persist}}` with exactly one key. */
   const outEntry = z.union([
@@ -40,6 +58,7 @@ function build() {
     params: z.array(paramsEntry).optional(),
     outs: z.array(outEntry).optional(),
     metrics: z.array(outEntry).optional(),
+    plots: z.array(plotEntry).optional(),
     env: z.array(z.string().regex(ENV_NAME, 'must be an environment variable name')).optional(),
     frozen: z.boolean().optional(),
     always_changed: z.boolean().optional(),
@@ -68,6 +87,11 @@ function build() {
     stages: z.record(z.string().regex(STAGE_NAME, 'stage names use letters, digits, - and _'), writtenStage),
     metrics: z.array(nonEmpty).optional(),
     gates: z.record(nonEmpty, writtenGate).optional(),
+    // dvc.yaml's top-level plot definitions, artifact registry and extra params files: accepted so an
+    // existing dvc.yaml runs unchanged; lockstep does not use them (yet).
+    plots: z.unknown().optional(),
+    artifacts: z.unknown().optional(),
+    params: z.array(z.unknown()).optional(),
   });
   return { writtenStage, writtenGate, writtenPipeline };
 }

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lockstep, ranStages, read, stage, workspace, writeTree } from '../helpers/workspace.js';
 
@@ -93,6 +95,29 @@ describe('pipeline.yaml validation', () => {
     const r = await lockstep(dir, ['-f', 'other.yaml', 'repro']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(read(dir, 'other.lock')).toContain('stages:');
+  });
+
+  it('runs a DVC dvc.yaml unchanged (plots, out remote/push flags, top-level plots) with its own lock name', async () => {
+    const dir = workspace({
+      'in.csv': 'x\n1\n',
+      'dvc.yaml': `stages:
+  train:
+    cmd: ${stage('train', 'write:model.pkl=m', 'write:loss.csv=step,loss', 'write:scores.json={"auc": 0.9}')}
+    deps: [in.csv]
+    outs:
+      - model.pkl: {remote: s3store, push: true}
+    metrics:
+      - scores.json: {cache: false}
+    plots:
+      - loss.csv: {x: step, y: loss, cache: false}
+plots:
+  - loss.csv: {x: step, y: loss}
+`,
+    });
+    const r = await lockstep(dir, ['-f', 'dvc.yaml', 'repro']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(read(dir, 'dvc.lockstep.lock')).toContain('path: loss.csv');
+    expect(existsSync(join(dir, 'dvc.lock'))).toBe(false);
   });
 
   it('a missing pipeline file is a clear usage error', async () => {
