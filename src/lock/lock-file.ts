@@ -4,7 +4,7 @@ import { LOCK_VERSION } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { lazyYaml, lazyZod } from '../util/lazy-modules.js';
-import { parseWithMemo } from '../util/parse-memo.js';
+import { parseWithMemo, primeMemo } from '../util/parse-memo.js';
 import { compareStrings, sortedBy } from '../util/sort.js';
 import type { LockEntry, LockFile, LockedPath } from './types.js';
 
@@ -124,18 +124,26 @@ function entryText(name: string, entry: LockEntry): string {
   return text;
 }
 
+/** The entry in lock order: everything sorted, every section present (as a parsed lock has them). */
+function canonicalEntry(e: LockEntry): LockEntry {
+  const sortedMap = <T>(m: Record<string, T>) => Object.fromEntries(Object.keys(m).sort(compareStrings).map((k) => [k, m[k]!]));
+  return {
+    cmd: e.cmd,
+    deps: sortedBy(e.deps, (d) => d.path).map(orderedPath),
+    params: Object.fromEntries(Object.keys(e.params).sort(compareStrings).map((f) => [f, sortedMap(e.params[f]!)])),
+    env: sortedMap(e.env),
+    outs: sortedBy(e.outs, (o) => o.path).map(orderedPath),
+  };
+}
+
+/** As written: empty sections are left out. */
 function orderedEntry(e: LockEntry): Record<string, unknown> {
-  const out: Record<string, unknown> = { cmd: e.cmd };
-  if (e.deps.length) out.deps = sortedBy(e.deps, (d) => d.path).map(orderedPath);
-  const files = Object.keys(e.params).sort(compareStrings);
-  if (files.length) {
-    out.params = Object.fromEntries(
-      files.map((f) => [f, Object.fromEntries(Object.keys(e.params[f]!).sort(compareStrings).map((k) => [k, e.params[f]![k]]))]),
-    );
-  }
-  const env = Object.keys(e.env).sort(compareStrings);
-  if (env.length) out.env = Object.fromEntries(env.map((k) => [k, e.env[k]]));
-  if (e.outs.length) out.outs = sortedBy(e.outs, (o) => o.path).map(orderedPath);
+  const c = canonicalEntry(e);
+  const out: Record<string, unknown> = { cmd: c.cmd };
+  if (c.deps.length) out.deps = c.deps;
+  if (Object.keys(c.params).length) out.params = c.params;
+  if (Object.keys(c.env).length) out.env = c.env;
+  if (c.outs.length) out.outs = c.outs;
   return out;
 }
 
@@ -145,7 +153,15 @@ function orderedPath(p: LockedPath): LockedPath {
     : { path: p.path, sha256: p.sha256, size: p.size, nfiles: p.nfiles };
 }
 
-/** Atomic (temp + rename): a crash leaves the previous lock, never a torn one. */
-export function writeLock(path: string, lock: LockFile): void {
-  writeFileAtomic(path, serializeLock(lock));
+/**
+ * Atomic (temp + rename): a crash leaves the previous lock, never a torn one. With `memoFile`, the parse
+ * memo is primed too, so the next command does not have to parse what was just written.
+ */
+export function writeLock(path: string, lock: LockFile, memoFile?: string): void {
+  const text = serializeLock(lock);
+  writeFileAtomic(path, text);
+  if (memoFile) {
+    const names = Object.keys(lock.stages).sort(compareStrings);
+    primeMemo(text, memoFile, Object.fromEntries(names.map((n) => [n, canonicalEntry(lock.stages[n]!)])));
+  }
 }

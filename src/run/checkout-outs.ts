@@ -26,7 +26,7 @@ export function checkoutOuts(ws: Workspace, targets: string[], force: boolean): 
 }
 
 function checkoutLocked(ws: Workspace, targets: string[], force: boolean): CheckoutResult {
-  const lock = readLock(ws.pipeline.lockFile);
+  const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
   const result: CheckoutResult = { restored: [], unchanged: [], missing: [], refused: [] };
   for (const name of topoOrder(ws.dag, selectStages(ws.dag, targets, { singleItem: true }))) {
     const entry = lock.stages[name];

@@ -27,7 +27,7 @@ export function collectGarbage(ws: Workspace, opts: { allCommits: boolean; dry: 
 }
 
 function collectLocked(ws: Workspace, opts: { allCommits: boolean; dry: boolean }): GcResult {
-  const locks: LockFile[] = [readLock(ws.pipeline.lockFile)];
+  const locks: LockFile[] = [readLock(ws.pipeline.lockFile, ws.lockMemo)];
   if (opts.allCommits) {
     const rel = relative(ws.root, ws.pipeline.lockFile);
     for (const text of fileAtAllCommits(ws.root, rel)) locks.push(parseLockText(text, `${rel} (history)`));

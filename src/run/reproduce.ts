@@ -1,5 +1,3 @@
-import { basename, join } from 'node:path';
-import { LOCKSTEP_DIR, TMP_DIR } from '../constants.js';
 import type { LockFile } from '../lock/types.js';
 import { compareStage, type Reason } from '../lock/compare.js';
 import { readLock } from '../lock/lock-file.js';
@@ -10,11 +8,6 @@ import { findRestorable, shortKey } from './run-cache.js';
 import { currentState, preflight } from './stage-state.js';
 import { acquireWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
-
-/** Where the parsed lock is memoized (see util/parse-memo.ts). */
-export function lockMemo(ws: Workspace): string {
-  return join(ws.root, LOCKSTEP_DIR, TMP_DIR, `parsed-${basename(ws.pipeline.lockFile)}.json`);
-}
 
 export interface PlanRequest extends Selection {
   targets: string[];
@@ -34,7 +27,7 @@ export function planWorkspace(ws: Workspace, req: PlanRequest): WorkspacePlan {
   const selected = selectStages(ws.dag, req.targets, req);
   const order = topoOrder(ws.dag, selected);
   preflight(ws, order);
-  const lock = readLock(ws.pipeline.lockFile, lockMemo(ws));
+  const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
   const compared = new Map<string, Reason[]>();
   for (const name of order) {
     compared.set(name, compareStage(lock.stages[name], currentState(ws, ws.dag.stages.get(name)!)));

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ObjectStore } from '../cache/object-store.js';
 import { RunRecords } from '../cache/run-records.js';
 import { CACHE_DIR, LOCKSTEP_DIR, STAT_CACHE_FILE, TMP_DIR } from '../constants.js';
@@ -25,6 +25,8 @@ export interface Workspace {
   config: Config;
   params: ParamsReader;
   reporter: Reporter;
+  /** Where the parsed lock is memoized (see util/parse-memo.ts). */
+  lockMemo: string;
 }
 
 const GITIGNORE = '# written by lockstep init: the cache and temp files stay on this machine\n/cache/\n/tmp/\n/config.local.yaml\n';
@@ -57,5 +59,6 @@ export function openWorkspace(pipelineFile: string, reporter: Reporter): Workspa
     config: loadConfig(root),
     params: new ParamsReader(root, undefined, paramsMemo(root)),
     reporter,
+    lockMemo: join(root, LOCKSTEP_DIR, TMP_DIR, `parsed-${basename(pipeline.lockFile)}.json`),
   };
 }

@@ -10,9 +10,22 @@ import { writeFileAtomic } from './atomic-write.js';
  */
 const SALT = 'lockstep-parse-memo-v1\0';
 
+const keyOf = (text: string) => createHash('sha256').update(SALT).update(text).digest('hex');
+
+/** Records `data` as the parse of `text` when the writer already has it (e.g. the lock it just wrote). */
+export function primeMemo(text: string, memoFile: string, data: unknown): void {
+  const json = exactJson({ key: keyOf(text), data });
+  if (json === undefined) return;
+  try {
+    writeFileAtomic(memoFile, json, { durable: false });
+  } catch {
+    // Only a missed shortcut.
+  }
+}
+
 export function parseWithMemo(text: string, memoFile: string | undefined, parse: (text: string) => unknown): unknown {
   if (!memoFile) return parse(text);
-  const key = createHash('sha256').update(SALT).update(text).digest('hex');
+  const key = keyOf(text);
   try {
     const memo = JSON.parse(readFileSync(memoFile, 'utf8')) as { key?: string; data?: unknown };
     if (memo.key === key) return memo.data;

@@ -1,7 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLock, serializeLock } from '../../src/lock/lock-file.js';
+import { readLock, serializeLock, writeLock } from '../../src/lock/lock-file.js';
 import { compareStage, formatReason, type StageState } from '../../src/lock/compare.js';
 import type { LockEntry } from '../../src/lock/types.js';
 import { lockstep, read, stage, workspace } from '../helpers/workspace.js';
@@ -42,6 +42,18 @@ describe('lock file', () => {
         `      - {path: model, sha256: ${H('d')}, size: 20, nfiles: 3}`,
       ].join('\n'),
     );
+  });
+
+  it('primes the parse memo with exactly what parsing the written lock gives', () => {
+    const dir = workspace({});
+    const lock = { version: 1, stages: { train: entry(), a: entry({ cmd: ['x'], env: {}, params: {} }) } };
+    const memo = join(dir, 'memo.json');
+    writeLock(join(dir, 'pipeline.lock'), lock, memo);
+    const primed = JSON.parse(readFileSync(memo, 'utf8'));
+    rmSync(memo);
+    readLock(join(dir, 'pipeline.lock'), memo);
+    expect(JSON.parse(readFileSync(memo, 'utf8'))).toEqual(primed);
+    expect(JSON.stringify(JSON.parse(readFileSync(memo, 'utf8')).data)).toBe(JSON.stringify(primed.data));
   });
 
   it('round-trips', () => {
