@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 /** Every name lockstep reads or writes in a user's repository, in one place. */
 export const PIPELINE_FILE = 'pipeline.yaml';
 export const DEFAULT_PARAMS_FILE = 'params.yaml';
@@ -10,6 +12,7 @@ export const LOCAL_CONFIG_FILE = 'config.local.yaml';
 export const CACHE_DIR = 'cache';
 export const TMP_DIR = 'tmp';
 export const OBJECTS_DIR = 'files/sha256';
+export const RUNS_DIR = 'runs';
 export const STAT_CACHE_FILE = 'stat-cache.tsv';
 export const WORKSPACE_LOCK_FILE = 'repro.pid';
 export const STAGE_LOGS_DIR = 'logs';
@@ -27,3 +30,8 @@ export const KILL_GRACE_MS = 3000;
 /** Salts run-cache keys; bump when what goes into a key changes. */
 export const RUN_CACHE_VERSION = 1;
 export const CORRUPT_DIR = 'corrupt';
+
+/** `.lockstep/tmp/parsed-<name>.json`: a parse memoized by the content hash of the file (util/parse-memo.ts). */
+export function parseMemoPath(root: string, name: string): string {
+  return join(root, LOCKSTEP_DIR, TMP_DIR, `parsed-${name.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+}

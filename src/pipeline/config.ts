@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { CONFIG_FILE, LOCAL_CONFIG_FILE, LOCKSTEP_DIR, TMP_DIR } from '../constants.js';
+import { CONFIG_FILE, LOCAL_CONFIG_FILE, LOCKSTEP_DIR, parseMemoPath } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import { lazyYaml, lazyZod } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
@@ -51,7 +51,7 @@ function readOne(path: string, label: string, memo: string): WrittenConfig {
 }
 
 export function loadConfig(root: string): Config {
-  const memo = (name: string) => join(root, LOCKSTEP_DIR, TMP_DIR, `parsed-${name}.json`);
+  const memo = (name: string) => parseMemoPath(root, name);
   const shared = readOne(join(root, LOCKSTEP_DIR, CONFIG_FILE), `${LOCKSTEP_DIR}/${CONFIG_FILE}`, memo(CONFIG_FILE));
   const local = readOne(join(root, LOCKSTEP_DIR, LOCAL_CONFIG_FILE), `${LOCKSTEP_DIR}/${LOCAL_CONFIG_FILE}`, memo(LOCAL_CONFIG_FILE));
   const remote = local.remote ?? shared.remote;

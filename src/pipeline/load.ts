@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, resolve } from 'node:path';
 import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
-import { DEFAULT_PARAMS_FILE, LOCK_FILE, LOCKSTEP_DIR, TMP_DIR } from '../constants.js';
+import { DEFAULT_PARAMS_FILE, LOCK_FILE, LOCKSTEP_DIR, parseMemoPath } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import { lazyYaml } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
@@ -59,7 +59,7 @@ export function loadPipeline(pipelineFile: string): Pipeline {
     return source;
   };
   const positions = new YamlPositions(parse, label);
-  const memo = existsSync(join(root, LOCKSTEP_DIR)) ? join(root, LOCKSTEP_DIR, TMP_DIR, `parsed-${label}.json`) : undefined;
+  const memo = existsSync(join(root, LOCKSTEP_DIR)) ? parseMemoPath(root, label) : undefined;
   // Only a file that parsed *and* validated is memoized, so a memo hit needs neither yaml nor zod.
   const written = parseWithMemo(text, memo, () => {
     const { doc } = parse();

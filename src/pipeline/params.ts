@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { LOCKSTEP_DIR, TMP_DIR } from '../constants.js';
+import { LOCKSTEP_DIR, parseMemoPath } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import { lazyYaml } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
@@ -86,7 +86,7 @@ export class ParamsReader {
 /** Where the workspace's params files may memoize their parse: only once `.lockstep/` exists. */
 export function paramsMemo(root: string): ((file: string) => string) | undefined {
   if (!existsSync(join(root, LOCKSTEP_DIR))) return undefined;
-  return (file) => join(root, LOCKSTEP_DIR, TMP_DIR, `parsed-params-${file.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+  return (file) => parseMemoPath(root, `params-${file}`);
 }
 
 function readWorkspaceFile(root: string, file: string): string | undefined {

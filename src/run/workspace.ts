@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ObjectStore } from '../cache/object-store.js';
 import { RunRecords } from '../cache/run-records.js';
-import { CACHE_DIR, LOCKSTEP_DIR, STAT_CACHE_FILE, TMP_DIR } from '../constants.js';
+import { CACHE_DIR, LOCKSTEP_DIR, parseMemoPath, STAT_CACHE_FILE, TMP_DIR } from '../constants.js';
 import { Hasher } from '../hash/hasher.js';
 import { StatCache } from '../hash/stat-cache.js';
 import type { Reporter } from '../log.js';
@@ -59,6 +59,6 @@ export function openWorkspace(pipelineFile: string, reporter: Reporter): Workspa
     config: loadConfig(root),
     params: new ParamsReader(root, undefined, paramsMemo(root)),
     reporter,
-    lockMemo: join(root, LOCKSTEP_DIR, TMP_DIR, `parsed-${basename(pipeline.lockFile)}.json`),
+    lockMemo: parseMemoPath(root, basename(pipeline.lockFile)),
   };
 }
