@@ -145,14 +145,18 @@ export interface Selection {
  * Which stages a command with these targets works on, as DVC: a target with everything it depends on;
  * `--single-item` only the targets; `--downstream` the targets and everything that depends on them.
  */
-export function selectStages(dag: Dag, targets: readonly string[], sel: Selection = {}): Set<string> {
-  if (targets.length === 0) return new Set(dag.stages.keys());
-  for (const t of targets) {
-    if (!dag.stages.has(t)) {
+export function selectStages(dag: Dag, requested: readonly string[], sel: Selection = {}): Set<string> {
+  if (requested.length === 0) return new Set(dag.stages.keys());
+  const targets: string[] = [];
+  for (const t of requested) {
+    // A foreach/matrix group name stands for every stage it generates (`train` → `train@a`, `train@b`).
+    const group = dag.stages.has(t) ? [t] : [...dag.stages.keys()].filter((n) => n.startsWith(`${t}@`));
+    if (group.length === 0) {
       throw new UsageError(`unknown stage '${t}'`, {
         hint: `stages are: ${[...dag.stages.keys()].sort(compareStrings).join(', ')}`,
       });
     }
+    targets.push(...group);
   }
   if (sel.singleItem) return new Set(targets);
   if (sel.downstream) return closure(targets, dag.downstream);

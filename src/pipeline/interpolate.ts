@@ -17,10 +17,14 @@ export interface InterpolationProblem {
   message: string;
 }
 
-/** Returns the command with every placeholder replaced, or the problems (missing key, non-scalar value). */
+/**
+ * Returns the text with every placeholder replaced, or the problems (missing key, non-scalar value).
+ * `quote` (for commands) shell-quotes each value; paths and keys are substituted as they are.
+ */
 export function interpolate(
   template: string,
   lookup: Lookup,
+  quote = true,
 ): { ok: true; value: string } | { ok: false; problems: InterpolationProblem[] } {
   const problems: InterpolationProblem[] = [];
   const value = template.replace(PLACEHOLDER, (match: string, key: string) => {
@@ -31,7 +35,7 @@ export function interpolate(
     }
     const hit = lookup(key);
     if (!hit.found) {
-      problems.push({ key, message: `\${${key}} is not defined in the params file` });
+      problems.push({ key, message: `\${${key}} is not defined (params.yaml, vars, or the foreach/matrix item)` });
       return match;
     }
     const v = hit.value;
@@ -39,7 +43,7 @@ export function interpolate(
       problems.push({ key, message: `\${${key}} must be a string, number or boolean to be used in cmd` });
       return match;
     }
-    return shellQuote(String(v));
+    return quote ? shellQuote(String(v)) : String(v);
   });
   return problems.length ? { ok: false, problems } : { ok: true, value };
 }

@@ -7,10 +7,11 @@ import { ConfigError, errnoCode } from '../errors.js';
 import { lazyYaml } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
 import { normalizeRel } from '../util/paths.js';
-import { sortedBy } from '../util/sort.js';
-import { interpolate } from './interpolate.js';
-import { getDotted, ParamsReader, paramsMemo } from './params.js';
-import { pipelineSchemas, type WrittenGate, type WrittenPipeline, type WrittenStage } from './schema.js';
+import { compareStrings, sortedBy } from '../util/sort.js';
+import { ParamsReader, paramsMemo } from './params.js';
+import { pipelineSchemas, stageSchemaFor, type VarsList, type WrittenGate, type WrittenPipeline, type WrittenStage } from './schema.js';
+import { chainLookup, expandDefinition, substituteBody, type TemplateProblem } from './templates.js';
+import { loadVars } from './vars.js';
 import type { Out, ParamsRef, Pipeline, SourcePos, Stage } from './types.js';
 import { formatPos } from './types.js';
 import { formatPath, type PathSegment, YamlPositions } from './yaml-positions.js';
@@ -22,6 +23,8 @@ export function lockFileFor(pipelineFile: string): string {
   if (name === 'dvc.yaml') return join(dirname(pipelineFile), 'dvc.lockstep.lock');
   return join(dirname(pipelineFile), name.replace(/\.ya?ml$/, '') + '.lock');
 }
+
+const GENERATED_NAME = /^[A-Za-z0-9_-]+@\S+$/;
 
 interface Problem {
   pos: SourcePos;
@@ -69,18 +72,49 @@ export function loadPipeline(pipelineFile: string): Pipeline {
         doc.errors.map((e) => ({ pos: positions.pos(e.pos[0]), path: '', message: e.message.split('\n')[0] ?? '' })),
       );
     }
-    const parsed = pipelineSchemas().writtenPipeline.safeParse(doc.toJS() ?? {});
-    if (!parsed.success) fail(label, zodProblems(parsed.error.issues, positions));
-    return parsed.data;
+    const raw = (doc.toJS() ?? {}) as { stages?: unknown };
+    const parsed = pipelineSchemas().writtenPipeline.safeParse(raw);
+    const all: Problem[] = parsed.success ? [] : zodProblems(parsed.error.issues, positions);
+    // Every stage is checked even when the file has other problems, so all are reported at once.
+    const stagesOut: Record<string, unknown> = {};
+    const rawStages = raw.stages && typeof raw.stages === 'object' ? (raw.stages as Record<string, unknown>) : {};
+    for (const [name, def] of Object.entries(rawStages)) {
+      if (!def || typeof def !== 'object' || Array.isArray(def)) continue;
+      const r = stageSchemaFor(def as Record<string, unknown>).safeParse(def);
+      if (r.success) stagesOut[name] = r.data;
+      else all.push(...zodProblems(r.error.issues.map((i: Issue) => ({ ...i, path: ['stages', name, ...i.path] }) as Issue), positions));
+    }
+    if (all.length || !parsed.success) fail(label, all);
+    return { ...parsed.data, stages: stagesOut };
   }) as WrittenPipeline;
 
   const problems: Problem[] = [];
+  const template = (t: TemplateProblem) => problems.push({ pos: positions.at(t.path), path: formatPath(t.path), message: t.message });
   const params = new ParamsReader(root, undefined, paramsMemo(root));
+  // `${…}` sees params.yaml (when there is one), then the `vars` entries, as in DVC.
+  const defaults: VarsList = params.tryRead(DEFAULT_PARAMS_FILE) === undefined ? [] : [DEFAULT_PARAMS_FILE];
+  const varProblems: TemplateProblem[] = [];
+  const globalVars = {
+    ...loadVars(defaults, '.', params, [], []),
+    ...loadVars(written.vars ?? [], '.', params, ['vars'], varProblems),
+  };
   const stages: Stage[] = [];
-  for (const name of Object.keys(written.stages).sort()) {
-    const stage = normalizeStage(name, written.stages[name]!, positions, params, problems);
-    if (stage) stages.push(stage);
+  for (const name of Object.keys(written.stages).sort(compareStrings)) {
+    const expanded = expandDefinition(name, written.stages[name]!, chainLookup({}, globalVars));
+    expanded.problems.forEach(template);
+    for (const g of expanded.stages) {
+      if (g.name !== name && written.stages[g.name]) {
+        template({ path: g.base, message: `generates stage ${g.name}, which is also defined by hand` });
+        continue;
+      }
+      const stageVars = g.body.vars ? loadVars(g.body.vars, g.body.wdir ?? '.', params, [...g.base, 'vars'], varProblems) : {};
+      const sub = substituteBody(g.body, chainLookup(g.locals, stageVars, globalVars));
+      for (const t of sub.problems) template({ path: [...g.base, ...t.path], message: t.message });
+      const stage = normalizeStage(g.name, sub.body, g.base, positions, problems);
+      if (stage) stages.push(stage);
+    }
   }
+  varProblems.forEach(template);
   if (problems.length) fail(label, problems);
 
   return {
@@ -130,14 +164,8 @@ function zodProblems(issues: readonly Issue[], positions: YamlPositions): Proble
   return out;
 }
 
-function normalizeStage(
-  name: string,
-  w: WrittenStage,
-  positions: YamlPositions,
-  params: ParamsReader,
-  problems: Problem[],
-): Stage | undefined {
-  const base: PathSegment[] = ['stages', name];
+/** One stage after templating: paths resolved against wdir, outs and params grouped, names checked. */
+function normalizeStage(name: string, w: WrittenStage, base: PathSegment[], positions: YamlPositions, problems: Problem[]): Stage | undefined {
   const problem = (path: PathSegment[], message: string) =>
     problems.push({ pos: positions.at([...base, ...path]), path: formatPath([...base, ...path]), message });
 
@@ -178,19 +206,8 @@ function normalizeStage(
     }
   });
 
-  const cmds = typeof w.cmd === 'string' ? [w.cmd] : w.cmd;
-  const cmd: string[] = [];
-  cmds.forEach((template, i) => {
-    if (!template.includes('${')) {
-      cmd.push(template);
-      return;
-    }
-    const cmdPath: PathSegment[] = typeof w.cmd === 'string' ? ['cmd'] : ['cmd', i];
-    const data = params.tryRead(DEFAULT_PARAMS_FILE);
-    const result = interpolate(template, (key) => (data === undefined ? { found: false } : getDotted(data, key)));
-    if (result.ok) cmd.push(result.value);
-    else for (const p of result.problems) problem(cmdPath, `${p.message} (${DEFAULT_PARAMS_FILE})`);
-  });
+  const cmd = typeof w.cmd === 'string' ? [w.cmd] : w.cmd;
+  if (name.includes('@') && !GENERATED_NAME.test(name)) problem([], `generated stage name ${name} may not contain white space`);
 
   return {
     name,

@@ -49,7 +49,11 @@ function build() {
   /** `key`, or `{file.yaml: [keys]}`, or `{file.yaml: null}` for the whole file. */
   const paramsEntry = z.union([nonEmpty, z.record(nonEmpty, z.array(nonEmpty).nullable())]);
 
+  /** `file.yaml`, `file.yaml:key1,key2`, or an inline map: values for `${}` (DVC's `vars`). */
+  const varsList = z.array(z.union([nonEmpty, z.record(nonEmpty, z.unknown())]));
+
   const writtenStage = z.strictObject({
+    vars: varsList.optional(),
     desc: z.string().optional(),
     meta: z.unknown().optional(),
     cmd: z.union([nonEmpty, z.array(nonEmpty).min(1, 'must list at least one command')]),
@@ -62,6 +66,16 @@ function build() {
     env: z.array(z.string().regex(ENV_NAME, 'must be an environment variable name')).optional(),
     frozen: z.boolean().optional(),
     always_changed: z.boolean().optional(),
+  });
+
+  /** DVC's `foreach`/`do`: one stage per item of a list or map (or of a `${var}` holding one). */
+  const foreachStage = z.strictObject({
+    foreach: z.union([z.array(z.unknown()).min(1, 'needs at least one item'), z.record(z.string(), z.unknown()), z.string()]),
+    do: writtenStage,
+  });
+  /** DVC's `matrix`: one stage per combination of the listed values. */
+  const matrixStage = writtenStage.extend({
+    matrix: z.record(nonEmpty, z.union([z.array(z.unknown()).min(1, 'needs at least one value'), z.string()])),
   });
 
   const bound = z.number().finite();
@@ -83,8 +97,11 @@ function build() {
       'a gate needs at least one of min, max, max_drop, max_rise, max_drop_pct, max_rise_pct',
     );
 
+  // Stages are checked one by one against the shape their keys announce (plain, foreach, matrix), so a
+  // typo in a plain stage is reported as an unknown key rather than as "matches no alternative".
   const writtenPipeline = z.strictObject({
-    stages: z.record(z.string().regex(STAGE_NAME, 'stage names use letters, digits, - and _'), writtenStage),
+    vars: varsList.optional(),
+    stages: z.record(z.string().regex(STAGE_NAME, 'stage names use letters, digits, - and _'), z.record(z.string(), z.unknown())),
     metrics: z.array(nonEmpty).optional(),
     gates: z.record(nonEmpty, writtenGate).optional(),
     // dvc.yaml's top-level plot definitions, artifact registry and extra params files: accepted so an
@@ -93,13 +110,23 @@ function build() {
     artifacts: z.unknown().optional(),
     params: z.array(z.unknown()).optional(),
   });
-  return { writtenStage, writtenGate, writtenPipeline };
+  return { writtenStage, foreachStage, matrixStage, writtenGate, writtenPipeline };
 }
 
 let schemas: ReturnType<typeof build> | undefined;
 export const pipelineSchemas = () => (schemas ??= build());
 
 type Schemas = ReturnType<typeof build>;
-export type WrittenPipeline = Z.infer<Schemas['writtenPipeline']>;
 export type WrittenStage = Z.infer<Schemas['writtenStage']>;
+export type ForeachStage = Z.infer<Schemas['foreachStage']>;
+export type MatrixStage = Z.infer<Schemas['matrixStage']>;
+export type StageDefinition = WrittenStage | ForeachStage | MatrixStage;
+export type WrittenPipeline = Omit<Z.infer<Schemas['writtenPipeline']>, 'stages'> & { stages: Record<string, StageDefinition> };
+export type VarsList = NonNullable<WrittenStage['vars']>;
+
+/** The schema a stage definition is checked against, chosen by the keys it has. */
+export function stageSchemaFor(def: Record<string, unknown>) {
+  const s = pipelineSchemas();
+  return 'foreach' in def || 'do' in def ? s.foreachStage : 'matrix' in def ? s.matrixStage : s.writtenStage;
+}
 export type WrittenGate = Z.infer<Schemas['writtenGate']>;

@@ -87,7 +87,7 @@ describe('pipeline.yaml validation', () => {
     const dir = workspace({ 'params.yaml': 'a: 1\n', 'pipeline.yaml': 'stages:\n  s:\n    cmd: echo ${b.c}\n' });
     const r = await lockstep(dir, ['status']);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain('pipeline.yaml:3:5 stages.s.cmd: ${b.c} is not defined in the params file (params.yaml)');
+    expect(r.stderr).toContain('pipeline.yaml:3:5 stages.s.cmd: ${b.c} is not defined (params.yaml, vars, or the foreach/matrix item)');
   });
 
   it('-f selects another pipeline file; its lock is named after it', async () => {
