@@ -70,7 +70,8 @@ export class RunRecords {
 
   write(key: string, results: RunResult[]): void {
     if (results.length === 0) rmSync(this.pathOf(key), { force: true });
-    else writeFileAtomic(this.pathOf(key), `${JSON.stringify({ version: RUN_CACHE_VERSION, results } satisfies RecordFile)}\n`);
+    // Not fsync'ed: a record lost in a crash is only a run-cache miss (and ~5 ms saved per stage).
+    else writeFileAtomic(this.pathOf(key), `${JSON.stringify({ version: RUN_CACHE_VERSION, results } satisfies RecordFile)}\n`, { durable: false });
   }
 
   keys(): string[] {

@@ -153,15 +153,16 @@ function orderedPath(p: LockedPath): LockedPath {
     : { path: p.path, sha256: p.sha256, size: p.size, nfiles: p.nfiles };
 }
 
+/** Atomic (temp + rename): a crash leaves the previous lock, never a torn one. */
+export function writeLock(path: string, lock: LockFile): void {
+  writeFileAtomic(path, serializeLock(lock));
+}
+
 /**
- * Atomic (temp + rename): a crash leaves the previous lock, never a torn one. With `memoFile`, the parse
- * memo is primed too, so the next command does not have to parse what was just written.
+ * Records the lock as the parse of its text, so the next command does not parse what was just written.
+ * Once per command, not per stage: on 1,000 stages doing it per stage cost ~2 s of JSON.
  */
-export function writeLock(path: string, lock: LockFile, memoFile?: string): void {
-  const text = serializeLock(lock);
-  writeFileAtomic(path, text);
-  if (memoFile) {
-    const names = Object.keys(lock.stages).sort(compareStrings);
-    primeMemo(text, memoFile, Object.fromEntries(names.map((n) => [n, canonicalEntry(lock.stages[n]!)])));
-  }
+export function primeLockMemo(lock: LockFile, memoFile: string): void {
+  const names = Object.keys(lock.stages).sort(compareStrings);
+  primeMemo(serializeLock(lock), memoFile, Object.fromEntries(names.map((n) => [n, canonicalEntry(lock.stages[n]!)])));
 }

@@ -1,6 +1,6 @@
 import type { LockFile } from '../lock/types.js';
 import { compareStage, type Reason } from '../lock/compare.js';
-import { readLock } from '../lock/lock-file.js';
+import { primeLockMemo, readLock } from '../lock/lock-file.js';
 import { selectStages, topoOrder, type Selection } from '../pipeline/dag.js';
 import { planStages, type PlannedStage } from './plan.js';
 import { runStages, type StageOutcome } from './scheduler.js';
@@ -61,8 +61,10 @@ export interface ReproResult {
 export async function reproduce(ws: Workspace, req: ReproRequest): Promise<ReproResult> {
   const started = performance.now();
   const release = acquireWorkspaceLock(ws.root);
+  let lockForMemo: LockFile | undefined;
   try {
     const { order, lock, forced } = planWorkspace(ws, req);
+    lockForMemo = lock;
     const outcomes = await runStages(ws, {
       order,
       lock,
@@ -75,6 +77,7 @@ export async function reproduce(ws: Workspace, req: ReproRequest): Promise<Repro
     return { outcomes, durationMs: performance.now() - started };
   } finally {
     ws.statCache.save();
+    if (lockForMemo && Object.keys(lockForMemo.stages).length) primeLockMemo(lockForMemo, ws.lockMemo);
     release();
   }
 }

@@ -186,7 +186,7 @@ function recordLock(ws: Workspace, name: string, entry: LockEntry, lock: LockFil
   lock.stages[name] = entry;
   // Entries of stages that no longer exist in the pipeline are dropped, as DVC does.
   for (const stale of Object.keys(lock.stages)) if (!ws.dag.stages.has(stale)) delete lock.stages[stale];
-  writeLock(ws.pipeline.lockFile, lock, ws.lockMemo);
+  writeLock(ws.pipeline.lockFile, lock);
 }
 
 /** Non-persist outs are removed so a stage can never pass by leaving last run's output in place. */

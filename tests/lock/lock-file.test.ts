@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLock, serializeLock, writeLock } from '../../src/lock/lock-file.js';
+import { primeLockMemo, readLock, serializeLock, writeLock } from '../../src/lock/lock-file.js';
 import { compareStage, formatReason, type StageState } from '../../src/lock/compare.js';
 import type { LockEntry } from '../../src/lock/types.js';
 import { lockstep, read, stage, workspace } from '../helpers/workspace.js';
@@ -48,7 +48,8 @@ describe('lock file', () => {
     const dir = workspace({});
     const lock = { version: 1, stages: { train: entry(), a: entry({ cmd: ['x'], env: {}, params: {} }) } };
     const memo = join(dir, 'memo.json');
-    writeLock(join(dir, 'pipeline.lock'), lock, memo);
+    writeLock(join(dir, 'pipeline.lock'), lock);
+    primeLockMemo(lock, memo);
     const primed = JSON.parse(readFileSync(memo, 'utf8'));
     rmSync(memo);
     readLock(join(dir, 'pipeline.lock'), memo);
