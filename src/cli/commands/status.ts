@@ -42,6 +42,10 @@ export async function statusCommand(ctx: CommandContext, args: string[]): Promis
     ctx.stdout(JSON.stringify({ upToDate: !anyRun, stages }, null, 2));
   } else if (anyRun || plan.some((p) => p.action === 'frozen' && p.reasons.length)) {
     ctx.stdout(renderPlan(plan, 'will run'));
+    const run = plan.filter((p) => p.action === 'run');
+    const restore = run.filter((p) => p.restoreFrom).length;
+    const upToDate = plan.filter((p) => p.action === 'skip').length;
+    ctx.reporter.info(`${run.length} of ${plan.length} stages will run${restore ? ` (${restore} from the run-cache)` : ''}, ${upToDate} up to date`);
   } else {
     ctx.stdout('Pipeline is up to date. Nothing to reproduce.');
   }
