@@ -89,19 +89,7 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
       finish({ name, status: 'failed', reasons, failure: { message: `stage ${name} cannot run: missing deps ${missingDeps.join(', ')}`, tail: [] } });
       return 'settled';
     }
-    if (opts.useRunCache) {
-      const hit = findRestorable(ws, stage, state);
-      if (hit) {
-        for (const locked of hit.outs) {
-          checkoutOut(ws.objects, ws.root, locked, ws.config.cache.link);
-          ws.hasher.forget(locked.path);
-        }
-        recordLock(ws, stage.name, { ...lockEntryFrom(state), outs: hit.outs }, opts.lock);
-        ws.reporter.info(`Stage '${name}' restored from run-cache (${shortKey(hit.key)})`);
-        finish({ name, status: 'restored', reasons, restoredFrom: shortKey(hit.key) });
-        return 'settled';
-      }
-    }
+    if (opts.useRunCache && tryRestore(ws, stage, state, reasons, opts.lock, finish)) return 'settled';
     prepareOuts(ws, stage);
     ws.reporter.info(`Running stage '${name}':\n> ${stage.cmd.join('\n> ')}`);
     const logFile = join(ws.root, LOCKSTEP_DIR, TMP_DIR, STAGE_LOGS_DIR, `${name}.log`);
@@ -111,10 +99,8 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
 
   const schedule = () => {
     for (let i = 0; i < pending.length && !stopScheduling; ) {
-      if (running.size >= opts.jobs) {
-        // Only blocked stages may still settle without a free slot.
-        break;
-      }
+      // No free slot: the rest waits until a running stage finishes.
+      if (running.size >= opts.jobs) break;
       const name = pending[i]!;
       let result: ReturnType<typeof tryStart>;
       try {
@@ -175,6 +161,26 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
     }
   }
   return opts.order.map((n) => outcomes.get(n)!);
+}
+
+/** Restores a stage from the run-cache; a broken cache is a miss (the stage then runs), never a failure. */
+function tryRestore(ws: Workspace, stage: Stage, state: StageState, reasons: Reason[], lock: LockFile, finish: (o: StageOutcome) => void): boolean {
+  const hit = findRestorable(ws, stage, state);
+  if (!hit) return false;
+  try {
+    for (const locked of hit.outs) {
+      ws.hasher.forget(locked.path);
+      checkoutOut(ws.objects, ws.root, locked, ws.config.cache.link);
+    }
+  } catch (err) {
+    if (!(err instanceof LockstepError)) throw err;
+    ws.reporter.warn(`run-cache entry ${shortKey(hit.key)} of stage '${stage.name}' could not be restored (${err.message}); running it`);
+    return false;
+  }
+  recordLock(ws, stage.name, { ...lockEntryFrom(state), outs: hit.outs }, lock);
+  ws.reporter.info(`Stage '${stage.name}' restored from run-cache (${shortKey(hit.key)})`);
+  finish({ name: stage.name, status: 'restored', reasons, restoredFrom: shortKey(hit.key) });
+  return true;
 }
 
 function lockEntryFrom(state: StageState): Omit<LockEntry, 'outs'> {
