@@ -70,7 +70,13 @@ function place(objects: ObjectStore, entry: { sha256: string; size: number }, de
 }
 
 /** Replaces the workspace path with the cached content of `locked`. */
-export function checkoutOut(objects: ObjectStore, root: string, locked: LockedPath, mode: LinkMode): void {
+export function checkoutOut(
+  objects: ObjectStore,
+  root: string,
+  locked: LockedPath,
+  mode: LinkMode,
+  progress?: (done: number, total: number) => void,
+): void {
   const abs = join(root, locked.path);
   if (locked.nfiles === undefined) {
     rmSync(abs, { recursive: true, force: true });
@@ -83,5 +89,8 @@ export function checkoutOut(objects: ObjectStore, root: string, locked: LockedPa
   }
   rmSync(abs, { recursive: true, force: true });
   mkdirSync(abs, { recursive: true });
-  for (const entry of manifest) place(objects, entry, join(abs, entry.path), mode);
+  manifest.forEach((entry, i) => {
+    place(objects, entry, join(abs, entry.path), mode);
+    if ((i & 255) === 255) progress?.(i + 1, manifest.length);
+  });
 }

@@ -1,10 +1,11 @@
-import { chmodSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CACHE_DIR, LOCKSTEP_DIR, OBJECTS_DIR } from '../constants.js';
 import { LockstepError, errnoCode } from '../errors.js';
 import { manifestJson, type Digest } from '../hash/digest.js';
 import { sha256Bytes, sha256File } from '../hash/file-digest.js';
 import { tempSibling } from '../util/atomic-write.js';
+import { fanOutEntries } from '../util/fan-out.js';
 
 /**
  * Content-addressed objects under `.lockstep/cache/files/sha256/ab/cdef…`. An object is written to a temp
@@ -24,19 +25,15 @@ export class ObjectStore {
 
   /** Every stored object: its digest (from its path), absolute path and size. Temp files are skipped. */
   *list(): Generator<{ sha256: string; path: string; size: number }> {
-    let fans: string[];
-    try {
-      fans = readdirSync(this.dir);
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return;
-      throw err;
+    for (const { fan, name, path } of fanOutEntries(this.dir)) {
+      if (!name.startsWith('.')) yield { sha256: fan + name, path, size: statSync(path).size };
     }
-    for (const fan of fans.sort()) {
-      for (const name of readdirSync(join(this.dir, fan)).sort()) {
-        if (name.startsWith('.')) continue;
-        const path = join(this.dir, fan, name);
-        yield { sha256: fan + name, path, size: statSync(path).size };
-      }
+  }
+
+  /** Temp files left by a killed writer (a running one may still own young ones). */
+  *temps(): Generator<{ path: string; mtimeMs: number }> {
+    for (const { name, path } of fanOutEntries(this.dir)) {
+      if (name.startsWith('.') && name.endsWith('.tmp')) yield { path, mtimeMs: statSync(path).mtimeMs };
     }
   }
 
@@ -45,12 +42,15 @@ export class ObjectStore {
   }
 
   /** Stores a workspace file or directory (each file, then the manifest) under the given digest. */
-  putPath(abs: string, digest: Digest): void {
+  putPath(abs: string, digest: Digest, progress?: (done: number, total: number) => void): void {
     if (digest.kind === 'file') {
       this.putFile(abs, digest.sha256);
       return;
     }
-    for (const entry of digest.manifest) this.putFile(join(abs, entry.path), entry.sha256);
+    digest.manifest.forEach((entry, i) => {
+      this.putFile(join(abs, entry.path), entry.sha256);
+      if ((i & 255) === 255) progress?.(i + 1, digest.manifest.length);
+    });
     this.putBytes(Buffer.from(manifestJson(digest.manifest)), digest.sha256);
   }
 

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_DIR, LOCKSTEP_DIR, RUN_CACHE_VERSION, RUNS_DIR } from '../constants.js';
 import { errnoCode } from '../errors.js';
@@ -6,6 +6,7 @@ import { sha256Bytes } from '../hash/file-digest.js';
 import type { LockedPath } from '../lock/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { canonicalJson } from '../util/canonical-json.js';
+import { fanOutEntries } from '../util/fan-out.js';
 import { compareStrings } from '../util/sort.js';
 
 /** What a stage ran with; its digest is the run-cache key. */
@@ -76,16 +77,7 @@ export class RunRecords {
 
   keys(): string[] {
     const keys: string[] = [];
-    let fans: string[];
-    try {
-      fans = readdirSync(this.dir);
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return [];
-      throw err;
-    }
-    for (const fan of fans) {
-      for (const f of readdirSync(join(this.dir, fan))) if (f.endsWith('.json')) keys.push(f.slice(0, -5));
-    }
+    for (const { name } of fanOutEntries(this.dir)) if (!name.startsWith('.') && name.endsWith('.json')) keys.push(name.slice(0, -5));
     return keys.sort(compareStrings);
   }
 }

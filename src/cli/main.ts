@@ -149,8 +149,10 @@ function parseGlobal(argv: string[]): Global {
 
 /** The only place that turns outcomes into exit codes and prints errors. */
 export async function runCli(argv: string[]): Promise<number> {
+  let commandName: string | undefined;
   try {
     const g = parseGlobal(argv);
+    commandName = g.command;
     if (g.version) {
       process.stdout.write(`${version()}\n`);
       return 0;
@@ -175,7 +177,9 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (err) {
     if (isLockstepError(err)) {
       if (err.message) process.stderr.write(`error: ${err.message}\n`);
-      if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+      // A usage mistake always gets somewhere to look next, even when the thrower had nothing specific.
+      const hint = err.hint ?? (err instanceof UsageError ? `see lockstep ${commandName && COMMANDS[commandName] ? `${commandName} ` : ''}--help` : undefined);
+      if (hint) process.stderr.write(`hint: ${hint}\n`);
       return err.exitCode;
     }
     process.stderr.write(`lockstep: internal error (please report it)\n${(err as Error)?.stack ?? String(err)}\n`);

@@ -14,14 +14,21 @@ export interface RepoInfo {
   prefix: string;
 }
 
+const infos = new Map<string, RepoInfo>();
+
+/** Asked of git once per root and command: every read at a revision needs it. */
 export function repoInfo(root: string): RepoInfo {
+  const known = infos.get(root);
+  if (known) return known;
   const r = git(root, ['rev-parse', '--show-prefix']);
   if (r.exitCode !== 0) {
     throw new UsageError(`${root} is not inside a git repository, so there are no revisions to compare`, {
       hint: 'run git init and commit, or compare without revisions (metrics show)',
     });
   }
-  return { prefix: r.stdout.trim() };
+  const info = { prefix: r.stdout.trim() };
+  infos.set(root, info);
+  return info;
 }
 
 /** The commit a revision names, or a clear error (with the fetch to run when the clone is shallow). */
@@ -45,15 +52,9 @@ export function tryReadAtRevision(root: string, commit: string, relPath: string)
   return r.exitCode === 0 ? r.stdout : undefined;
 }
 
-/** The text of `relPath` at every commit of every branch that touched it (for gc --all-commits). */
-export function fileAtAllCommits(root: string, relPath: string): string[] {
+/** Every commit of every branch that touched `relPath` (for gc --all-commits), newest first. */
+export function commitsTouching(root: string, relPath: string): string[] {
   const { prefix } = repoInfo(root);
   const log = git(root, ['log', '--all', '--format=%H', '--', `${prefix}${relPath}`]);
-  if (log.exitCode !== 0) return [];
-  const texts: string[] = [];
-  for (const commit of log.stdout.split('\n').filter(Boolean)) {
-    const text = tryReadAtRevision(root, commit, relPath);
-    if (text !== undefined) texts.push(text);
-  }
-  return texts;
+  return log.exitCode === 0 ? log.stdout.split('\n').filter(Boolean) : [];
 }

@@ -7,9 +7,8 @@ import { compareStrings } from '../util/sort.js';
 import { manifestJson, type Digest, type DirDigest, type ManifestEntry } from './digest.js';
 import { sha256Bytes, sha256File } from './file-digest.js';
 import { PARALLEL_HASH_MIN_BYTES, sha256LargeFile } from './parallel-file-hash.js';
-import { hashColdTree } from './cold-tree-hash.js';
-import { BATCH_FILES, FileHashPool, type PooledBatch } from './parallel-files-hash.js';
 import type { FileStat, StatCache } from './stat-cache.js';
+import { hashFilesInWorkers, hashTreeInWorkers, WORKER_MIN_FILES, type Progress } from './worker-hash.js';
 
 const PROGRESS_EVERY_MS = 250;
 
@@ -88,16 +87,21 @@ export class Hasher {
   }
 
   private digestDir(absDir: string, relDir: string): DirDigest {
+    const progress = (done: number, total: number) => this.reporter.progress(`hashing ${relDir}: ${Math.round((100 * done) / total)}%`);
+    const started = Date.now();
     if (this.statCache.knowsNothingUnder(relDir)) {
-      const cold = hashColdTree(absDir, relDir, Date.now(), (done, total) =>
-        this.reporter.progress(`hashing ${relDir}: ${Math.round((100 * done) / total)}%`),
-      );
-      if (cold) {
-        for (const [key, line] of cold.statLines) this.statCache.recordLine(key, line);
-        return this.dirDigest(cold.manifest);
+      const hashed = hashTreeInWorkers(absDir, progress);
+      if (hashed) {
+        return this.dirDigest(
+          hashed.map((h) => {
+            this.statCache.record(`${relDir}/${h.rel}`, h.st, h.sha256, started);
+            return { path: h.rel, sha256: h.sha256, size: h.size };
+          }),
+        );
       }
     }
     const manifest: ManifestEntry[] = [];
+    const pending: Pending[] = [];
     const seen = new Set<string>();
     // Plain string concatenation instead of path.join: this loop runs once per file of a dataset, and
     // join's normalisation showed up in profiles of 100k-file directories.
@@ -105,16 +109,20 @@ export class Hasher {
       const st = statSync(abs);
       const id = `${st.dev}:${st.ino}`;
       // A symlink pointing back up the tree would otherwise recurse forever.
-      if (seen.has(id)) throw new LockstepError('E_SYMLINK_LOOP', `${relDir}/${prefix} loops back through a symbolic link`);
+      if (seen.has(id)) {
+        throw new LockstepError('E_SYMLINK_LOOP', `${relDir}/${prefix} loops back through a symbolic link`, {
+          hint: 'remove the link or point it outside the directory',
+        });
+      }
       seen.add(id);
       for (const ent of readdirSync(abs, { withFileTypes: true })) {
         const childAbs = `${abs}/${ent.name}`;
         const childRel = prefix ? `${prefix}/${ent.name}` : ent.name;
         const key = `${relDir}/${childRel}`;
         if (ent.isFile() && !this.statCache.has(key)) {
-          // Nothing to compare a stat with: the worker that hashes the file takes its stat (fstat).
+          // Nothing to compare a stat with: whoever hashes the file takes its stat.
           manifest.push({ path: childRel, sha256: '', size: 0 });
-          queue({ index: manifest.length - 1, abs: childAbs, key });
+          pending.push({ index: manifest.length - 1, abs: childAbs, key });
           continue;
         }
         let isDir = ent.isDirectory();
@@ -133,31 +141,15 @@ export class Hasher {
         if (cached === undefined) {
           // Keep four numbers, not the Stats object: holding 100k of those cost ~300 ms of GC.
           const { ino, size: bytes, mtimeMs, ctimeMs } = childSt!;
-          queue({ index: manifest.length - 1, abs: childAbs, key, st: { ino, size: bytes, mtimeMs, ctimeMs } });
+          pending.push({ index: manifest.length - 1, abs: childAbs, key, st: { ino, size: bytes, mtimeMs, ctimeMs } });
         }
         if ((manifest.length & 1023) === 0) this.maybeProgress(relDir, manifest.length);
       }
       seen.delete(id);
     };
-    const pending: Pending[] = [];
-    let pool: FileHashPool | undefined;
-    let sent = 0;
-    const started = Date.now();
-    // Many files to hash: start the workers early so hashing overlaps the rest of the walk.
-    const queue = (p: Pending) => {
-      pending.push(p);
-      if (pending.length - sent >= BATCH_FILES) {
-        pool ??= new FileHashPool();
-        pool.submit(pending.slice(sent).map((q) => q.abs));
-        sent = pending.length;
-      }
-    };
     walk(absDir, '');
-    if (pool) {
-      pool.submit(pending.slice(sent).map((p) => p.abs));
-      pool.finish((batch, i, n) => this.applyPooled(manifest, pending[n]!, batch, i, started));
-    }
-    this.hashPending(relDir, manifest, pending);
+    if (pending.length >= WORKER_MIN_FILES) this.applyWorkers(manifest, pending, progress, started);
+    this.hashPending(manifest, pending);
     return this.dirDigest(manifest);
   }
 
@@ -168,24 +160,27 @@ export class Hasher {
     return { kind: 'dir', sha256: sha256Bytes(manifestJson(manifest)), size, nfiles: manifest.length, manifest };
   }
 
-  /** One result from the worker pool; a file a worker could not read, or that changed under it, stays pending. */
-  private applyPooled(manifest: ManifestEntry[], p: Pending, batch: PooledBatch, i: number, started: number): void {
-    const size = batch.size(i);
-    const st = batch.stat(i);
-    if (size < 0 || size !== st.size || (p.st && p.st.size !== size)) return;
-    // In place: the entry was created with its keys in canonical order (see manifestJson).
-    const entry = manifest[p.index]!;
-    entry.sha256 = batch.sha256(i);
-    entry.size = size;
-    this.statCache.record(p.key, st, entry.sha256, started);
-    p.index = -1;
+  /** Many files to hash: on every core. A file that changed size since the walk stays pending. */
+  private applyWorkers(manifest: ManifestEntry[], pending: Pending[], progress: Progress, started: number): void {
+    const hashed = hashFilesInWorkers(pending.map((p) => [p.abs, p.key]), progress);
+    if (!hashed) return;
+    const byKey = new Map(pending.map((p) => [p.key, p]));
+    for (const h of hashed) {
+      const p = byKey.get(h.rel)!;
+      if (p.st && p.st.size !== h.size) continue;
+      // In place: the entry was created with its keys in canonical order (see manifestJson).
+      const entry = manifest[p.index]!;
+      entry.sha256 = h.sha256;
+      entry.size = h.size;
+      this.statCache.record(p.key, h.st, h.sha256, started);
+      p.index = -1;
+    }
   }
 
   /** Whatever is still pending, one by one on this thread (raising the real error for unreadable files). */
-  private hashPending(relDir: string, manifest: ManifestEntry[], pending: Pending[]): void {
-    const left = pending.filter((p) => p.index >= 0);
-    if (left.length > 100) this.reporter.progress(`hashing ${relDir}: ${left.length} files`);
-    for (const p of left) {
+  private hashPending(manifest: ManifestEntry[], pending: Pending[]): void {
+    for (const p of pending) {
+      if (p.index < 0) continue;
       const st = p.st ?? this.statFollow(p.abs, p.key);
       if (!st) throw new LockstepError('E_VANISHED', `${p.key} disappeared while it was being hashed`, { hint: 'run again once nothing else writes there' });
       const d = this.digestFile(p.abs, p.key, st);

@@ -62,12 +62,6 @@ export class StatCache {
     return true;
   }
 
-  /** A line in this file's own format, built by a hashing worker that already applied the racy rule. */
-  recordLine(key: string, line: string): void {
-    this.entries.set(key, line);
-    this.dirty = true;
-  }
-
   lookup(key: string, st: FileStat): string | undefined {
     const line = this.entries.get(key);
     if (line === undefined) return undefined;

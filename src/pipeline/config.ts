@@ -39,7 +39,7 @@ function readOne(path: string, label: string, memo: string): WrittenConfig {
     try {
       raw = lazyYaml().parse(t) ?? {};
     } catch (err) {
-      throw new ConfigError(`${label} is not valid YAML: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError(`${label} is not valid YAML: ${(err as Error).message}`, { hint: `fix the syntax of ${label}`, cause: err });
     }
     const parsed = buildSchema().safeParse(raw);
     if (!parsed.success) {

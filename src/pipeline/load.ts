@@ -9,7 +9,7 @@ import { parseWithMemo } from '../util/parse-memo.js';
 import { normalizeRel } from '../util/paths.js';
 import { compareStrings, sortedBy } from '../util/sort.js';
 import { ParamsReader, paramsMemo } from './params.js';
-import { pipelineSchemas, stageSchemaFor, type VarsList, type WrittenGate, type WrittenPipeline, type WrittenStage } from './schema.js';
+import { pipelineSchemas, stageSchemaFor, type WrittenGate, type WrittenPipeline, type WrittenStage } from './schema.js';
 import { chainLookup, expandDefinition, substituteBody, type TemplateProblem } from './templates.js';
 import { loadVars } from './vars.js';
 import type { Out, ParamsRef, Pipeline, SourcePos, Stage } from './types.js';
@@ -52,26 +52,14 @@ export function loadPipeline(pipelineFile: string): Pipeline {
     throw err;
   }
 
-  let source: { doc: Document; lines: LineCounter } | undefined;
-  const parse = () => {
-    if (!source) {
-      const yaml = lazyYaml();
-      const lines = new yaml.LineCounter();
-      source = { doc: yaml.parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }), lines };
-    }
-    return source;
-  };
+  let source: YamlSource | undefined;
+  const parse = () => (source ??= parseYamlSource(text));
   const positions = new YamlPositions(parse, label);
   const memo = existsSync(join(root, LOCKSTEP_DIR)) ? parseMemoPath(root, label) : undefined;
   // Only a file that parsed *and* validated is memoized, so a memo hit needs neither yaml nor zod.
   const written = parseWithMemo(text, memo, () => {
     const { doc } = parse();
-    if (doc.errors.length) {
-      fail(
-        label,
-        doc.errors.map((e) => ({ pos: positions.pos(e.pos[0]), path: '', message: e.message.split('\n')[0] ?? '' })),
-      );
-    }
+    failOnSyntax(label, doc, positions);
     const raw = (doc.toJS() ?? {}) as { stages?: unknown };
     const parsed = pipelineSchemas().writtenPipeline.safeParse(raw);
     const all: Problem[] = parsed.success ? [] : zodProblems(parsed.error.issues, positions);
@@ -89,32 +77,7 @@ export function loadPipeline(pipelineFile: string): Pipeline {
   }) as WrittenPipeline;
 
   const problems: Problem[] = [];
-  const template = (t: TemplateProblem) => problems.push({ pos: positions.at(t.path), path: formatPath(t.path), message: t.message });
-  const params = new ParamsReader(root, undefined, paramsMemo(root));
-  // `${…}` sees params.yaml (when there is one), then the `vars` entries, as in DVC.
-  const defaults: VarsList = params.tryRead(DEFAULT_PARAMS_FILE) === undefined ? [] : [DEFAULT_PARAMS_FILE];
-  const varProblems: TemplateProblem[] = [];
-  const globalVars = {
-    ...loadVars(defaults, '.', params, [], []),
-    ...loadVars(written.vars ?? [], '.', params, ['vars'], varProblems),
-  };
-  const stages: Stage[] = [];
-  for (const name of Object.keys(written.stages).sort(compareStrings)) {
-    const expanded = expandDefinition(name, written.stages[name]!, chainLookup({}, globalVars));
-    expanded.problems.forEach(template);
-    for (const g of expanded.stages) {
-      if (g.name !== name && written.stages[g.name]) {
-        template({ path: g.base, message: `generates stage ${g.name}, which is also defined by hand` });
-        continue;
-      }
-      const stageVars = g.body.vars ? loadVars(g.body.vars, g.body.wdir ?? '.', params, [...g.base, 'vars'], varProblems) : {};
-      const sub = substituteBody(g.body, chainLookup(g.locals, stageVars, globalVars));
-      for (const t of sub.problems) template({ path: [...g.base, ...t.path], message: t.message });
-      const stage = normalizeStage(g.name, sub.body, g.base, positions, problems);
-      if (stage) stages.push(stage);
-    }
-  }
-  varProblems.forEach(template);
+  const stages = expandStages(written, new ParamsReader(root, undefined, paramsMemo(root)), positions, problems);
   if (problems.length) fail(label, problems);
 
   return {
@@ -125,6 +88,54 @@ export function loadPipeline(pipelineFile: string): Pipeline {
     metrics: (written.metrics ?? []).map(normalizeRel),
     gates: written.gates ?? {},
   };
+}
+
+type YamlSource = { doc: Document; lines: LineCounter };
+
+function parseYamlSource(text: string): YamlSource {
+  const yaml = lazyYaml();
+  const lines = new yaml.LineCounter();
+  return { doc: yaml.parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }), lines };
+}
+
+function failOnSyntax(label: string, doc: Document, positions: YamlPositions): void {
+  if (doc.errors.length) {
+    fail(label, doc.errors.map((e) => ({ pos: positions.pos(e.pos[0]), path: '', message: e.message.split('\n')[0] ?? '' })));
+  }
+}
+
+/**
+ * Every stage after templating (vars, foreach, matrix, `${…}`), normalized. `${…}` sees params.yaml (when
+ * there is one), then the `vars` entries, then stage vars and the foreach/matrix item, as in DVC.
+ */
+function expandStages(written: WrittenPipeline, params: ParamsReader, positions: YamlPositions, problems: Problem[]): Stage[] {
+  const template = (t: TemplateProblem) => problems.push({ pos: positions.at(t.path), path: formatPath(t.path), message: t.message });
+  const varProblems: TemplateProblem[] = [];
+  const defaults = params.tryRead(DEFAULT_PARAMS_FILE);
+  const globalVars = {
+    ...(defaults !== null && typeof defaults === 'object' ? defaults : {}),
+    ...loadVars(written.vars ?? [], '.', params, ['vars'], varProblems),
+  };
+  const stages: Stage[] = [];
+  const generated = new Set<string>();
+  for (const name of Object.keys(written.stages).sort(compareStrings)) {
+    const expanded = expandDefinition(name, written.stages[name]!, chainLookup({}, globalVars));
+    expanded.problems.forEach(template);
+    for (const g of expanded.stages) {
+      if ((g.name !== name && written.stages[g.name]) || generated.has(g.name)) {
+        template({ path: g.base, message: `generates stage ${g.name} twice, or one also defined by hand` });
+        continue;
+      }
+      generated.add(g.name);
+      const stageVars = g.body.vars ? loadVars(g.body.vars, g.body.wdir ?? '.', params, [...g.base, 'vars'], varProblems) : {};
+      const sub = substituteBody(g.body, chainLookup(g.locals, stageVars, globalVars));
+      for (const t of sub.problems) template({ path: [...g.base, ...t.path], message: t.message });
+      const stage = normalizeStage(g.name, sub.body, g.base, positions, problems);
+      if (stage) stages.push(stage);
+    }
+  }
+  varProblems.forEach(template);
+  return stages;
 }
 
 function fail(label: string, problems: Problem[]): never {
@@ -226,13 +237,10 @@ function normalizeStage(name: string, w: WrittenStage, base: PathSegment[], posi
 
 /** Only the `gates:` of a pipeline file's text (e.g. the base branch's), validated like the rest. */
 export function parseGates(text: string, label: string): Record<string, WrittenGate> {
-  const yaml = lazyYaml();
-  const lines = new yaml.LineCounter();
-  const doc = yaml.parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const positions = new YamlPositions(() => ({ doc, lines }), label);
-  if (doc.errors.length) {
-    fail(label, doc.errors.map((e) => ({ pos: positions.pos(e.pos[0]), path: '', message: e.message.split('\n')[0] ?? '' })));
-  }
+  const source = parseYamlSource(text);
+  const { doc } = source;
+  const positions = new YamlPositions(() => source, label);
+  failOnSyntax(label, doc, positions);
   const gates = (doc.toJS() as { gates?: unknown } | null)?.gates ?? {};
   const parsed = pipelineSchemas().writtenPipeline.shape.gates.safeParse(gates);
   if (!parsed.success) {

@@ -34,7 +34,10 @@ export class ParamsReader {
     try {
       data = extname(file) === '.json' ? JSON.parse(text) : parseWithMemo(text, this.memoFor?.(file), (t) => lazyYaml().parse(t));
     } catch (err) {
-      throw new ConfigError(`${file}: cannot parse params file: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError(`${file}: cannot parse params file: ${(err as Error).message}`, {
+        hint: `fix the syntax of ${file}; nothing was run`,
+        cause: err,
+      });
     }
     this.files.set(file, data ?? {});
     return data ?? {};

@@ -1,8 +1,8 @@
 import { checkoutOut, isComplete } from '../cache/checkout.js';
 import { readLock } from '../lock/lock-file.js';
-import type { LockedPath } from '../lock/types.js';
-import type { Digest } from '../hash/digest.js';
 import { selectStages, topoOrder } from '../pipeline/dag.js';
+import { fileProgress } from './scheduler.js';
+import { lockedPath } from './stage-state.js';
 import { withWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
@@ -13,11 +13,6 @@ export interface CheckoutResult {
   missing: string[];
   /** Outs that differ from the lock and whose current content is not in the cache: never overwritten without --force. */
   refused: string[];
-}
-
-function inCache(ws: Workspace, path: string, d: Digest): boolean {
-  const locked: LockedPath = d.kind === 'dir' ? { path, sha256: d.sha256, size: d.size, nfiles: d.nfiles } : { path, sha256: d.sha256, size: d.size };
-  return isComplete(ws.objects, locked);
 }
 
 /** Makes the workspace outs match the lock, from the cache: the step after `git checkout` of another branch. */
@@ -41,11 +36,11 @@ function checkoutLocked(ws: Workspace, targets: string[], force: boolean): Check
         result.missing.push(locked.path);
         continue;
       }
-      if (current && !force && !inCache(ws, locked.path, current)) {
+      if (current && !force && !isComplete(ws.objects, lockedPath(locked.path, current))) {
         result.refused.push(locked.path);
         continue;
       }
-      checkoutOut(ws.objects, ws.root, locked, ws.config.cache.link);
+      checkoutOut(ws.objects, ws.root, locked, ws.config.cache.link, fileProgress(ws, 'checking out', locked.path));
       ws.hasher.forget(locked.path);
       result.restored.push(locked.path);
     }

@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { rmSync } from 'node:fs';
+import { relative } from 'node:path';
 import { isComplete, objectsOf } from '../cache/checkout.js';
-import { fileAtAllCommits } from '../git/git.js';
+import { commitsTouching, tryReadAtRevision } from '../git/git.js';
 import { parseLockText, readLock } from '../lock/lock-file.js';
 import type { LockedPath, LockFile } from '../lock/types.js';
 import { withWorkspaceLock } from './workspace-lock.js';
@@ -30,7 +30,12 @@ function collectLocked(ws: Workspace, opts: { allCommits: boolean; dry: boolean 
   const locks: LockFile[] = [readLock(ws.pipeline.lockFile, ws.lockMemo)];
   if (opts.allCommits) {
     const rel = relative(ws.root, ws.pipeline.lockFile);
-    for (const text of fileAtAllCommits(ws.root, rel)) locks.push(parseLockText(text, `${rel} (history)`));
+    const commits = commitsTouching(ws.root, rel);
+    commits.forEach((commit, i) => {
+      ws.reporter.progress(`reading ${rel} in history: ${i + 1}/${commits.length} commits`);
+      const text = tryReadAtRevision(ws.root, commit, rel);
+      if (text !== undefined) locks.push(parseLockText(text, `${rel} (history)`));
+    });
   }
   const keep = new Set<string>();
   for (const lock of locks) {
@@ -54,30 +59,20 @@ function collectLocked(ws: Workspace, opts: { allCommits: boolean; dry: boolean 
     removed.add(obj.sha256);
     if (!opts.dry) rmSync(obj.path, { force: true });
   }
-  if (!opts.dry) removeStaleTemps(ws.objects.dir);
+  if (!opts.dry) {
+    const now = Date.now();
+    for (const t of ws.objects.temps()) if (now - t.mtimeMs > STALE_TEMP_MS) rmSync(t.path, { force: true });
+  }
 
   for (const key of ws.runs.keys()) {
     const results = ws.runs.read(key);
-    // In a dry run nothing was deleted, so judge by what would have been.
+    // Judged against `removed` too, so a dry run (which deleted nothing) prunes exactly what a real one would.
     const survives = (o: LockedPath) =>
-      opts.dry
-        ? !removed.has(o.sha256) && (objectsOf(ws.objects, o) ?? []).every((x) => !removed.has(x.sha256))
-        : isComplete(ws.objects, o);
+      !removed.has(o.sha256) && (objectsOf(ws.objects, o) ?? []).every((x) => !removed.has(x.sha256)) && isComplete(ws.objects, o);
     const alive = results.filter((r) => r.outs.every(survives));
     if (alive.length === results.length) continue;
     result.recordsPruned++;
     if (!opts.dry) ws.runs.write(key, alive);
   }
   return result;
-}
-
-function removeStaleTemps(dir: string): void {
-  if (!existsSync(dir)) return;
-  const now = Date.now();
-  for (const fan of readdirSync(dir)) {
-    for (const name of readdirSync(join(dir, fan))) {
-      const path = join(dir, fan, name);
-      if (name.startsWith('.') && name.endsWith('.tmp') && now - statSync(path).mtimeMs > STALE_TEMP_MS) rmSync(path, { force: true });
-    }
-  }
 }

@@ -20,6 +20,7 @@ export interface WorkspacePlan {
   lock: LockFile;
   plan: PlannedStage[];
   forced: Set<string>;
+  useRunCache: boolean;
 }
 
 /** Selects, checks and plans: what `status` prints and what `repro --dry` shows. Runs nothing. */
@@ -28,23 +29,21 @@ export function planWorkspace(ws: Workspace, req: PlanRequest): WorkspacePlan {
   const order = topoOrder(ws.dag, selected);
   preflight(ws, order);
   const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
-  const compared = new Map<string, Reason[]>();
-  for (const name of order) {
-    compared.set(name, compareStage(lock.stages[name], currentState(ws, ws.dag.stages.get(name)!)));
-  }
+  const states = new Map(order.map((name) => [name, currentState(ws, ws.dag.stages.get(name)!)]));
+  const compared = new Map<string, Reason[]>(order.map((name) => [name, compareStage(lock.stages[name], states.get(name)!)]));
   const forced = new Set(req.force ? order : []);
   const plan = planStages(order, ws.dag, compared, { forced });
+  const useRunCache = !req.force && !req.noRunCache;
   // Only a stage whose inputs are final now (nothing upstream will run) can be looked up in the run-cache.
-  if (!req.force && !req.noRunCache) {
+  if (useRunCache) {
     for (const p of plan) {
       if (p.action !== 'run' || p.reasons.some((r) => r.kind === 'upstream')) continue;
-      const stage = ws.dag.stages.get(p.name)!;
-      const hit = findRestorable(ws, stage, currentState(ws, stage));
+      const hit = findRestorable(ws, ws.dag.stages.get(p.name)!, states.get(p.name)!);
       if (hit) p.restoreFrom = shortKey(hit.key);
     }
   }
   ws.statCache.save();
-  return { order, lock, plan, forced };
+  return { order, lock, plan, forced, useRunCache };
 }
 
 export interface ReproRequest extends PlanRequest {
@@ -61,23 +60,22 @@ export interface ReproResult {
 export async function reproduce(ws: Workspace, req: ReproRequest): Promise<ReproResult> {
   const started = performance.now();
   const release = acquireWorkspaceLock(ws.root);
-  let lockForMemo: LockFile | undefined;
   try {
-    const { order, lock, forced } = planWorkspace(ws, req);
-    lockForMemo = lock;
+    const { order, lock, forced, useRunCache } = planWorkspace(ws, req);
     const outcomes = await runStages(ws, {
       order,
       lock,
       forced,
       jobs: req.jobs,
       keepGoing: req.keepGoing ?? false,
-      useRunCache: !req.force && !req.noRunCache,
+      useRunCache,
       interrupt: req.interrupt,
     });
+    // The lock changed only if a stage ran or was restored; then spare the next command its parse.
+    if (outcomes.some((o) => o.status === 'ran' || o.status === 'restored')) primeLockMemo(lock, ws.lockMemo);
     return { outcomes, durationMs: performance.now() - started };
   } finally {
     ws.statCache.save();
-    if (lockForMemo && Object.keys(lockForMemo.stages).length) primeLockMemo(lockForMemo, ws.lockMemo);
     release();
   }
 }

@@ -170,7 +170,7 @@ function tryRestore(ws: Workspace, stage: Stage, state: StageState, reasons: Rea
   try {
     for (const locked of hit.outs) {
       ws.hasher.forget(locked.path);
-      checkoutOut(ws.objects, ws.root, locked, ws.config.cache.link);
+      checkoutOut(ws.objects, ws.root, locked, ws.config.cache.link, fileProgress(ws, 'restoring', locked.path));
     }
   } catch (err) {
     if (!(err instanceof LockstepError)) throw err;
@@ -181,6 +181,11 @@ function tryRestore(ws: Workspace, stage: Stage, state: StageState, reasons: Rea
   ws.reporter.info(`Stage '${stage.name}' restored from run-cache (${shortKey(hit.key)})`);
   finish({ name: stage.name, status: 'restored', reasons, restoredFrom: shortKey(hit.key) });
   return true;
+}
+
+/** Progress of copying a directory's files into or out of the cache. */
+export function fileProgress(ws: Workspace, verb: string, path: string): (done: number, total: number) => void {
+  return (done, total) => ws.reporter.progress(`${verb} ${path}: ${done}/${total} files`);
 }
 
 function lockEntryFrom(state: StageState): Omit<LockEntry, 'outs'> {
@@ -236,7 +241,9 @@ function completeStage(
   const recordRun = runCacheEligible(stage);
   try {
     // Uncached metrics are stored too when the run is recorded, so a restore can bring them back.
-    for (const { out, digest } of outs) if (out.cache || recordRun) ws.objects.putPath(join(ws.root, out.path), digest);
+    for (const { out, digest } of outs) {
+      if (out.cache || recordRun) ws.objects.putPath(join(ws.root, out.path), digest, fileProgress(ws, 'caching', out.path));
+    }
   } catch (err) {
     if (!(err instanceof LockstepError)) throw err;
     return { name: stage.name, status: 'failed', reasons, durationMs, failure: { message: err.message, tail: [] } };
