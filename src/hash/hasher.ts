@@ -90,15 +90,12 @@ export class Hasher {
     const progress = (done: number, total: number) => this.reporter.progress(`hashing ${relDir}: ${Math.round((100 * done) / total)}%`);
     const started = Date.now();
     if (this.statCache.knowsNothingUnder(relDir)) {
-      const hashed = hashTreeInWorkers(absDir, progress);
-      if (hashed) {
-        return this.dirDigest(
-          hashed.map((h) => {
-            this.statCache.record(`${relDir}/${h.rel}`, h.st, h.sha256, started);
-            return { path: h.rel, sha256: h.sha256, size: h.size };
-          }),
-        );
-      }
+      const manifest: ManifestEntry[] = [];
+      const done = hashTreeInWorkers(absDir, progress, (rel, sha256, st) => {
+        this.statCache.record(`${relDir}/${rel}`, st, sha256, started);
+        manifest.push({ path: rel, sha256, size: st.size });
+      });
+      if (done) return this.dirDigest(manifest);
     }
     const manifest: ManifestEntry[] = [];
     const pending: Pending[] = [];
@@ -162,19 +159,18 @@ export class Hasher {
 
   /** Many files to hash: on every core. A file that changed size since the walk stays pending. */
   private applyWorkers(manifest: ManifestEntry[], pending: Pending[], progress: Progress, started: number): void {
-    const hashed = hashFilesInWorkers(pending.map((p) => [p.abs, p.key]), progress);
-    if (!hashed) return;
     const byKey = new Map(pending.map((p) => [p.key, p]));
-    for (const h of hashed) {
-      const p = byKey.get(h.rel)!;
-      if (p.st && p.st.size !== h.size) continue;
+    // Results are reported only once every file hashed; on any trouble nothing is, and all stay pending.
+    hashFilesInWorkers(pending.map((p) => [p.abs, p.key]), progress, (key, sha256, st) => {
+      const p = byKey.get(key)!;
+      if (p.st && p.st.size !== st.size) return;
       // In place: the entry was created with its keys in canonical order (see manifestJson).
       const entry = manifest[p.index]!;
-      entry.sha256 = h.sha256;
-      entry.size = h.size;
-      this.statCache.record(p.key, h.st, h.sha256, started);
+      entry.sha256 = sha256;
+      entry.size = st.size;
+      this.statCache.record(p.key, st, sha256, started);
       p.index = -1;
-    }
+    });
   }
 
   /** Whatever is still pending, one by one on this thread (raising the real error for unreadable files). */

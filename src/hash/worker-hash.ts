@@ -79,14 +79,13 @@ for (;;) {
 /** A subtree to walk, or files to hash, each as [absolute path, name reported back]. */
 type Unit = { dir: string; rel: string } | { files: [string, string][] };
 
-export interface WorkerHashed {
-  /** The name the caller gave (relative to the directory walked). */
-  rel: string;
-  sha256: string;
-  size: number;
-  /** The file's stat as the worker saw it before reading. */
-  st: FileStat;
-}
+/**
+ * Called once per hashed file with the name the caller gave (relative to the directory walked), its
+ * digest and its stat as the worker saw it before reading (`st.size` is the size hashed). A callback
+ * rather than a result array: on 100k files every object per file shows up as main-thread GC.
+ */
+export type EachHashed = (rel: string, sha256: string, st: FileStat) => void;
+// Nothing is reported until every unit succeeded, so a caller never sees half a result.
 
 export type Progress = (done: number, total: number) => void;
 
@@ -96,8 +95,8 @@ const MIN_UNITS = 16;
 /** Fewer files than this are hashed faster on the caller's thread than by starting workers (~30 ms). */
 export const WORKER_MIN_FILES = 512;
 
-/** Every file below `absDir`, named relative to it; undefined when the caller must walk it itself. */
-export function hashTreeInWorkers(absDir: string, progress: Progress): WorkerHashed[] | undefined {
+/** Every file below `absDir`, named relative to it; false (nothing reported) when the caller must walk it itself. */
+export function hashTreeInWorkers(absDir: string, progress: Progress, each: EachHashed): boolean {
   const units: Unit[] = [];
   const dirs: { dir: string; rel: string }[] = [{ dir: absDir, rel: '' }];
   while (dirs.length && units.length + dirs.length < MIN_UNITS) {
@@ -105,7 +104,7 @@ export function hashTreeInWorkers(absDir: string, progress: Progress): WorkerHas
     const files: [string, string][] = [];
     for (const ent of readdirSync(dir, { withFileTypes: true })) {
       // A symlink at the top: the caller's walk follows it and names a broken one.
-      if (ent.isSymbolicLink()) return undefined;
+      if (ent.isSymbolicLink()) return false;
       const childRel = rel ? `${rel}/${ent.name}` : ent.name;
       if (ent.isDirectory()) dirs.push({ dir: `${dir}/${ent.name}`, rel: childRel });
       else files.push([`${dir}/${ent.name}`, childRel]);
@@ -113,18 +112,18 @@ export function hashTreeInWorkers(absDir: string, progress: Progress): WorkerHas
     for (let i = 0; i < files.length; i += FILES_PER_UNIT) units.push({ files: files.slice(i, i + FILES_PER_UNIT) });
   }
   units.push(...dirs);
-  return run(units, progress);
+  return run(units, progress, each);
 }
 
-/** The given files ([absolute path, name reported back]); undefined when the caller must hash them itself. */
-export function hashFilesInWorkers(files: [string, string][], progress: Progress): WorkerHashed[] | undefined {
+/** The given files ([absolute path, name reported back]); false (nothing reported) when the caller must hash them itself. */
+export function hashFilesInWorkers(files: [string, string][], progress: Progress, each: EachHashed): boolean {
   const units: Unit[] = [];
   for (let i = 0; i < files.length; i += FILES_PER_UNIT) units.push({ files: files.slice(i, i + FILES_PER_UNIT) });
-  return run(units, progress);
+  return run(units, progress, each);
 }
 
-function run(units: Unit[], progress: Progress): WorkerHashed[] | undefined {
-  if (units.length === 0) return [];
+function run(units: Unit[], progress: Progress, each: EachHashed): boolean {
+  if (units.length === 0) return true;
   const queue = new SharedArrayBuffer(4);
   const done = new SharedArrayBuffer(4);
   const n = Math.max(1, Math.min(4, cpus().length, units.length));
@@ -141,15 +140,15 @@ function run(units: Unit[], progress: Progress): WorkerHashed[] | undefined {
     let lastMove = Date.now();
     for (let seen = Atomics.load(d, 0); seen < units.length; seen = Atomics.load(d, 0)) {
       Atomics.wait(d, 0, seen, 250);
-      if (failed) return undefined;
+      if (failed) return false;
       if (Atomics.load(d, 0) !== seen) lastMove = Date.now();
-      else if (Date.now() - lastMove > 60_000) return undefined;
+      else if (Date.now() - lastMove > 60_000) return false;
       progress(Atomics.load(d, 0), units.length);
     }
     for (const ch of channels) {
       for (let msg = receiveMessageOnPort(ch.port1); msg; msg = receiveMessageOnPort(ch.port1)) {
         const m = msg.message as { text?: string; error?: string };
-        if (m.error !== undefined) return undefined;
+        if (m.error !== undefined) return false;
         if (m.text) texts.push(m.text);
       }
     }
@@ -157,13 +156,11 @@ function run(units: Unit[], progress: Progress): WorkerHashed[] | undefined {
     for (const w of workers) void w.terminate();
     for (const ch of channels) ch.port1.close();
   }
-  const out: WorkerHashed[] = [];
   for (const text of texts) {
     for (const line of text.split('\n')) {
       const f = line.split('\t');
-      const size = Number(f[2]);
-      out.push({ rel: f[0]!, sha256: f[5]!, size, st: { ino: Number(f[1]), size, mtimeMs: Number(f[3]), ctimeMs: Number(f[4]) } });
+      each(f[0]!, f[5]!, { ino: Number(f[1]), size: Number(f[2]), mtimeMs: Number(f[3]), ctimeMs: Number(f[4]) });
     }
   }
-  return out;
+  return true;
 }
