@@ -5,9 +5,17 @@ import type { MetricsByFile } from './read.js';
 /** Tables for humans (aligned text) and for PR comments (markdown). Pure. */
 export type Table = { headers: string[]; rows: string[][] };
 
+/**
+ * Numbers rounded to `precision` decimals, except values too small for that to show anything but a zero
+ * or one digit: those keep two significant digits (`9.0e-10`), so a failing `fpr <= 1e-10` never shows 0.
+ */
 export function formatValue(v: unknown, precision = 5): string {
   if (v === undefined) return '-';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(Number(v.toFixed(precision))) : String(v);
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return String(v);
+    if (v !== 0 && Math.abs(v) < 10 ** (1 - precision)) return v.toExponential(1);
+    return String(Number(v.toFixed(precision)));
+  }
   if (typeof v === 'string') return v;
   return JSON.stringify(v);
 }

@@ -63,15 +63,27 @@ export function readWorkspaceMetrics(pipeline: Pipeline): MetricsByFile {
   return out;
 }
 
+/** Metrics at a revision, and the files whose content exists there but cannot be read here (file → why). */
+export interface RevisionMetrics {
+  metrics: MetricsByFile;
+  unreadable: Record<string, string>;
+}
+
+/** The metrics as committed at `rev` (see readRevisionMetricsWithGaps); files that cannot be read are left out. */
+export function readRevisionMetrics(pipeline: Pipeline, rev: string): MetricsByFile {
+  return readRevisionMetricsWithGaps(pipeline, rev).metrics;
+}
+
 /**
  * Metrics as committed at `rev`. Files git tracks are read from git; cached metrics (git-ignored) through
- * that revision's lock digest and the local object store.
+ * that revision's lock digest and the local object store. A cached file whose object is not in the local
+ * cache (a fresh CI runner) is reported as unreadable, so a gate can fail closed instead of skipping.
  */
-export function readRevisionMetrics(pipeline: Pipeline, rev: string): MetricsByFile {
+export function readRevisionMetricsWithGaps(pipeline: Pipeline, rev: string): RevisionMetrics {
   const commit = resolveRevision(pipeline.root, rev);
   const lockName = pipeline.lockFile.slice(pipeline.root.length + 1);
   let lockText: string | undefined;
-  const out: MetricsByFile = {};
+  const out: RevisionMetrics = { metrics: {}, unreadable: {} };
   for (const { path } of metricFiles(pipeline)) {
     let text = tryReadAtRevision(pipeline.root, commit, path);
     if (text === undefined) {
@@ -83,10 +95,11 @@ export function readRevisionMetrics(pipeline: Pipeline, rev: string): MetricsByF
           text = readFileSync(new ObjectStore(pipeline.root).pathOf(digest), 'utf8');
         } catch (err) {
           if (errnoCode(err) !== 'ENOENT') throw err;
+          out.unreadable[path] = `its cached copy (${digest.slice(0, 8)}, from ${lockName} at ${rev}) is not in the local cache`;
         }
       }
     }
-    if (text !== undefined) out[path] = parseMetrics(text, path);
+    if (text !== undefined) out.metrics[path] = parseMetrics(text, path);
   }
   return out;
 }

@@ -3,7 +3,7 @@ import { UsageError } from '../../errors.js';
 import { resolveRevision, tryReadAtRevision } from '../../git/git.js';
 import { gateTable, gateVerdict, renderMarkdown, renderText } from '../../metrics/format.js';
 import { evaluateGates, gatesDiffer, gatesFromPipeline, parseGateExpression, type Gate } from '../../metrics/gate.js';
-import { readRevisionMetrics, readWorkspaceMetrics } from '../../metrics/read.js';
+import { readRevisionMetricsWithGaps, readWorkspaceMetrics } from '../../metrics/read.js';
 import { loadPipeline, parseGates } from '../../pipeline/load.js';
 import { parseCommandArgs } from '../args.js';
 import type { CommandContext } from '../context.js';
@@ -14,7 +14,8 @@ export const gateHelp = `usage: lockstep gate [--baseline REV] [--gates-from REV
 Evaluates the gates of pipeline.yaml (and --gate expressions) on the workspace metrics; exits 1 when an
 error-level gate fails. A gated metric that is missing or not a number fails.
 
-  --baseline REV     compare with the metrics committed at REV (needed by drop/rise gates)
+  --baseline REV     compare with the metrics committed at REV (needed by drop/rise gates; without it they
+                     are n/a, with it a baseline value that is missing or cannot be read fails the gate)
   --gates-from REV   take the gates from REV's pipeline file (a pull request cannot loosen its own gate)
   --gate EXPR        extra gate: recall>=0.7  loss<=0.3  accuracy:drop<=0.02  f1:drop<=2%  latency_ms:rise<=10%`;
 
@@ -53,8 +54,8 @@ export async function gateCommand(ctx: CommandContext, args: string[]): Promise<
   gates = [...gates, ...extra];
 
   const current = readWorkspaceMetrics(pipeline);
-  const baseline = values.baseline ? readRevisionMetrics(pipeline, values.baseline) : undefined;
-  const report = evaluateGates(gates, current, baseline);
+  const baseline = values.baseline ? readRevisionMetricsWithGaps(pipeline, values.baseline) : undefined;
+  const report = evaluateGates(gates, current, baseline?.metrics, baseline?.unreadable);
   const changedNote = gatesChanged
     ? `the gates in ${label} differ from ${from}'s; ${from}'s gates were applied (a change cannot loosen its own gate)`
     : undefined;
@@ -65,6 +66,8 @@ export async function gateCommand(ctx: CommandContext, args: string[]): Promise<
     const lines = [gateVerdict(report)];
     if (changedNote) lines.push(values.md ? `> **Warning**: ${changedNote}` : `WARNING: ${changedNote}`);
     if (report.results.length) lines.push('', values.md ? renderMarkdown(gateTable(report, precision)) : renderText(gateTable(report, precision)));
+    const hints = [...new Set(report.results.filter((r) => r.status !== 'pass' && r.hint).map((r) => r.hint!))];
+    if (hints.length) lines.push('', ...hints.map((h) => `hint: ${h}`));
     ctx.stdout(lines.join('\n'));
   }
   if (changedNote) ctx.reporter.warn(changedNote);
