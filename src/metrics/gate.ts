@@ -147,7 +147,10 @@ export function evaluateGates(
     if (!relative) return check(gate, value, 0) ? { gate, status: 'pass', value } : failed(breaks(gate, value), { value });
     if (!baseline) return { gate, status: 'n/a', note: 'n/a (no baseline)', value };
     const b = lookup(baseline, gate);
-    if (!b.found) return failed(...missingBaseline(gate, unreadable), { value });
+    if (!b.found) {
+      const missing = missingBaseline(gate, unreadable);
+      return failed(missing.note, { value, hint: missing.hint });
+    }
     if (!isNumber(b.value)) return failed(`the baseline ${gate.metric} is ${JSON.stringify(b.value)}, not a number`, { value });
     const extra: Partial<GateResult> = { value, baseline: b.value, delta: value - b.value };
     return check(gate, value, b.value) ? { gate, status: 'pass', ...extra } : failed(breaks(gate, value), extra);
@@ -158,17 +161,17 @@ export function evaluateGates(
 const breaks = (gate: Gate, value: number) => `${gate.metric} ${value} breaks ${describeBound(gate)}`;
 
 /** Why the baseline has no value for the gate, and what to do: the note and the hint of the result. */
-function missingBaseline(gate: Gate, unreadable: Readonly<Record<string, string>>): [string, { hint: string }] {
+function missingBaseline(gate: Gate, unreadable: Readonly<Record<string, string>>): { note: string; hint: string } {
   const file = Object.keys(unreadable)
     .sort(compareStrings)
     .find((f) => gate.path === undefined || gate.path === f);
   if (file !== undefined) {
-    return [
-      `baseline ${file} cannot be read: ${unreadable[file]}`,
-      { hint: "bring the baseline's cached outputs into the local cache (lockstep pull), or run lockstep repro at the baseline revision" },
-    ];
+    return {
+      note: `baseline ${file} cannot be read: ${unreadable[file]}`,
+      hint: "bring the baseline's cached outputs into the local cache (lockstep pull), or run lockstep repro at the baseline revision",
+    };
   }
-  return [`${gate.metric} is not in the baseline`, { hint: `add ${gate.metric} to the baseline's metrics, or set level: warn on the gate until it has it` }];
+  return { note: `${gate.metric} is not in the baseline`, hint: `add ${gate.metric} to the baseline's metrics, or set level: warn on the gate until it has it` };
 }
 
 /**
