@@ -41,6 +41,12 @@ export function compareStage(entry: LockEntry | undefined, state: StageState): R
   return reasons;
 }
 
+/**
+ * Only directories carry `nfiles`. The kind is compared too: a file holding a directory's manifest text
+ * has the directory's sha256.
+ */
+export const isDir = (p: LockedPath): boolean => p.nfiles !== undefined;
+
 function comparePaths(
   locked: LockedPath[],
   current: StageState['deps'],
@@ -53,7 +59,9 @@ function comparePaths(
     byPath.delete(path);
     if (!digest) reasons.push({ kind: what === 'dep' ? 'dep-missing' : 'out-missing', path });
     else if (!old) reasons.push({ kind: what === 'dep' ? 'dep-new' : 'out-new', path });
-    else if (old.sha256 !== digest.sha256) reasons.push({ kind: what === 'dep' ? 'dep-modified' : 'out-modified', path });
+    else if (old.sha256 !== digest.sha256 || isDir(old) !== isDir(digest)) {
+      reasons.push({ kind: what === 'dep' ? 'dep-modified' : 'out-modified', path });
+    }
   }
   for (const path of byPath.keys()) reasons.push({ kind: what === 'dep' ? 'dep-removed' : 'out-removed', path });
 }
