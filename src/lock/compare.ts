@@ -8,6 +8,8 @@ export interface StageState {
   params: Record<string, Record<string, unknown>>;
   env: Record<string, string | null>;
   outs: { path: string; digest: LockedPath | undefined }[];
+  /** Params files a stage produces that do not exist yet (when planning): compared as missing deps. */
+  pendingParams?: string[];
 }
 
 export type Reason =
@@ -33,7 +35,8 @@ export function compareStage(entry: LockEntry | undefined, state: StageState): R
     reasons.push({ kind: 'cmd-changed', from: entry.cmd, to: state.cmd });
   }
   comparePaths(entry.deps, state.deps, 'dep', reasons);
-  compareParams(entry.params, state.params, reasons);
+  for (const path of state.pendingParams ?? []) reasons.push({ kind: 'dep-missing', path });
+  compareParams(entry.params, state.params, new Set(state.pendingParams), reasons);
   for (const name of new Set([...Object.keys(entry.env), ...Object.keys(state.env)])) {
     if (entry.env[name] !== state.env[name]) reasons.push({ kind: 'env-changed', name });
   }
@@ -66,8 +69,9 @@ function comparePaths(
   for (const path of byPath.keys()) reasons.push({ kind: what === 'dep' ? 'dep-removed' : 'out-removed', path });
 }
 
-function compareParams(locked: LockEntry['params'], current: StageState['params'], reasons: Reason[]): void {
+function compareParams(locked: LockEntry['params'], current: StageState['params'], pending: Set<string>, reasons: Reason[]): void {
   for (const file of new Set([...Object.keys(locked), ...Object.keys(current)])) {
+    if (pending.has(file)) continue;
     const a = locked[file] ?? {};
     const b = current[file] ?? {};
     for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {

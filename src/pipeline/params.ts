@@ -4,6 +4,7 @@ import { LOCKSTEP_DIR, parseMemoPath } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import { lazyYaml } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
+import { isSameOrInside } from '../util/paths.js';
 import type { ParamsRef } from './types.js';
 import { formatPos } from './types.js';
 
@@ -43,10 +44,9 @@ export class ParamsReader {
     return data ?? {};
   }
 
-  /** Forget what was read, e.g. after a stage that writes a params file. */
-  invalidate(file?: string): void {
-    if (file === undefined) this.files.clear();
-    else this.files.delete(file);
+  /** Forget the files at or under `path`: a stage just wrote that out, and it may hold params files. */
+  invalidate(path: string): void {
+    for (const file of this.files.keys()) if (isSameOrInside(file, path)) this.files.delete(file);
   }
 
   /**

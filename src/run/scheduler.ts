@@ -170,6 +170,7 @@ function tryRestore(ws: Workspace, stage: Stage, state: StageState, reasons: Rea
   try {
     for (const locked of hit.outs) {
       ws.hasher.forget(locked.path);
+      ws.params.invalidate(locked.path);
       checkoutOut(ws.objects, ws.root, locked, ws.config.cache.link, fileProgress(ws, 'restoring', locked.path));
     }
   } catch (err) {
@@ -207,6 +208,7 @@ function prepareOuts(ws: Workspace, stage: Stage): void {
     if (!out.persist) rmSync(abs, { recursive: true, force: true });
     mkdirSync(dirname(abs), { recursive: true });
     ws.hasher.forget(out.path);
+    ws.params.invalidate(out.path);
   }
 }
 
@@ -222,6 +224,8 @@ function completeStage(
   const missing: string[] = [];
   for (const out of stage.outs) {
     ws.hasher.forget(out.path);
+    // A params file this stage wrote: the stages that read it see the new values.
+    ws.params.invalidate(out.path);
     const digest = ws.hasher.tryDigest(out.path);
     if (!digest) {
       missing.push(out.path);
