@@ -1,4 +1,5 @@
 import { canonicalJson } from '../util/canonical-json.js';
+import { displayValue } from '../util/decimal-text.js';
 import type { LockEntry, LockedPath } from './types.js';
 
 /** What a stage looks like now, in the lock's terms. A path with no digest does not exist. */
@@ -84,7 +85,6 @@ function compareParams(locked: LockEntry['params'], current: StageState['params'
   }
 }
 
-const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 export function formatReason(r: Reason, defaultParamsFile = 'params.yaml'): string {
   const inFile = (file: string) => (file === defaultParamsFile ? '' : ` (${file})`);
@@ -114,7 +114,7 @@ export function formatReason(r: Reason, defaultParamsFile = 'params.yaml'): stri
     case 'out-missing':
       return `out missing: ${r.path}`;
     case 'param-changed':
-      return `param changed: ${r.key}: ${show(r.from)} -> ${show(r.to)}${inFile(r.file)}`;
+      return `param changed: ${r.key}: ${displayValue(r.from)} -> ${displayValue(r.to)}${inFile(r.file)}`;
     case 'param-new':
       return `param added: ${r.key}${inFile(r.file)}`;
     case 'param-removed':

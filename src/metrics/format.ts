@@ -1,3 +1,4 @@
+import { displayValue } from '../util/decimal-text.js';
 import type { DiffRow } from './diff.js';
 import { describeBound, type GateReport, type GateResult } from './gate.js';
 import type { MetricsByFile } from './read.js';
@@ -12,12 +13,11 @@ export type Table = { headers: string[]; rows: string[][] };
 export function formatValue(v: unknown, precision = 5): string {
   if (v === undefined) return '-';
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return String(v);
+    if (!Number.isFinite(v) || Object.is(v, -0)) return displayValue(v);
     if (v !== 0 && Math.abs(v) < 10 ** (1 - precision)) return v.toExponential(1);
     return String(Number(v.toFixed(precision)));
   }
-  if (typeof v === 'string') return v;
-  return JSON.stringify(v);
+  return displayValue(v);
 }
 
 const signed = (v: number | undefined, precision: number, suffix = '') =>

@@ -1,6 +1,7 @@
 import type { WrittenGate } from '../pipeline/schema.js';
 import { compareStrings } from '../util/sort.js';
-import { isNumber } from './diff.js';
+import { displayValue } from '../util/decimal-text.js';
+import { numericValue } from './diff.js';
 import type { MetricsByFile } from './read.js';
 
 /** Gates: thresholds on metrics, absolute or relative to a baseline. Pure: parsing and evaluation only. */
@@ -141,8 +142,8 @@ export function evaluateGates(
     });
     const hit = lookup(current, gate);
     if (!hit.found) return failed(hit.note);
-    if (!isNumber(hit.value)) return failed(`${gate.metric} is ${JSON.stringify(hit.value)}, not a number`);
-    const value = hit.value;
+    const value = numericValue(hit.value);
+    if (value === undefined) return failed(`${gate.metric} is ${quoted(hit.value)}, not a number`);
     const relative = gate.kind !== 'min' && gate.kind !== 'max';
     if (!relative) return check(gate, value, 0) ? { gate, status: 'pass', value } : failed(breaks(gate, value), { value });
     if (!baseline) return { gate, status: 'n/a', note: 'n/a (no baseline)', value };
@@ -151,13 +152,15 @@ export function evaluateGates(
       const missing = missingBaseline(gate, unreadable);
       return failed(missing.note, { value, hint: missing.hint });
     }
-    if (!isNumber(b.value)) return failed(`the baseline ${gate.metric} is ${JSON.stringify(b.value)}, not a number`, { value });
-    const extra: Partial<GateResult> = { value, baseline: b.value, delta: value - b.value };
-    return check(gate, value, b.value) ? { gate, status: 'pass', ...extra } : failed(breaks(gate, value), extra);
+    const base = numericValue(b.value);
+    if (base === undefined) return failed(`the baseline ${gate.metric} is ${quoted(b.value)}, not a number`, { value });
+    const extra: Partial<GateResult> = { value, baseline: base, delta: value - base };
+    return check(gate, value, base) ? { gate, status: 'pass', ...extra } : failed(breaks(gate, value), extra);
   });
   return { verdict: results.some((r) => r.status === 'fail') ? 'fail' : 'pass', results };
 }
 
+const quoted = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : displayValue(v));
 const breaks = (gate: Gate, value: number) => `${gate.metric} ${value} breaks ${describeBound(gate)}`;
 
 /** Why the baseline has no value for the gate, and what to do: the note and the hint of the result. */

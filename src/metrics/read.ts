@@ -5,10 +5,12 @@ import { LockstepError, errnoCode } from '../errors.js';
 import { resolveRevision, tryReadAtRevision } from '../git/git.js';
 import { parseLockText } from '../lock/lock-file.js';
 import type { Pipeline } from '../pipeline/types.js';
-import { lazyYaml } from '../util/lazy-modules.js';
+import { DecimalText } from '../util/decimal-text.js';
+import { parseExact } from '../util/parse-exact.js';
 import { compareStrings } from '../util/sort.js';
 
-export type MetricValue = number | string | boolean | null;
+/** A number a double cannot hold exactly stays a DecimalText (see util/parse-exact.ts). */
+export type MetricValue = number | DecimalText | string | boolean | null;
 /** metrics file → flattened key → value */
 export type MetricsByFile = Record<string, Record<string, MetricValue>>;
 
@@ -24,7 +26,7 @@ export function metricFiles(pipeline: Pipeline): { path: string; cached: boolean
 export function parseMetrics(text: string, path: string): Record<string, MetricValue> {
   let data: unknown;
   try {
-    data = extname(path) === '.json' ? JSON.parse(text) : lazyYaml().parse(text);
+    data = parseExact(text, extname(path) === '.json');
   } catch (err) {
     throw new LockstepError('E_BAD_METRICS', `metrics file ${path} cannot be parsed: ${(err as Error).message}`, {
       hint: 'metrics files are JSON or YAML maps of names to numbers',
@@ -38,7 +40,7 @@ export function parseMetrics(text: string, path: string): Record<string, MetricV
   }
   const out: Record<string, MetricValue> = {};
   const walk = (prefix: string, v: unknown) => {
-    if (v !== null && typeof v === 'object') {
+    if (v !== null && typeof v === 'object' && !(v instanceof DecimalText)) {
       for (const [k, child] of Object.entries(v)) walk(prefix ? `${prefix}.${k}` : k, child);
     } else if (prefix) {
       out[prefix] = v as MetricValue;

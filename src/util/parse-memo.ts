@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-write.js';
+import { DecimalText } from './decimal-text.js';
 
 /**
  * Remembers the result of parsing a text, keyed by the sha256 of the text itself (so it can never be
  * stale), in a JSON file. YAML parsing of a 1,000-stage pipeline and its lock was most of a no-op
  * `status`; JSON.parse of the same data is an order of magnitude faster. Values JSON cannot carry
- * exactly (NaN, Infinity, dates…) are simply never memoized.
+ * exactly (NaN, Infinity, -0, DecimalText, dates…) are simply never memoized.
  */
-const SALT = 'lockstep-parse-memo-v1\0';
+// v2: numbers a double cannot hold exactly are kept as DecimalText (never memoized), so v1 memos are stale.
+const SALT = 'lockstep-parse-memo-v2\0';
 
 const keyOf = (text: string) => createHash('sha256').update(SALT).update(text).digest('hex');
 
@@ -47,7 +49,8 @@ export function parseWithMemo(text: string, memoFile: string | undefined, parse:
 function exactJson(value: unknown): string | undefined {
   let exact = true;
   const json = JSON.stringify(value, (_k, v: unknown) => {
-    if ((typeof v === 'number' && !Number.isFinite(v)) || v === undefined || typeof v === 'bigint' || v instanceof Date) exact = false;
+    if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) exact = false;
+    if (v === undefined || typeof v === 'bigint' || v instanceof Date || v instanceof DecimalText) exact = false;
     return v;
   });
   return exact ? json : undefined;

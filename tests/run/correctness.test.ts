@@ -77,3 +77,97 @@ describe('a params file written by a stage is a graph edge (issue 16 item 3)', (
     expect(read(dir, 'used.txt')).toBe('n: 1\n');
   });
 });
+
+describe('every value compares exactly (issue 16 item 4)', () => {
+  const project = (params: string) =>
+    workspace({
+      'in.txt': 'x',
+      'params.yaml': params,
+      'pipeline.yaml': `stages:\n  s:\n    cmd: ${stage('s', 'copy:params.yaml=out.txt')}\n    deps: [in.txt]\n    params: [v]\n    outs: [out.txt]\n`,
+    });
+
+  it('.inf -> -.inf is a change, and the run-cache never restores the .inf result for -.inf', async () => {
+    const dir = project('v: .inf\n');
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    expect(read(dir, 'pipeline.lock')).toContain('params.yaml: {v: .inf}');
+    ranStages(dir);
+    writeTree(dir, { 'params.yaml': 'v: -.inf\n' });
+    expect((await lockstep(dir, ['status'])).stdout).toContain('param changed: v: Infinity -> -Infinity');
+    const r = await lockstep(dir, ['repro']);
+    expect(r.stderr).not.toContain('restored');
+    expect(ranStages(dir)).toEqual(['s']);
+    expect(read(dir, 'out.txt')).toBe('v: -.inf\n');
+    writeTree(dir, { 'params.yaml': 'v: .nan\n' });
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    expect(ranStages(dir)).toEqual(['s']);
+    // NaN equals itself: nothing to do.
+    expect((await lockstep(dir, ['status'])).stdout).toContain('up to date');
+    writeTree(dir, { 'params.yaml': 'v: .inf  # back\n' });
+    expect((await lockstep(dir, ['repro'])).stderr).toContain('restored');
+    expect(read(dir, 'out.txt')).toBe('v: .inf\n');
+  });
+
+  it('integers beyond 2^53, long decimals and -0 are kept as written and compared exactly', async () => {
+    const dir = project('v: 12345678901234567890\n');
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    expect(read(dir, 'pipeline.lock')).toContain('params.yaml: {v: 12345678901234567890}');
+    ranStages(dir);
+    expect((await lockstep(dir, ['status'])).stdout).toContain('up to date');
+    const steps: [string, string][] = [
+      ['12345678901234567891', 'param changed: v: 12345678901234567890 -> 12345678901234567891'],
+      ['0.1000000000000000000001', 'param changed: v: 12345678901234567891 -> 0.1000000000000000000001'],
+      ['0.1000000000000000000002', 'param changed: v: 0.1000000000000000000001 -> 0.1000000000000000000002'],
+      ['0', 'param changed: v: 0.1000000000000000000002 -> 0'],
+      ['-0', 'param changed: v: 0 -> -0'],
+    ];
+    for (const [value, reason] of steps) {
+      writeTree(dir, { 'params.yaml': `v: ${value}\n` });
+      expect((await lockstep(dir, ['status'])).stdout).toContain(reason);
+      expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+      expect(ranStages(dir)).toEqual(['s']);
+      expect(read(dir, 'pipeline.lock')).toContain(`params.yaml: {v: ${value}}`);
+    }
+    // The same values written otherwise are the same values: 1 equals 1.0, -0 equals -0.0.
+    writeTree(dir, { 'params.yaml': 'v: -0.0\n' });
+    expect((await lockstep(dir, ['status'])).stdout).toContain('up to date');
+    writeTree(dir, { 'params.yaml': 'v: 0.12345678901234567891\n' });
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    for (const same of ['1.2345678901234567891e-1', '12345678901234567891e-20', '0.123456789012345678910']) {
+      writeTree(dir, { 'params.yaml': `v: ${same}\n` });
+      expect((await lockstep(dir, ['status'])).stdout).toContain('up to date');
+    }
+  });
+
+  it('${} in a cmd gets a big integer as written', async () => {
+    const dir = workspace({
+      'params.yaml': 'seed: 12345678901234567890\n',
+      'pipeline.yaml': `stages:\n  s:\n    cmd: ${stage('s', 'write:seed.txt=${seed}')}\n    params: [seed]\n    outs: [seed.txt]\n`,
+    });
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    expect(read(dir, 'seed.txt')).toBe('12345678901234567890');
+  });
+
+  it('metrics diff tells .inf from -.inf, -0 from 0 and big integers apart', async () => {
+    const dir = workspace(
+      {
+        'pipeline.yaml': 'stages: {}\nmetrics: [m.yaml, m.json]\n',
+        'm.yaml': 'a: .inf\nb: 0\nc: .nan\n',
+        'm.json': '{"n": 12345678901234567890}',
+      },
+      { git: true },
+    );
+    writeTree(dir, { 'm.yaml': 'a: -.inf\nb: -0\nc: .nan\n', 'm.json': '{"n": 12345678901234567891}' });
+    const r = await lockstep(dir, ['metrics', 'diff', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout).rows as { name: string; old: unknown; new: unknown; state: string }[];
+    expect(rows.map((x) => [x.name, x.state])).toEqual([
+      ['n', 'changed'],
+      ['a', 'changed'],
+      ['b', 'changed'],
+    ]);
+    expect(rows[0]).toMatchObject({ old: '12345678901234567890', new: '12345678901234567891' });
+    const text = await lockstep(dir, ['metrics', 'diff']);
+    expect(text.stdout).toMatch(/m\.json\s+n\s+12345678901234567890\s+12345678901234567891/);
+    expect(text.stdout).toMatch(/m\.yaml\s+b\s+0\s+-0/);
+  });
+});
