@@ -34,6 +34,19 @@ function repo(): string {
   );
 }
 
+/** A repo whose stage writes recall (from in.txt, 0.9) to a cached, git-ignored m.json. */
+function cachedMetricsRepo(extra = ''): string {
+  return workspace(
+    {
+      '.gitignore': 'm.json\n.lockstep/cache/\n.lockstep/tmp/\n',
+      'in.txt': '0.9',
+      'eval.cjs': "const fs = require('fs'); fs.writeFileSync('m.json', JSON.stringify({ recall: Number(fs.readFileSync('in.txt', 'utf8')) }));\n",
+      'pipeline.yaml': `stages:\n  eval:\n    cmd: node eval.cjs\n    deps: [in.txt, eval.cjs]\n    metrics:\n      - m.json: {cache: true}\n${extra}`,
+    },
+    { git: true },
+  );
+}
+
 describe('metrics show / diff', () => {
   it('shows nested JSON and YAML metrics flattened', async () => {
     const dir = repo();
@@ -72,15 +85,7 @@ describe('metrics show / diff', () => {
   });
 
   it('reads a cached (git-ignored) metrics file at a revision through that revision\'s lock and the local cache', async () => {
-    const dir = workspace(
-      {
-        '.gitignore': 'm.json\n.lockstep/cache/\n.lockstep/tmp/\n',
-        'in.txt': '0.9',
-        'eval.cjs': "const fs = require('fs'); fs.writeFileSync('m.json', JSON.stringify({ recall: Number(fs.readFileSync('in.txt', 'utf8')) }));\n",
-        'pipeline.yaml': 'stages:\n  eval:\n    cmd: node eval.cjs\n    deps: [in.txt, eval.cjs]\n    metrics:\n      - m.json: {cache: true}\n',
-      },
-      { git: true },
-    );
+    const dir = cachedMetricsRepo();
     expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
     commit(dir, 'recall 0.9');
     writeTree(dir, { 'in.txt': '0.7' });
@@ -204,15 +209,7 @@ describe('lockstep gate', () => {
   });
 
   it('a relative gate whose cached baseline is not in the local cache fails closed with a hint, unless warn', async () => {
-    const dir = workspace(
-      {
-        '.gitignore': 'm.json\n.lockstep/cache/\n.lockstep/tmp/\n',
-        'in.txt': '0.9',
-        'eval.cjs': "const fs = require('fs'); fs.writeFileSync('m.json', JSON.stringify({ recall: Number(fs.readFileSync('in.txt', 'utf8')) }));\n",
-        'pipeline.yaml': 'stages:\n  eval:\n    cmd: node eval.cjs\n    deps: [in.txt, eval.cjs]\n    metrics:\n      - m.json: {cache: true}\ngates:\n  recall: {max_drop: 0.05}\n',
-      },
-      { git: true },
-    );
+    const dir = cachedMetricsRepo('gates:\n  recall: {max_drop: 0.05}\n');
     expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
     commit(dir, 'recall 0.9');
     expect((await lockstep(dir, ['gate', '--baseline', 'HEAD'])).exitCode).toBe(0);
