@@ -85,7 +85,6 @@ function compareParams(locked: LockEntry['params'], current: StageState['params'
   }
 }
 
-
 export function formatReason(r: Reason, defaultParamsFile = 'params.yaml'): string {
   const inFile = (file: string) => (file === defaultParamsFile ? '' : ` (${file})`);
   switch (r.kind) {

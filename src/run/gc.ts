@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { isComplete, objectsOf } from '../cache/checkout.js';
 import { commitsTouching, tryReadAtRevision } from '../git/git.js';
 import { parseLockText, readLock } from '../lock/lock-file.js';
@@ -35,9 +35,9 @@ function workspaceLockFiles(ws: Workspace): string[] {
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
 /**
- * Removes objects referenced neither by a lock of the workspace nor (with `allCommits`) by those locks at
- * any commit; never an object a lock of the workspace references. Run records whose objects are gone are pruned in
- * the same pass, so a later restore never points at nothing.
+ * Removes objects referenced neither by a lock of the workspace nor (with `allCommits`) by those locks
+ * at any commit; never an object a lock of the workspace references. Run records whose objects are gone
+ * are pruned in the same pass, so a later restore never points at nothing.
  */
 export function collectGarbage(ws: Workspace, opts: { allCommits: boolean; dry: boolean }): GcResult {
   return withWorkspaceLock(ws.root, () => collectLocked(ws, opts));
@@ -45,7 +45,10 @@ export function collectGarbage(ws: Workspace, opts: { allCommits: boolean; dry: 
 
 function collectLocked(ws: Workspace, opts: { allCommits: boolean; dry: boolean }): GcResult {
   const lockFiles = workspaceLockFiles(ws);
-  const locks: LockFile[] = lockFiles.map((file) => readLock(file, file === ws.pipeline.lockFile ? ws.lockMemo : undefined));
+  // Other pipelines' locks are named by their path: several are called pipeline.lock.
+  const locks: LockFile[] = lockFiles.map((file) =>
+    file === ws.pipeline.lockFile ? readLock(file, ws.lockMemo) : parseLockText(readFileSync(file, 'utf8'), relPosix(ws.root, file)),
+  );
   if (opts.allCommits) {
     for (const file of lockFiles) {
       const rel = relPosix(ws.root, file);

@@ -41,5 +41,12 @@ describe('gc --workspace keeps what any pipeline of the workspace uses (issue 16
     expect((await lockstep(dir, ['gc'])).stdout).toMatch(/^removed 1 object /);
     expect(existsSync(firstA)).toBe(false);
     expect(existsSync(otherObject)).toBe(true);
+
+    // A lock that cannot be read might reference anything: gc stops, naming it, and removes nothing.
+    writeTree(dir, { 'sub/pipeline.lock': 'version: [\n', 'other.yaml': 'stages: {}\n' });
+    const broken = await lockstep(dir, ['gc']);
+    expect(broken.exitCode).toBe(2);
+    expect(broken.stderr).toContain('sub/pipeline.lock');
+    expect(existsSync(otherObject)).toBe(true);
   });
 });
