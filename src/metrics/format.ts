@@ -7,15 +7,15 @@ import type { MetricsByFile } from './read.js';
 export type Table = { headers: string[]; rows: string[][] };
 
 /**
- * Numbers rounded to `precision` decimals, except values too small for that to show anything but a zero
- * or one digit: those keep two significant digits (`9.0e-10`), so a failing `fpr <= 1e-10` never shows 0.
+ * Numbers rounded to `precision` decimals, except a non-zero value that would round to 0: it keeps two
+ * significant digits (`9.0e-10`), so a failing `fpr <= 1e-10` never shows as 0.
  */
 export function formatValue(v: unknown, precision = 5): string {
   if (v === undefined) return '-';
   if (typeof v === 'number') {
     if (!Number.isFinite(v) || Object.is(v, -0)) return displayValue(v);
-    if (v !== 0 && Math.abs(v) < 10 ** (1 - precision)) return v.toExponential(1);
-    return String(Number(v.toFixed(precision)));
+    const rounded = Number(v.toFixed(precision));
+    return rounded === 0 && v !== 0 ? v.toExponential(1) : String(rounded);
   }
   return displayValue(v);
 }
