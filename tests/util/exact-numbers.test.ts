@@ -29,6 +29,8 @@ describe('exact numbers (issue 16 item 4)', () => {
     expect(json.n.text).toBe('0.1000000000000000000001');
     expect(Object.is(json.m[1], -0)).toBe(true);
     expect(() => parseExact('{"n": ', true)).toThrow();
+    expect(() => parseExact('{"n": NaN}', true)).toThrow();
+    expect(parseExact('{"n": 1, "n": 2}', true)).toEqual({ n: 2 });
   });
 
   it('knows which doubles are exact', () => {
