@@ -58,7 +58,8 @@ export function isExactDouble(source: string, value: number): boolean {
   if (!Number.isFinite(value)) return !DECIMAL.test(text);
   if (value === 0) return true;
   const written = canonicalDecimal(text);
-  if (written === undefined) return true;
+  // Text the parser did not read as plain decimal (YAML 1.1's octal 0777) keeps the parser's number.
+  if (written === undefined || (DECIMAL.test(text) && Number(text) !== value)) return true;
   return written === canonicalDecimal(String(value));
 }
 

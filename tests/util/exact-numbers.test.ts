@@ -37,6 +37,7 @@ describe('exact numbers (issue 16 item 4)', () => {
     expect(['1.0', '0.50', '1e3', '.inf', '-.inf', '.nan', '-0', '0x1F', '9007199254740992'].every((t) => isExactDouble(t, Number(t.replace(/^(-?)\.inf$/, '$1Infinity').replace('.nan', 'NaN'))))).toBe(true);
     expect(isExactDouble('12345678901234567890', 12345678901234567890)).toBe(false);
     expect(isExactDouble('1e400', Infinity)).toBe(false);
+    expect(parseExact('%YAML 1.1\n---\nv: 0777\n')).toEqual({ v: 511 });
     expect(displayValue(-0)).toBe('-0');
     expect(displayValue(new DecimalText('1e400'))).toBe('1e400');
   });
