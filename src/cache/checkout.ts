@@ -5,6 +5,7 @@ import type { ManifestEntry } from '../hash/digest.js';
 import type { LockedPath } from '../lock/types.js';
 import type { LinkMode } from '../pipeline/config.js';
 import { tempSibling } from '../util/atomic-write.js';
+import { insideRoot, isPlainRelative, UnsafePathError } from '../util/safe-path.js';
 import type { ObjectStore } from './object-store.js';
 
 /** The manifest of a directory object, or undefined when it is not in the cache (or unreadable). */
@@ -77,7 +78,7 @@ export function checkoutOut(
   mode: LinkMode,
   progress?: (done: number, total: number) => void,
 ): void {
-  const abs = join(root, locked.path);
+  const abs = insideRoot(root, locked.path, 'out');
   if (locked.nfiles === undefined) {
     rmSync(abs, { recursive: true, force: true });
     place(objects, locked, abs, mode);
@@ -87,6 +88,8 @@ export function checkoutOut(
   if (!manifest) {
     throw new LockstepError('E_MISSING_OBJECT', `the manifest of ${locked.path} is not in the cache`, { hint: 'run the stage again' });
   }
+  const bad = manifest.find((e) => !isPlainRelative(e.path));
+  if (bad) throw new UnsafePathError(`refusing to check out ${locked.path}: its manifest names ${JSON.stringify(bad.path)}`);
   rmSync(abs, { recursive: true, force: true });
   mkdirSync(abs, { recursive: true });
   manifest.forEach((entry, i) => {

@@ -5,6 +5,7 @@ import { ConfigError, errnoCode } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { lazyYaml, lazyZod } from '../util/lazy-modules.js';
 import { parseWithMemo, primeMemo } from '../util/parse-memo.js';
+import { dict } from '../util/dict.js';
 import { compareStrings, sortedBy } from '../util/sort.js';
 import type { LockEntry, LockFile, LockedPath } from './types.js';
 
@@ -33,7 +34,7 @@ function buildSchema() {
 let lockSchema: ReturnType<typeof buildSchema> | undefined;
 
 export function emptyLock(): LockFile {
-  return { version: LOCK_VERSION, stages: {} };
+  return { version: LOCK_VERSION, stages: dict() };
 }
 
 /** Reads the lock; a missing file is an empty lock. A newer or broken lock is refused, never rewritten. */
@@ -52,7 +53,8 @@ export function readLock(path: string, memoFile?: string): LockFile {
 export function parseLockText(text: string, name: string, memoFile?: string): LockFile {
   // Parsed, version-checked and validated once per distinct text; later reads come from the memo.
   const stages = parseWithMemo(text, memoFile, (t) => validateLock(parseYamlText(t, name), name)) as Record<string, LockEntry>;
-  return { version: LOCK_VERSION, stages };
+  // Stage names are user text: a stage called `constructor` must not find Object.prototype's member.
+  return { version: LOCK_VERSION, stages: dict(Object.entries(stages)) };
 }
 
 function parseYamlText(text: string, name: string): unknown {

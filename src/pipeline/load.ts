@@ -6,6 +6,7 @@ import { DEFAULT_PARAMS_FILE, LOCK_FILE, LOCKSTEP_DIR, parseMemoPath } from '../
 import { ConfigError, errnoCode } from '../errors.js';
 import { lazyYaml } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
+import { dict } from '../util/dict.js';
 import { normalizeRel } from '../util/paths.js';
 import { compareStrings, sortedBy } from '../util/sort.js';
 import { ParamsReader, paramsMemo } from './params.js';
@@ -64,7 +65,7 @@ export function loadPipeline(pipelineFile: string): Pipeline {
     const parsed = pipelineSchemas().writtenPipeline.safeParse(raw);
     const all: Problem[] = parsed.success ? [] : zodProblems(parsed.error.issues, positions);
     // Every stage is checked even when the file has other problems, so all are reported at once.
-    const stagesOut: Record<string, unknown> = {};
+    const stagesOut = dict<unknown>();
     const rawStages = raw.stages && typeof raw.stages === 'object' ? (raw.stages as Record<string, unknown>) : {};
     for (const [name, def] of Object.entries(rawStages)) {
       if (!def || typeof def !== 'object' || Array.isArray(def)) continue;

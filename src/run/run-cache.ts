@@ -3,6 +3,7 @@ import { runKey, type RunInputs } from '../cache/run-records.js';
 import type { StageState } from '../lock/compare.js';
 import type { LockedPath } from '../lock/types.js';
 import type { Stage } from '../pipeline/types.js';
+import { compareStrings } from '../util/sort.js';
 import type { Workspace } from './workspace.js';
 
 /**
@@ -32,7 +33,10 @@ export const shortKey = (key: string) => key.slice(0, 8);
 export function findRestorable(ws: Workspace, stage: Stage, state: StageState): { key: string; outs: LockedPath[] } | undefined {
   if (!runCacheEligible(stage) || state.deps.some((d) => !d.digest)) return undefined;
   const key = runKey(runInputs(stage, state));
+  const declared = stage.outs.map((o) => o.path).sort(compareStrings).join('\0');
   for (const result of ws.runs.read(key)) {
+    // A result must name exactly the stage's outs: a record is never obeyed about where to write.
+    if (result.outs.map((o) => o.path).sort(compareStrings).join('\0') !== declared) continue;
     if (result.outs.every((o) => isComplete(ws.objects, o))) return { key, outs: result.outs };
   }
   return undefined;

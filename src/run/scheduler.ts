@@ -1,12 +1,13 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { LOCKSTEP_DIR, STAGE_LOGS_DIR, TMP_DIR } from '../constants.js';
+import { stageLogPath } from '../constants.js';
 import { LockstepError } from '../errors.js';
 import { compareStage, type Reason, type StageState } from '../lock/compare.js';
 import { writeLock } from '../lock/lock-file.js';
 import type { LockEntry, LockFile } from '../lock/types.js';
 import type { Stage } from '../pipeline/types.js';
 import { checkoutOut } from '../cache/checkout.js';
+import { insideRoot } from '../util/safe-path.js';
 import { runKey } from '../cache/run-records.js';
 import { ownReasons } from './plan.js';
 import { findRestorable, runCacheEligible, runInputs, shortKey } from './run-cache.js';
@@ -92,7 +93,7 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
     if (opts.useRunCache && tryRestore(ws, stage, state, reasons, opts.lock, finish)) return 'settled';
     prepareOuts(ws, stage);
     ws.reporter.info(`Running stage '${name}':\n> ${stage.cmd.join('\n> ')}`);
-    const logFile = join(ws.root, LOCKSTEP_DIR, TMP_DIR, STAGE_LOGS_DIR, `${name}.log`);
+    const logFile = join(ws.root, stageLogPath(name));
     running.set(name, { handle: startStage(stage, { root: ws.root, logFile, reporter: ws.reporter }), state, reasons });
     return 'started';
   };
@@ -141,7 +142,7 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
           ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
           ...(result.signal ? { signal: result.signal } : {}),
           tail: result.tail,
-          log: join(LOCKSTEP_DIR, TMP_DIR, STAGE_LOGS_DIR, `${name}.log`),
+          log: stageLogPath(name),
         },
       });
     }
@@ -203,7 +204,7 @@ function recordLock(ws: Workspace, name: string, entry: LockEntry, lock: LockFil
 /** Non-persist outs are removed so a stage can never pass by leaving last run's output in place. */
 function prepareOuts(ws: Workspace, stage: Stage): void {
   for (const out of stage.outs) {
-    const abs = join(ws.root, out.path);
+    const abs = insideRoot(ws.root, out.path, `out of stage ${stage.name}`);
     if (!out.persist) rmSync(abs, { recursive: true, force: true });
     mkdirSync(dirname(abs), { recursive: true });
     ws.hasher.forget(out.path);

@@ -18,9 +18,14 @@ export async function checkoutCommand(ctx: CommandContext, args: string[]): Prom
       `not overwritten, their current content is not in the cache and would be lost:\n${r.refused.map((p) => `  ${p}`).join('\n')}\nhint: save them elsewhere, or run lockstep checkout --force to discard them`,
     );
   }
+  if (r.ignored.length) {
+    ctx.reporter.error(
+      `ignored, their lock entries name other outs than pipeline.yaml declares:\n${r.ignored.map((s) => `  ${s}`).join('\n')}\nhint: run lockstep repro to rebuild them, or restore pipeline.lock from git`,
+    );
+  }
   if (r.missing.length) {
     ctx.reporter.error(`not in the cache:\n${r.missing.map((p) => `  ${p}`).join('\n')}\nhint: pull them from a remote, or run lockstep repro to rebuild them`);
   }
   ctx.reporter.info(`${r.restored.length} checked out, ${r.unchanged.length} unchanged, ${r.refused.length} kept, ${r.missing.length} missing`);
-  return r.refused.length || r.missing.length ? 1 : 0;
+  return r.refused.length || r.missing.length || r.ignored.length ? 1 : 0;
 }
