@@ -1,5 +1,5 @@
-import { chmodSync, constants, copyFileSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, constants, copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import { LockstepError, errnoCode } from '../errors.js';
 import type { ManifestEntry } from '../hash/digest.js';
 import type { LockedPath } from '../lock/types.js';
@@ -69,6 +69,51 @@ function place(objects: ObjectStore, entry: { sha256: string; size: number }, de
     throw err;
   }
 }
+
+/**
+ * Gives a stage private, writable copies of the files of a `persist` out that are links into the cache
+ * (hard links or symlinks from `cache.link`), as DVC "unprotects" them: a stage that appends to its output
+ * must never write through a link into a cache object that other checkouts and the remote share.
+ */
+export function unprotect(abs: string, objectsDir: string): void {
+  unprotectWalk(abs, realpathOrSelf(objectsDir));
+}
+
+function unprotectWalk(abs: string, objectsDir: string): void {
+  let st;
+  try {
+    st = lstatSync(abs);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return;
+    throw err;
+  }
+  if (st.isDirectory()) {
+    for (const name of readdirSync(abs)) unprotectWalk(join(abs, name), objectsDir);
+    return;
+  }
+  // Only links we made: a symlink into the object store, or a read-only file with other hard links (objects are 0444).
+  const ours = st.isSymbolicLink() ? isInside(realpathOrSelf(abs), objectsDir) : st.nlink > 1 && (st.mode & 0o222) === 0;
+  if (!ours) return;
+  const tmp = tempSibling(abs);
+  try {
+    copyFileSync(abs, tmp);
+    chmodSync(tmp, 0o644);
+    renameSync(tmp, abs);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+const isInside = (path: string, dir: string) => path.startsWith(`${dir}${sep}`);
 
 /** Replaces the workspace path with the cached content of `locked`. */
 export function checkoutOut(

@@ -3,7 +3,7 @@ import { readLock } from '../lock/lock-file.js';
 import { selectStages, topoOrder } from '../pipeline/dag.js';
 import { compareStrings } from '../util/sort.js';
 import { fileProgress } from './scheduler.js';
-import { lockedPath } from './stage-state.js';
+import { linkModeFor, lockedPath } from './stage-state.js';
 import { withWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
@@ -29,7 +29,8 @@ function checkoutLocked(ws: Workspace, targets: string[], force: boolean): Check
   for (const name of topoOrder(ws.dag, selectStages(ws.dag, targets, { singleItem: true }))) {
     const entry = lock.stages[name];
     if (!entry) continue;
-    const declared = ws.dag.stages.get(name)!.outs.map((o) => o.path).sort(compareStrings);
+    const stage = ws.dag.stages.get(name)!;
+    const declared = stage.outs.map((o) => o.path).sort(compareStrings);
     if (entry.outs.map((o) => o.path).sort(compareStrings).join('\0') !== declared.join('\0')) {
       result.ignored.push(name);
       continue;
@@ -48,7 +49,7 @@ function checkoutLocked(ws: Workspace, targets: string[], force: boolean): Check
         result.refused.push(locked.path);
         continue;
       }
-      checkoutOut(ws.objects, ws.root, locked, ws.config.cache.link, fileProgress(ws, 'checking out', locked.path));
+      checkoutOut(ws.objects, ws.root, locked, linkModeFor(stage, locked.path, ws.config.cache.link), fileProgress(ws, 'checking out', locked.path));
       ws.hasher.forget(locked.path);
       result.restored.push(locked.path);
     }

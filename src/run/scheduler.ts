@@ -6,13 +6,13 @@ import { compareStage, type Reason, type StageState } from '../lock/compare.js';
 import { writeLock } from '../lock/lock-file.js';
 import type { LockEntry, LockFile } from '../lock/types.js';
 import type { Stage } from '../pipeline/types.js';
-import { checkoutOut } from '../cache/checkout.js';
+import { checkoutOut, unprotect } from '../cache/checkout.js';
 import { insideRoot } from '../util/safe-path.js';
 import { runKey } from '../cache/run-records.js';
 import { ownReasons } from './plan.js';
 import { findRestorable, runCacheEligible, runInputs, shortKey } from './run-cache.js';
 import { startStage, type RunningStage, type StageRunResult } from './stage-runner.js';
-import { currentState, lockedPath } from './stage-state.js';
+import { currentState, linkModeFor, lockedPath } from './stage-state.js';
 import type { Workspace } from './workspace.js';
 
 /** Terminal statuses of a stage in one `repro`. */
@@ -171,7 +171,7 @@ function tryRestore(ws: Workspace, stage: Stage, state: StageState, reasons: Rea
   try {
     for (const locked of hit.outs) {
       ws.hasher.forget(locked.path);
-      checkoutOut(ws.objects, ws.root, locked, ws.config.cache.link, fileProgress(ws, 'restoring', locked.path));
+      checkoutOut(ws.objects, ws.root, locked, linkModeFor(stage, locked.path, ws.config.cache.link), fileProgress(ws, 'restoring', locked.path));
     }
   } catch (err) {
     if (!(err instanceof LockstepError)) throw err;
@@ -201,11 +201,15 @@ function recordLock(ws: Workspace, name: string, entry: LockEntry, lock: LockFil
   writeLock(ws.pipeline.lockFile, lock);
 }
 
-/** Non-persist outs are removed so a stage can never pass by leaving last run's output in place. */
+/**
+ * Non-persist outs are removed so a stage can never pass by leaving last run's output in place; persist
+ * outs stay, with private copies of any file that is a link into the cache.
+ */
 function prepareOuts(ws: Workspace, stage: Stage): void {
   for (const out of stage.outs) {
     const abs = insideRoot(ws.root, out.path, `out of stage ${stage.name}`);
     if (!out.persist) rmSync(abs, { recursive: true, force: true });
+    else unprotect(abs, ws.objects.dir);
     mkdirSync(dirname(abs), { recursive: true });
     ws.hasher.forget(out.path);
   }
