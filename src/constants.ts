@@ -31,6 +31,11 @@ export const KILL_GRACE_MS = 3000;
 export const RUN_CACHE_VERSION = 1;
 export const CORRUPT_DIR = 'corrupt';
 
+/** `.lockstep/tmp` of a workspace: temp files live here, never beside the user's files. */
+export function tmpDirOf(root: string): string {
+  return join(root, LOCKSTEP_DIR, TMP_DIR);
+}
+
 /**
  * `.lockstep/tmp/logs/<stage>.log`, relative to the root. Generated stage names can hold any character
  * (`train@../../x`), so the name is encoded into one safe file name.

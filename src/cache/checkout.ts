@@ -4,7 +4,8 @@ import { LockstepError, errnoCode } from '../errors.js';
 import type { ManifestEntry } from '../hash/digest.js';
 import type { LockedPath } from '../lock/types.js';
 import type { LinkMode } from '../pipeline/config.js';
-import { tempSibling } from '../util/atomic-write.js';
+import { tmpDirOf } from '../constants.js';
+import { renameInto, tempSibling } from '../util/atomic-write.js';
 import { insideRoot, isPlainRelative, UnsafePathError } from '../util/safe-path.js';
 import type { ObjectStore } from './object-store.js';
 
@@ -43,11 +44,11 @@ export function isComplete(objects: ObjectStore, locked: LockedPath): boolean {
 }
 
 /**
- * Puts one file from the cache in the workspace: built next to the destination and renamed into place,
- * so a reader never sees half a file. Copies are writable; hard links and symlinks share the read-only
+ * Puts one file from the cache in the workspace: built in `.lockstep/tmp` and renamed into place, so a
+ * reader never sees half a file and a killed checkout leaves nothing beside the user's files. Copies are writable; hard links and symlinks share the read-only
  * object, so editing them in place is refused by the filesystem instead of corrupting the cache.
  */
-function place(objects: ObjectStore, entry: { sha256: string; size: number }, dest: string, mode: LinkMode): void {
+function place(objects: ObjectStore, entry: { sha256: string; size: number }, dest: string, mode: LinkMode, tmpDir: string): void {
   const src = objects.pathOf(entry.sha256);
   if (!sizeMatches(objects, entry.sha256, entry.size)) {
     throw new LockstepError('E_CORRUPT_OBJECT', `cache object ${entry.sha256} is missing or has the wrong size`, {
@@ -55,15 +56,18 @@ function place(objects: ObjectStore, entry: { sha256: string; size: number }, de
     });
   }
   mkdirSync(dirname(dest), { recursive: true });
-  const tmp = tempSibling(dest);
-  try {
+  const build = (tmp: string) => {
     if (mode === 'hardlink') linkSync(src, tmp);
     else if (mode === 'symlink') symlinkSync(src, tmp);
     else {
       copyFileSync(src, tmp, mode === 'reflink' ? constants.COPYFILE_FICLONE : 0);
       chmodSync(tmp, 0o644);
     }
-    renameSync(tmp, dest);
+  };
+  const tmp = tempSibling(dest, tmpDir);
+  try {
+    build(tmp);
+    renameInto(tmp, dest, build);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
@@ -124,9 +128,10 @@ export function checkoutOut(
   progress?: (done: number, total: number) => void,
 ): void {
   const abs = insideRoot(root, locked.path, 'out');
+  mkdirSync(tmpDirOf(root), { recursive: true });
   if (locked.nfiles === undefined) {
     rmSync(abs, { recursive: true, force: true });
-    place(objects, locked, abs, mode);
+    place(objects, locked, abs, mode, tmpDirOf(root));
     return;
   }
   const manifest = tryReadManifest(objects, locked.sha256);
@@ -138,7 +143,7 @@ export function checkoutOut(
   rmSync(abs, { recursive: true, force: true });
   mkdirSync(abs, { recursive: true });
   manifest.forEach((entry, i) => {
-    place(objects, entry, join(abs, entry.path), mode);
+    place(objects, entry, join(abs, entry.path), mode, tmpDirOf(root));
     if ((i & 255) === 255) progress?.(i + 1, manifest.length);
   });
 }

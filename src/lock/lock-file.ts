@@ -155,9 +155,9 @@ function orderedPath(p: LockedPath): LockedPath {
     : { path: p.path, sha256: p.sha256, size: p.size, nfiles: p.nfiles };
 }
 
-/** Atomic (temp + rename): a crash leaves the previous lock, never a torn one. */
-export function writeLock(path: string, lock: LockFile): void {
-  writeFileAtomic(path, serializeLock(lock));
+/** Atomic (temp + rename): a crash leaves the previous lock, never a torn one, and its temp file in `tmpDir`. */
+export function writeLock(path: string, lock: LockFile, tmpDir?: string): void {
+  writeFileAtomic(path, serializeLock(lock), tmpDir === undefined ? {} : { tmpDir });
 }
 
 /**

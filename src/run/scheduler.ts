@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { stageLogPath } from '../constants.js';
+import { stageLogPath, tmpDirOf } from '../constants.js';
 import { LockstepError } from '../errors.js';
 import { compareStage, type Reason, type StageState } from '../lock/compare.js';
 import { writeLock } from '../lock/lock-file.js';
@@ -198,7 +198,7 @@ function recordLock(ws: Workspace, name: string, entry: LockEntry, lock: LockFil
   lock.stages[name] = entry;
   // Entries of stages that no longer exist in the pipeline are dropped, as DVC does.
   for (const stale of Object.keys(lock.stages)) if (!ws.dag.stages.has(stale)) delete lock.stages[stale];
-  writeLock(ws.pipeline.lockFile, lock);
+  writeLock(ws.pipeline.lockFile, lock, tmpDirOf(ws.root));
 }
 
 /**
