@@ -5,7 +5,8 @@ import { gateTable, gateVerdict, renderMarkdown, renderText } from '../../metric
 import { evaluateGates, gatesDiffer, gatesFromPipeline, parseGateExpression, type Gate } from '../../metrics/gate.js';
 import { readRevisionMetrics, readWorkspaceMetrics } from '../../metrics/read.js';
 import { loadPipeline, parseGates } from '../../pipeline/load.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, type Options } from '../args.js';
+import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { OUTPUT_OPTIONS, parsePrecision } from '../output.js';
 
@@ -18,13 +19,15 @@ error-level gate fails. A gated metric that is missing or not a number fails.
   --gates-from REV   take the gates from REV's pipeline file (a pull request cannot loosen its own gate)
   --gate EXPR        extra gate: recall>=0.7  loss<=0.3  accuracy:drop<=0.02  f1:drop<=2%  latency_ms:rise<=10%`;
 
+const options = {
+  ...OUTPUT_OPTIONS,
+  baseline: { type: 'string' },
+  'gates-from': { type: 'string' },
+  gate: { type: 'string', multiple: true },
+} satisfies Options;
+
 export async function gateCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('gate', args, {
-    ...OUTPUT_OPTIONS,
-    baseline: { type: 'string' },
-    'gates-from': { type: 'string' },
-    gate: { type: 'string', multiple: true },
-  });
+  const { values, positionals } = parseCommandArgs('gate', args, options);
   if (positionals.length) throw new UsageError(`gate takes no positional arguments (got ${positionals.join(' ')})`, { hint: 'use --baseline REV' });
   const precision = parsePrecision(values.precision);
   const pipeline = loadPipeline(ctx.pipelineFile);
@@ -70,3 +73,11 @@ export async function gateCommand(ctx: CommandContext, args: string[]): Promise<
   if (changedNote) ctx.reporter.warn(changedNote);
   return report.verdict === 'fail' ? 1 : 0;
 }
+
+export const command: Command = {
+  name: 'gate',
+  summary: 'evaluate the gates on the metrics; exit 1 when one fails',
+  help: gateHelp,
+  options,
+  run: gateCommand,
+};

@@ -5,7 +5,8 @@ import { diffTable } from '../../metrics/format.js';
 import { loadPipeline } from '../../pipeline/load.js';
 import { ParamsReader } from '../../pipeline/params.js';
 import type { Pipeline } from '../../pipeline/types.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, type Options } from '../args.js';
+import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { OUTPUT_OPTIONS, parsePrecision, renderTable } from '../output.js';
 import { revisionPair, WORKSPACE } from './metrics.js';
@@ -31,10 +32,12 @@ function paramsAt(pipeline: Pipeline, rev: string): ValuesByFile {
   return out;
 }
 
+const options = { ...OUTPUT_OPTIONS, all: { type: 'boolean' } } satisfies Options;
+
 export async function paramsCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== 'diff') throw new UsageError('lockstep params needs diff', { hint: paramsHelp });
-  const { values, positionals } = parseCommandArgs('params diff', rest, { ...OUTPUT_OPTIONS, all: { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs('params diff', rest, options);
   const precision = parsePrecision(values.precision);
   const pipeline = loadPipeline(ctx.pipelineFile);
   const [a, b] = revisionPair(positionals, 'params diff');
@@ -43,3 +46,11 @@ export async function paramsCommand(ctx: CommandContext, args: string[]): Promis
   else ctx.stdout(renderTable(diffTable(rows, [a, b], precision, 'Param'), values.md, `No changes in params between ${a} and ${b}.`));
   return 0;
 }
+
+export const command: Command = {
+  name: 'params',
+  summary: 'diff the params the stages use between revisions',
+  help: paramsHelp,
+  options,
+  run: paramsCommand,
+};

@@ -5,7 +5,8 @@ import { planWorkspace, reproduce } from '../../run/reproduce.js';
 import type { StageOutcome } from '../../run/scheduler.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { formatDuration } from '../../util/format.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, type Options } from '../args.js';
+import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { planJson, reasonsJson } from '../format-reasons.js';
 import { renderPlan } from './status.js';
@@ -33,17 +34,19 @@ function parseJobs(raw: string | undefined): number {
 
 const FAILED: ReadonlySet<string> = new Set(['failed', 'blocked']);
 
+const options = {
+  force: { type: 'boolean', short: 'f' },
+  dry: { type: 'boolean' },
+  'single-item': { type: 'boolean', short: 's' },
+  downstream: { type: 'boolean' },
+  'keep-going': { type: 'boolean', short: 'k' },
+  jobs: { type: 'string', short: 'j' },
+  'no-run-cache': { type: 'boolean' },
+  json: { type: 'boolean' },
+} satisfies Options;
+
 export async function reproCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('repro', args, {
-    force: { type: 'boolean', short: 'f' },
-    dry: { type: 'boolean' },
-    'single-item': { type: 'boolean', short: 's' },
-    downstream: { type: 'boolean' },
-    'keep-going': { type: 'boolean', short: 'k' },
-    jobs: { type: 'string', short: 'j' },
-    'no-run-cache': { type: 'boolean' },
-    json: { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommandArgs('repro', args, options);
   const jobs = parseJobs(values.jobs);
   const request = {
     targets: positionals,
@@ -136,3 +139,11 @@ function reportFailure(ctx: CommandContext, o: StageOutcome): void {
   if (o.failure.log) lines.push(`full log: ${o.failure.log}`);
   ctx.reporter.error(lines.join('\n'));
 }
+
+export const command: Command = {
+  name: 'repro',
+  summary: 'run the stages whose inputs changed',
+  help: reproHelp,
+  options,
+  run: reproCommand,
+};
