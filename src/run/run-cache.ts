@@ -9,11 +9,11 @@ import type { Workspace } from './workspace.js';
 /**
  * Whether a stage's results may be recorded and restored. Not when an output is deliberately left out of
  * the cache (a plain `cache: false` out), kept across runs (`persist`), when the stage must always run,
- * or when it has no deps (nothing would tell two runs apart). Metrics with `cache: false` are fine: their
- * bytes are stored for the run-cache anyway.
+ * or when it has neither deps nor params (nothing would tell two runs apart; params are inputs, as in
+ * DVC). Metrics with `cache: false` are fine: their bytes are stored for the run-cache anyway.
  */
 export function runCacheEligible(stage: Stage): boolean {
-  if (stage.alwaysChanged || stage.deps.length === 0) return false;
+  if (stage.alwaysChanged || (stage.deps.length === 0 && stage.params.length === 0)) return false;
   return stage.outs.every((o) => !o.persist && (o.cache || o.metric));
 }
 
