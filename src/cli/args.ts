@@ -11,7 +11,10 @@ function usageError(command: string, err: unknown): UsageError {
   // node says '-j, --jobs <value>'; we name the long form alone.
   const option = /'(-[^']*)'/.exec(message)?.[1]?.replace(/ <value>$/, '').split(', ').pop();
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return new UsageError(`unknown option ${option} for '${command}'`, { hint });
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) return new UsageError(`option ${option} of '${command}' ${/argument missing/.test(message) ? 'needs a value' : 'takes no value'}`, { hint });
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
+    if (/ambiguous/.test(message)) return new UsageError(`option ${option} of '${command}' needs a value; one that starts with - is written ${option}=-1`, { hint });
+    return new UsageError(`option ${option} of '${command}' ${/argument missing/.test(message) ? 'needs a value' : 'takes no value'}`, { hint });
+  }
   return new UsageError(`${command}: ${message}`, { hint });
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import pkg from '../../package.json' with { type: 'json' };
 import { dirname, join, resolve } from 'node:path';
 import { PIPELINE_FILE } from '../constants.js';
-import { EXIT_USAGE, isLockstepError, UsageError } from '../errors.js';
+import { EXIT_USAGE, isLockstepError, systemErrorOf, UsageError } from '../errors.js';
 import { consoleReporter } from './console-reporter.js';
 import { splitGlobalFlags } from './args.js';
 import type { Command } from './command.js';
@@ -127,7 +127,8 @@ export async function runCli(argv: string[]): Promise<number> {
       stdout: (text) => process.stdout.write(`${text}\n`),
     };
     return await command.run(ctx, rest);
-  } catch (err) {
+  } catch (thrown) {
+    const err = systemErrorOf(thrown) ?? thrown;
     if (isLockstepError(err)) {
       if (err.message) process.stderr.write(`error: ${err.message}\n`);
       // A usage mistake always gets somewhere to look next, even when the thrower had nothing specific.

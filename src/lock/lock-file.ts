@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+
 import { basename } from 'node:path';
 import { LOCK_VERSION } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
@@ -8,6 +8,7 @@ import { parseWithMemo, primeMemo } from '../util/parse-memo.js';
 import { dict } from '../util/dict.js';
 import { compareStrings, sortedBy } from '../util/sort.js';
 import type { LockEntry, LockFile, LockedPath } from './types.js';
+import { readText } from '../util/read-text.js';
 
 /** Built on first use (see util/lazy-modules.ts): a memoized lock never needs zod. */
 function buildSchema() {
@@ -41,7 +42,7 @@ export function emptyLock(): LockFile {
 export function readLock(path: string, memoFile?: string): LockFile {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readText(path);
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return emptyLock();
     throw err;
@@ -70,6 +71,11 @@ function parseYamlText(text: string, name: string): unknown {
 
 function validateLock(raw: unknown, name: string): Record<string, LockEntry> {
   if (raw === null || raw === undefined) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw) || !('stages' in raw || 'version' in raw)) {
+    throw new ConfigError(`${name} is not a lockstep lock file`, {
+      hint: `restore it from git (git checkout -- ${name}) or delete it to rerun every stage; it was left untouched`,
+    });
+  }
   const version = (raw as { version?: unknown }).version;
   if (typeof version === 'number' && version > LOCK_VERSION) {
     throw new ConfigError(`${name} has version ${version}, this lockstep understands up to ${LOCK_VERSION}`, {
@@ -79,7 +85,7 @@ function validateLock(raw: unknown, name: string): Record<string, LockEntry> {
   const parsed = (lockSchema ??= buildSchema()).safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
-    throw new ConfigError(`${name} is malformed at ${first.path.join('.')}: ${first.message}`, {
+    throw new ConfigError(`${name} is malformed at ${first.path.join('.') || 'its top level'}: ${first.message}`, {
       hint: `restore it from git (git checkout -- ${name}) or delete it to rerun every stage`,
     });
   }

@@ -7,6 +7,7 @@ import { parseLockText } from '../lock/lock-file.js';
 import type { Pipeline } from '../pipeline/types.js';
 import { lazyYaml } from '../util/lazy-modules.js';
 import { compareStrings } from '../util/sort.js';
+import { readText } from '../util/read-text.js';
 
 export type MetricValue = number | string | boolean | null;
 /** metrics file → flattened key → value */
@@ -20,13 +21,28 @@ export function metricFiles(pipeline: Pipeline): { path: string; cached: boolean
   return [...files].sort((a, b) => compareStrings(a[0], b[0])).map(([path, cached]) => ({ path, cached }));
 }
 
+/**
+ * `:2:7: unresolved plain scalar "oops"`: where and what, on one line, without quoting the file. JSON.parse
+ * names no line, so a JSON error is located by parsing the text again as YAML with the JSON schema.
+ */
+function parseProblem(text: string, err: unknown): string {
+  const yamlError = err as { linePos?: { line: number; col: number }[]; message?: string };
+  const located = yamlError.linePos ? yamlError : lazyYaml().parseDocument(text, { schema: 'json' }).errors[0];
+  const where = located?.linePos?.[0];
+  if (located?.message && where) {
+    const what = located.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    return `:${where.line}:${where.col}: ${what.charAt(0).toLowerCase()}${what.slice(1)}`;
+  }
+  return ` cannot be parsed: ${String((err as Error).message).split('\n')[0]!.replace(/, ".*" is not valid JSON$/s, '')}`;
+}
+
 /** JSON or YAML; nested keys flattened with dots; lists by index. A broken file is an error naming it. */
 export function parseMetrics(text: string, path: string): Record<string, MetricValue> {
   let data: unknown;
   try {
     data = extname(path) === '.json' ? JSON.parse(text) : lazyYaml().parse(text);
   } catch (err) {
-    throw new LockstepError('E_BAD_METRICS', `metrics file ${path} cannot be parsed: ${(err as Error).message}`, {
+    throw new LockstepError('E_BAD_METRICS', `metrics file ${path}${parseProblem(text, err)}`, {
       hint: 'metrics files are JSON or YAML maps of names to numbers',
       cause: err,
     });
@@ -53,7 +69,7 @@ export function readWorkspaceMetrics(pipeline: Pipeline): MetricsByFile {
   for (const { path } of metricFiles(pipeline)) {
     let text: string;
     try {
-      text = readFileSync(join(pipeline.root, path), 'utf8');
+      text = readText(join(pipeline.root, path));
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') continue;
       throw err;

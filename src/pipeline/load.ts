@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, resolve } from 'node:path';
 import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
@@ -16,6 +16,7 @@ import { loadVars } from './vars.js';
 import type { Out, ParamsRef, Pipeline, SourcePos, Stage } from './types.js';
 import { formatPos } from './types.js';
 import { formatPath, type PathSegment, YamlPositions } from './yaml-positions.js';
+import { readText } from '../util/read-text.js';
 
 /** `dvc.yaml` gets its own lock name so we never clobber DVC's `dvc.lock`. */
 export function lockFileFor(pipelineFile: string): string {
@@ -43,7 +44,7 @@ export function loadPipeline(pipelineFile: string): Pipeline {
   const label = basename(file);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readText(file);
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') {
       throw new ConfigError(`${pipelineFile} not found`, {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { LOCKSTEP_DIR, parseMemoPath } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
@@ -6,6 +6,7 @@ import { lazyYaml } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
 import type { ParamsRef } from './types.js';
 import { formatPos } from './types.js';
+import { readText } from '../util/read-text.js';
 
 /** Flattened param values of one stage: `{ 'params.yaml': { 'train.C': 1 } }`. */
 export type ParamValues = Record<string, Record<string, unknown>>;
@@ -94,7 +95,7 @@ export function paramsMemo(root: string): ((file: string) => string) | undefined
 
 function readWorkspaceFile(root: string, file: string): string | undefined {
   try {
-    return readFileSync(join(root, file), 'utf8');
+    return readText(join(root, file));
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined;
     throw err;

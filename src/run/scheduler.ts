@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stageLogPath, tmpDirOf } from '../constants.js';
-import { LockstepError } from '../errors.js';
+import { LockstepError, systemErrorOf } from '../errors.js';
 import { compareStage, type Reason, type StageState } from '../lock/compare.js';
 import { writeLock } from '../lock/lock-file.js';
 import type { LockEntry, LockFile } from '../lock/types.js';
@@ -106,9 +106,9 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
       let result: ReturnType<typeof tryStart>;
       try {
         result = tryStart(name);
-      } catch (err) {
+      } catch (thrown) {
         // A stage that cannot even be judged (unreadable dep, broken params) fails alone; running ones finish.
-        if (!(err instanceof LockstepError)) throw err;
+        const err = knownError(thrown);
         finish({ name, status: 'failed', reasons: [], failure: { message: err.message, tail: [] } });
         if (!opts.keepGoing) stopScheduling = true;
         result = 'settled';
@@ -162,6 +162,14 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
     }
   }
   return opts.order.map((n) => outcomes.get(n)!);
+}
+
+/** A LockstepError, or a filesystem failure put in words; anything else is a bug and propagates. */
+function knownError(err: unknown): LockstepError {
+  if (err instanceof LockstepError) return err;
+  const known = systemErrorOf(err);
+  if (!known) throw err;
+  return known;
 }
 
 /** Restores a stage from the run-cache; a broken cache is a miss (the stage then runs), never a failure. */
@@ -249,8 +257,9 @@ function completeStage(
     for (const { out, digest } of outs) {
       if (out.cache || recordRun) ws.objects.putPath(join(ws.root, out.path), digest, fileProgress(ws, 'caching', out.path));
     }
-  } catch (err) {
-    if (!(err instanceof LockstepError)) throw err;
+  } catch (thrown) {
+    // A full disk while caching fails this stage alone; the lock keeps its previous entry.
+    const err = knownError(thrown);
     return { name: stage.name, status: 'failed', reasons, durationMs, failure: { message: err.message, tail: [] } };
   }
   const entry: LockEntry = { ...lockEntryFrom(state), outs: outs.map(({ out, digest }) => lockedPath(out.path, digest)) };
