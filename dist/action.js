@@ -27753,6 +27753,7 @@ var require_dist = __commonJS({
 });
 
 // src/action/run.ts
+import { createHash as createHash3 } from "node:crypto";
 import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync4 } from "node:fs";
 import { join as join20 } from "node:path";
 
@@ -32553,6 +32554,7 @@ var REPORT_VERSION = 1;
 var COMMENT_LIMIT = 65536;
 var COMMENTS_PER_PAGE = 100;
 var commentMarker = (key2) => `<!-- lockstep-comment: ${key2} -->`;
+var commentDigest = (digest) => `<!-- lockstep-digest: ${digest} -->`;
 
 // src/action/comment.ts
 function truncateComment(body, summaryUrl, limit = COMMENT_LIMIT) {
@@ -32571,7 +32573,7 @@ async function ownLogin(octokit) {
   return r.viewer.login;
 }
 var statusOf = (err) => typeof err === "object" && err !== null && "status" in err ? err.status : void 0;
-async function upsertComment(octokit, target, marker, body, create, reporter) {
+async function upsertComment(octokit, target, marker, digestLine, body, create, reporter) {
   try {
     const login = await ownLogin(octokit);
     const mine = (user) => user?.login === login || user?.login === `${login}[bot]`;
@@ -32583,7 +32585,7 @@ async function upsertComment(octokit, target, marker, body, create, reporter) {
     });
     const existing = comments.find((c3) => mine(c3.user) && (c3.body ?? "").split("\n", 1)[0].trim() === marker);
     if (existing) {
-      if (existing.body === body) {
+      if (existing.body === body || (existing.body ?? "").split("\n", 2)[1] === digestLine) {
         reporter.info(`comment unchanged: ${existing.html_url}`);
         return { action: "unchanged", url: existing.html_url };
       }
@@ -62386,7 +62388,7 @@ function formatDuration(ms) {
 }
 
 // src/action/render.ts
-var esc2 = (s) => s.replace(/[|<>`\\]/g, (c3) => `\\${c3}`).replace(/\r?\n/g, " ");
+var esc2 = (s) => s.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/\r?\n/g, " ");
 var code = (s) => `\`${s.replace(/`/g, "'")}\``;
 var short = (sha) => sha ? sha.slice(0, 7) : "workspace";
 var ICON = { pass: "\u2705", fail: "\u274C", warn: "\u26A0\uFE0F", "n/a": "\u2796" };
@@ -62474,7 +62476,7 @@ function mermaid(r) {
 }
 function renderReport(r, opts) {
   const out = [];
-  if (opts.marker) out.push(opts.marker);
+  if (opts.marker) out.push(...opts.marker);
   out.push(headline(r), "");
   if (r.error?.hint) out.push(`> ${esc2(r.error.hint)}`, "");
   if (r.gatesChanged) {
@@ -62575,6 +62577,7 @@ function readReport(dir) {
 }
 
 // src/action/reporter.ts
+var STAGE_START = /^Running stage '(.+)':/;
 function actionsReporter() {
   let openStage;
   const endStageGroup = () => {
@@ -62582,19 +62585,24 @@ function actionsReporter() {
     endGroup();
     openStage = void 0;
   };
+  const openGroup = (stage) => {
+    endStageGroup();
+    startGroup(`stage ${stage}`);
+    openStage = stage;
+  };
   return {
-    info: (m) => info(m),
+    info: (m) => {
+      const started = STAGE_START.exec(m)?.[1];
+      if (started !== void 0) openGroup(started);
+      info(m);
+    },
     warn: (m) => warning(m),
     error: (m) => error(m),
     debug: (m) => debug(m),
     // Transient progress lines would flood a CI log that keeps every line.
     progress: (m) => debug(m),
     stageOutput: (stage, line) => {
-      if (openStage !== stage) {
-        endStageGroup();
-        startGroup(`stage ${stage}`);
-        openStage = stage;
-      }
+      if (openStage !== stage) openGroup(stage);
       info(line);
     },
     endStageGroup
@@ -62618,6 +62626,11 @@ function fail2(err) {
   if (err instanceof Error && !isLockstepError(err)) setFailed(err.stack ?? err.message);
   else failWith(errorOf(err));
 }
+function reportDigest(r, precision) {
+  const { runUrl: _runUrl, ...rest } = r;
+  const stable = { ...rest, precision, stages: r.stages.map((s) => ({ name: s.name, status: s.status })) };
+  return createHash3("sha256").update(JSON.stringify(stable)).digest("hex").slice(0, 16);
+}
 function worthSaying(r) {
   return r.verdict === "fail" || r.gatesChanged || r.params.length > 0 || r.metrics.some((m) => m.base !== m.current);
 }
@@ -62627,13 +62640,13 @@ async function comment(inputs, event, report, reporter) {
     reporter.warn("no github-token: the pull request comment was skipped (the job summary has the report)");
     return void 0;
   }
-  const body = truncateComment(renderReport(report, { precision: inputs.precision, marker: commentMarker(inputs.commentKey) }), report.runUrl);
+  const marker = commentMarker(inputs.commentKey);
+  const digestLine = commentDigest(reportDigest(report, inputs.precision));
+  const body = truncateComment(renderReport(report, { precision: inputs.precision, marker: [marker, digestLine] }), report.runUrl);
   const octokit = getOctokit(inputs.token);
   const target = { owner: event.owner, repo: event.repo, issueNumber: report.pullRequest };
-  return group(
-    "Pull request comment",
-    () => upsertComment(octokit, target, commentMarker(inputs.commentKey), body, inputs.comment === "always" || worthSaying(report), reporter)
-  );
+  const create = inputs.comment === "always" || worthSaying(report);
+  return group("Pull request comment", () => upsertComment(octokit, target, marker, digestLine, body, create, reporter));
 }
 function saveReport(dir, report, markdown) {
   mkdirSync7(dir, { recursive: true });

@@ -43,6 +43,8 @@ export async function upsertComment(
   octokit: Octokit,
   target: CommentTarget,
   marker: string,
+  /** The digest line of `body`: an existing comment with the same one says the same thing. */
+  digestLine: string,
   body: string,
   create: boolean,
   reporter: Reporter,
@@ -59,7 +61,7 @@ export async function upsertComment(
     });
     const existing = comments.find((c) => mine(c.user) && (c.body ?? '').split('\n', 1)[0]!.trim() === marker);
     if (existing) {
-      if (existing.body === body) {
+      if (existing.body === body || (existing.body ?? '').split('\n', 2)[1] === digestLine) {
         reporter.info(`comment unchanged: ${existing.html_url}`);
         return { action: 'unchanged', url: existing.html_url };
       }

@@ -44,3 +44,5 @@ export const COMMENT_LIMIT = 65_536;
 export const COMMENTS_PER_PAGE = 100;
 
 export const commentMarker = (key: string) => `<!-- lockstep-comment: ${key} -->`;
+/** Second line of the comment: a digest of what the report says (durations and run link left out). */
+export const commentDigest = (digest: string) => `<!-- lockstep-digest: ${digest} -->`;

@@ -6,7 +6,7 @@ import type { ActionReport, MetricRow, StageRow } from './report.js';
  * The markdown of the PR comment and of the job summary (one renderer for both). Every string taken from
  * the report is escaped: in `mode: comment` the report comes from an untrusted run.
  */
-const esc = (s: string) => s.replace(/[|<>`\\]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\r?\n/g, ' ');
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 const short = (sha: string | undefined) => (sha ? sha.slice(0, 7) : 'workspace');
 const ICON = { pass: '✅', fail: '❌', warn: '⚠️', 'n/a': '➖' } as const;
@@ -101,13 +101,13 @@ function mermaid(r: ActionReport): string[] {
 
 export interface RenderOptions {
   precision: number;
-  /** First line of the comment: the hidden marker that finds it again. */
-  marker?: string;
+  /** First lines of the comment: the hidden marker that finds it again, and the digest line. */
+  marker?: string[];
 }
 
 export function renderReport(r: ActionReport, opts: RenderOptions): string {
   const out: string[] = [];
-  if (opts.marker) out.push(opts.marker);
+  if (opts.marker) out.push(...opts.marker);
   out.push(headline(r), '');
   if (r.error?.hint) out.push(`> ${esc(r.error.hint)}`, '');
   if (r.gatesChanged) {

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { isLockstepError, LockstepError } from '../errors.js';
 import { truncateComment, upsertComment, type CommentOutcome } from './comment.js';
-import { commentMarker, Outputs, REPORT_JSON, REPORT_MD } from './constants.js';
+import { commentDigest, commentMarker, Outputs, REPORT_JSON, REPORT_MD } from './constants.js';
 import { readEvent, type RunEvent } from './event.js';
 import { readInputs, type ActionInputs } from './inputs.js';
 import { emptyReport, errorOf, produceReport } from './produce-report.js';
@@ -24,6 +25,13 @@ function fail(err: unknown): void {
   else failWith(errorOf(err));
 }
 
+/** What the report says, without what changes on every run (durations, the run link). */
+function reportDigest(r: ActionReport, precision: number): string {
+  const { runUrl: _runUrl, ...rest } = r;
+  const stable = { ...rest, precision, stages: r.stages.map((s) => ({ name: s.name, status: s.status })) };
+  return createHash('sha256').update(JSON.stringify(stable)).digest('hex').slice(0, 16);
+}
+
 /** A comment is created when there is something to say; an existing one is always kept current. */
 function worthSaying(r: ActionReport): boolean {
   return r.verdict === 'fail' || r.gatesChanged || r.params.length > 0 || r.metrics.some((m) => m.base !== m.current);
@@ -35,12 +43,13 @@ async function comment(inputs: ActionInputs, event: RunEvent, report: ActionRepo
     reporter.warn('no github-token: the pull request comment was skipped (the job summary has the report)');
     return undefined;
   }
-  const body = truncateComment(renderReport(report, { precision: inputs.precision, marker: commentMarker(inputs.commentKey) }), report.runUrl);
+  const marker = commentMarker(inputs.commentKey);
+  const digestLine = commentDigest(reportDigest(report, inputs.precision));
+  const body = truncateComment(renderReport(report, { precision: inputs.precision, marker: [marker, digestLine] }), report.runUrl);
   const octokit = github.getOctokit(inputs.token);
   const target = { owner: event.owner, repo: event.repo, issueNumber: report.pullRequest };
-  return core.group('Pull request comment', () =>
-    upsertComment(octokit, target, commentMarker(inputs.commentKey), body, inputs.comment === 'always' || worthSaying(report), reporter),
-  );
+  const create = inputs.comment === 'always' || worthSaying(report);
+  return core.group('Pull request comment', () => upsertComment(octokit, target, marker, digestLine, body, create, reporter));
 }
 
 /** Writes the report JSON and its markdown where `actions/upload-artifact` (and the `report` output) find them. */
