@@ -61600,7 +61600,8 @@ function metricRows(current, base, gates) {
     rows.push(withGates(row, k));
   }
   for (const [k, g] of gated) if (!seen.has(k)) rows.push(withGates({ path: g.path, name: g.name, gates: [] }, k));
-  return rows.sort((a2, b) => compareStrings(a2.path, b.path) || compareStrings(a2.name, b.name));
+  const rank = (r) => r.gates.length ? 0 : 1;
+  return rows.sort((a2, b) => rank(a2) - rank(b) || compareStrings(a2.path, b.path) || compareStrings(a2.name, b.name));
 }
 function paramRows(base, current) {
   return diffValues(base, current).map((d) => ({

@@ -16,8 +16,8 @@ export function gatedFile(r: GateResult, current: MetricsByFile, base: MetricsBy
 }
 
 /**
- * The table rows: every gated metric and every metric that changed, base vs current, each with its gates
- * and the worst of their results.
+ * The table rows: every gated metric, then every other metric that changed, base vs current, each with its
+ * gates and the worst of their results.
  */
 export function metricRows(current: MetricsByFile, base: MetricsByFile | undefined, gates: GateReport): MetricRow[] {
   const gated = new Map<string, { path: string; name: string; results: GateResult[] }>();
@@ -49,7 +49,9 @@ export function metricRows(current: MetricsByFile, base: MetricsByFile | undefin
   }
   // A gated metric found nowhere still gets its row: it fails closed and the reader must see why.
   for (const [k, g] of gated) if (!seen.has(k)) rows.push(withGates({ path: g.path, name: g.name, gates: [] }, k));
-  return rows.sort((a, b) => compareStrings(a.path, b.path) || compareStrings(a.name, b.name));
+  // Gated metrics first: they decide the verdict.
+  const rank = (r: MetricRow) => (r.gates.length ? 0 : 1);
+  return rows.sort((a, b) => rank(a) - rank(b) || compareStrings(a.path, b.path) || compareStrings(a.name, b.name));
 }
 
 /** Params that differ between the baseline and the workspace. */
