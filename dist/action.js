@@ -62402,8 +62402,9 @@ function headline(r) {
   const failedStages = r.stages.filter((s) => s.status === "failed");
   if (r.error) return `## \u274C lockstep: ${esc2(r.error.message.split("\n")[0])}`;
   const problems = [
-    failedGates.length ? `gate${failedGates.length === 1 ? "" : "s"} failed: ${failedGates.map((g) => `${esc2(g.metric)} ${esc2(g.bound)}`).join(", ")}` : "",
-    failedStages.length ? `stage${failedStages.length === 1 ? "" : "s"} failed: ${failedStages.map((s) => esc2(s.name)).join(", ")}` : ""
+    // A failed stage first: it is usually why a gate then found no metric.
+    failedStages.length ? `stage${failedStages.length === 1 ? "" : "s"} failed: ${failedStages.map((s) => esc2(s.name)).join(", ")}` : "",
+    failedGates.length ? `gate${failedGates.length === 1 ? "" : "s"} failed: ${failedGates.map((g) => `${esc2(g.metric)} ${esc2(g.bound)}`).join(", ")}` : ""
   ].filter(Boolean);
   if (problems.length) return `## \u274C lockstep: ${problems.join("; ")}`;
   const n2 = r.gates.length;
@@ -62732,7 +62733,7 @@ async function run2() {
 function failureLine(r) {
   const gates = r.gates.filter((g) => g.status === "fail").map((g) => `${g.metric} ${g.bound}`);
   const stages = r.stages.filter((s) => s.status === "failed" || s.status === "blocked").map((s) => s.name);
-  return [gates.length ? `gate failed: ${gates.join(", ")}` : "", stages.length ? `stage failed: ${stages.join(", ")}` : ""].filter(Boolean).join("; ");
+  return [stages.length ? `stage failed: ${stages.join(", ")}` : "", gates.length ? `gate failed: ${gates.join(", ")}` : ""].filter(Boolean).join("; ");
 }
 
 // src/action/index.ts

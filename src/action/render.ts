@@ -21,8 +21,9 @@ function headline(r: ActionReport): string {
   const failedStages = r.stages.filter((s) => s.status === 'failed');
   if (r.error) return `## ❌ lockstep: ${esc(r.error.message.split('\n')[0]!)}`;
   const problems = [
-    failedGates.length ? `gate${failedGates.length === 1 ? '' : 's'} failed: ${failedGates.map((g) => `${esc(g.metric)} ${esc(g.bound)}`).join(', ')}` : '',
+    // A failed stage first: it is usually why a gate then found no metric.
     failedStages.length ? `stage${failedStages.length === 1 ? '' : 's'} failed: ${failedStages.map((s) => esc(s.name)).join(', ')}` : '',
+    failedGates.length ? `gate${failedGates.length === 1 ? '' : 's'} failed: ${failedGates.map((g) => `${esc(g.metric)} ${esc(g.bound)}`).join(', ')}` : '',
   ].filter(Boolean);
   if (problems.length) return `## ❌ lockstep: ${problems.join('; ')}`;
   const n = r.gates.length;

@@ -143,5 +143,5 @@ export async function run(): Promise<void> {
 function failureLine(r: ActionReport): string {
   const gates = r.gates.filter((g) => g.status === 'fail').map((g) => `${g.metric} ${g.bound}`);
   const stages = r.stages.filter((s) => s.status === 'failed' || s.status === 'blocked').map((s) => s.name);
-  return [gates.length ? `gate failed: ${gates.join(', ')}` : '', stages.length ? `stage failed: ${stages.join(', ')}` : ''].filter(Boolean).join('; ');
+  return [stages.length ? `stage failed: ${stages.join(', ')}` : '', gates.length ? `gate failed: ${gates.join(', ')}` : ''].filter(Boolean).join('; ');
 }

@@ -208,6 +208,57 @@ describe('the GitHub Action (bundled, run as the runner does)', () => {
     }
   });
 
+  it('a failing stage fails the step after the summary and the comment say so', async () => {
+    const r = await prRun(prRepo(BASE, { 'train.mjs': "console.log('diverged');\nprocess.exit(3);\n" }));
+    expect(r.exitCode).toBe(1);
+    expect(r.summary).toContain('## ❌ lockstep: stage failed: train; gate failed: recall >= 0.7');
+    expect(r.summary).toMatch(/1 failed \(train \d+/);
+    expect(gh.comments[0]!.body).toContain('stage failed: train');
+    expect(errorLines(r.stdout).at(-1)).toContain('stage failed: train');
+    expect(r.outputs.verdict).toBe('fail');
+  });
+
+  it('on a push: the job summary only, no comment and no API call', async () => {
+    const repo = prRepo(BASE, params(0.75));
+    const r = await runAction({
+      bundle,
+      cwd: repo.checkout(),
+      apiUrl: gh.url,
+      eventName: 'push',
+      payload: { ref: 'refs/heads/pr', repository: { name: 'r', owner: { login: 'o' }, default_branch: 'main' } },
+      inputs: {},
+      sha: repo.headSha,
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.summary).toContain('| recall | - | 0.75 |');
+    expect(gh.requests).toEqual([]);
+  });
+
+  it('comment: auto creates no comment when nothing changed; always does', async () => {
+    const repo = prRepo(BASE, { 'README.md': 'docs only' });
+    expect((await prRun(repo)).exitCode).toBe(0);
+    expect(gh.writes()).toEqual([]);
+    const r = await prRun(repo, { comment: 'always' });
+    expect(r.exitCode).toBe(0);
+    expect(gh.writes()).toEqual(['POST /repos/o/r/issues/1/comments']);
+    expect(gh.comments[0]!.body).toContain('## ✅ lockstep: the gate passed');
+  });
+
+  it('pull: auto asks for the remote when one is configured; this build says it has none', async () => {
+    const config = { '.lockstep/config.yaml': 'remote: shared\nremotes:\n  shared: {url: /nowhere}\n' };
+    const r = await prRun(prRepo({ ...BASE, ...config }, params(0.75)));
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/::warning::pull requested but this build of lockstep has no remote support/);
+    expect(r.stdout).not.toContain('push requested');
+  });
+
+  it('command: status says what would run and runs nothing', async () => {
+    const repo = prRepo(BASE, params(0.75));
+    const r = await prRun(repo, { command: 'status' });
+    expect(r.summary).toContain('**Stages**: 2 would run (prepare, train)');
+    expect(r.outputs['stages-ran']).toBe('0');
+  });
+
   describe('bad input: one error annotation, exit 1, no stack, and the summary says what happened', () => {
     const expectCleanFailure = (r: { exitCode: number; stdout: string; stderr: string; summary: string }, message: RegExp) => {
       expect(r.exitCode).toBe(1);
