@@ -61692,6 +61692,20 @@ function formatReason(r, defaultParamsFile = "params.yaml") {
   }
 }
 
+// src/run/failure-text.ts
+function failureText(o2) {
+  if (o2.status === "blocked") {
+    return `stage ${o2.name} did not run: ${o2.reasons.map((r) => formatReason(r).replace("upstream stage will run", "upstream stage failed")).join("; ")}`;
+  }
+  if (o2.status !== "failed" || !o2.failure) return void 0;
+  const lines = [o2.failure.message];
+  if (o2.failure.tail.length) {
+    lines.push(`last ${o2.failure.tail.length} lines of output:`, ...o2.failure.tail.map((l) => `  | ${l}`));
+  }
+  if (o2.failure.log) lines.push(`full log: ${o2.failure.log}`);
+  return lines.join("\n");
+}
+
 // src/run/plan.ts
 function ownReasons(stage, compared, forced) {
   const reasons = [...compared];
@@ -62250,14 +62264,8 @@ async function runStagesStep(ws, command, reporter) {
     const { outcomes } = await reproduce(ws, { targets: [], jobs: 1, interrupt });
     reporter.endStageGroup();
     for (const o2 of outcomes) {
-      if (o2.status === "failed" && o2.failure) {
-        const tail = o2.failure.tail.length ? `
-last ${o2.failure.tail.length} lines of output:
-${o2.failure.tail.map((l) => `  | ${l}`).join("\n")}` : "";
-        reporter.error(`${o2.failure.message}${tail}`);
-      } else if (o2.status === "blocked") {
-        reporter.error(`stage ${o2.name} did not run: ${o2.reasons.map((r) => formatReason(r).replace("upstream stage will run", "upstream stage failed")).join("; ")}`);
-      }
+      const text = failureText(o2);
+      if (text) reporter.error(text);
     }
     return outcomes.map((o2) => ({ name: o2.name, status: o2.status, ...o2.durationMs === void 0 ? {} : { durationMs: Math.round(o2.durationMs) } }));
   } finally {

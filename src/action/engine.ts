@@ -1,5 +1,5 @@
-import { formatReason } from '../lock/compare.js';
 import type { Reporter } from '../log.js';
+import { failureText } from '../run/failure-text.js';
 import { planWorkspace, reproduce } from '../run/reproduce.js';
 import type { Workspace } from '../run/workspace.js';
 import type { StageRow } from './report.js';
@@ -28,12 +28,8 @@ export async function runStagesStep(ws: Workspace, command: 'repro' | 'status' |
     const { outcomes } = await reproduce(ws, { targets: [], jobs: 1, interrupt });
     reporter.endStageGroup();
     for (const o of outcomes) {
-      if (o.status === 'failed' && o.failure) {
-        const tail = o.failure.tail.length ? `\nlast ${o.failure.tail.length} lines of output:\n${o.failure.tail.map((l) => `  | ${l}`).join('\n')}` : '';
-        reporter.error(`${o.failure.message}${tail}`);
-      } else if (o.status === 'blocked') {
-        reporter.error(`stage ${o.name} did not run: ${o.reasons.map((r) => formatReason(r).replace('upstream stage will run', 'upstream stage failed')).join('; ')}`);
-      }
+      const text = failureText(o);
+      if (text) reporter.error(text);
     }
     return outcomes.map((o) => ({ name: o.name, status: o.status, ...(o.durationMs === undefined ? {} : { durationMs: Math.round(o.durationMs) }) }));
   } finally {
