@@ -62528,7 +62528,7 @@ var reportSchema = external_exports.strictObject({
   pullRequest: external_exports.number().int().positive().optional(),
   baseSha: external_exports.string().regex(/^[0-9a-f]{40}$/).optional(),
   headSha: external_exports.string().regex(/^[0-9a-f]{40}$/).optional(),
-  runUrl: external_exports.string().url().optional(),
+  runUrl: external_exports.url().optional(),
   gatesFrom: external_exports.string().optional(),
   gatesChanged: external_exports.boolean(),
   gates: external_exports.array(

@@ -1,14 +1,14 @@
-import type { Reporter } from '../log.js';
 import { failureText } from '../run/failure-text.js';
 import { planWorkspace, reproduce } from '../run/reproduce.js';
 import type { Workspace } from '../run/workspace.js';
+import type { ActionsReporter } from './reporter.js';
 import type { StageRow } from './report.js';
 
 /**
  * Runs the chosen command in-process and returns one row per stage. Stages run one at a time so that each
  * stage's output is one log group.
  */
-export async function runStagesStep(ws: Workspace, command: 'repro' | 'status' | 'gate', reporter: Reporter & { endStageGroup(): void }): Promise<StageRow[]> {
+export async function runStagesStep(ws: Workspace, command: 'repro' | 'status' | 'gate', reporter: ActionsReporter): Promise<StageRow[]> {
   if (command === 'gate') return [];
   if (command === 'status') {
     const { plan } = planWorkspace(ws, { targets: [] });

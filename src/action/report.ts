@@ -21,7 +21,7 @@ const reportSchema = z.strictObject({
   pullRequest: z.number().int().positive().optional(),
   baseSha: z.string().regex(/^[0-9a-f]{40}$/).optional(),
   headSha: z.string().regex(/^[0-9a-f]{40}$/).optional(),
-  runUrl: z.string().url().optional(),
+  runUrl: z.url().optional(),
   gatesFrom: z.string().optional(),
   gatesChanged: z.boolean(),
   gates: z.array(
@@ -60,7 +60,6 @@ const reportSchema = z.strictObject({
 });
 
 export type ActionReport = z.infer<typeof reportSchema>;
-export type GateRow = ActionReport['gates'][number];
 export type MetricRow = ActionReport['metrics'][number];
 export type StageRow = ActionReport['stages'][number];
 
