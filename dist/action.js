@@ -39678,16 +39678,23 @@ var {
 
 // src/git/fetch.ts
 var git = (cwd, args) => execaSync("git", args, { cwd, reject: false, stripFinalNewline: true, encoding: "utf8" });
-function ensureCommit(root, commit, reporter) {
-  if (git(root, ["cat-file", "-e", `${commit}^{commit}`]).exitCode === 0) return;
-  reporter.info(`fetching the baseline: git fetch --no-tags --depth=1 origin ${commit}`);
-  const fetched = git(root, ["fetch", "--no-tags", "--depth=1", "origin", commit]);
-  if (fetched.exitCode !== 0 || git(root, ["cat-file", "-e", `${commit}^{commit}`]).exitCode !== 0) {
+var commitOf = (cwd, rev) => {
+  const r = git(cwd, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
+  return r.exitCode === 0 ? r.stdout.trim() : void 0;
+};
+function fetchRevision(root, rev, reporter) {
+  const known = commitOf(root, rev);
+  if (known) return known;
+  reporter.info(`fetching the baseline: git fetch --no-tags --depth=1 origin ${rev}`);
+  const fetched = git(root, ["fetch", "--no-tags", "--depth=1", "origin", rev]);
+  const commit = fetched.exitCode === 0 ? commitOf(root, /^[0-9a-f]{40}$/.test(rev) ? rev : "FETCH_HEAD") : void 0;
+  if (!commit) {
     const why = fetched.stderr.split("\n").filter(Boolean).pop() ?? `exit code ${fetched.exitCode}`;
-    throw new LockstepError("E_MISSING_REVISION", `the baseline commit ${commit} cannot be fetched from origin: ${why}`, {
-      hint: "check that the baseline input names a commit of this repository, or fetch full history (actions/checkout with fetch-depth: 0)"
+    throw new LockstepError("E_MISSING_REVISION", `the baseline ${rev} cannot be fetched from origin: ${why}`, {
+      hint: "check that the baseline input names a commit or branch of this repository, or fetch full history (actions/checkout with fetch-depth: 0)"
     });
   }
+  return commit;
 }
 
 // src/git/git.ts
@@ -62328,10 +62335,7 @@ async function produceReport(inputs, event, reporter) {
     const root = inputs.workingDirectory;
     const baseline = inputs.baseline ?? event.pullRequest?.baseSha;
     if (baseline) {
-      report.baseSha = await group(`Baseline ${baseline}`, async () => {
-        if (/^[0-9a-f]{40}$/.test(baseline)) ensureCommit(root, baseline, reporter);
-        return resolveRevision(root, baseline);
-      });
+      report.baseSha = await group(`Baseline ${baseline}`, async () => fetchRevision(root, baseline, reporter));
     }
     const ws = openWorkspace(pipelineFile, reporter);
     report.dag = { nodes: topoOrder(ws.dag), edges: edgesOf(ws.dag) };

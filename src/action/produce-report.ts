@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import { PIPELINE_FILE } from '../constants.js';
 import { ConfigError, isLockstepError } from '../errors.js';
-import { ensureCommit } from '../git/fetch.js';
-import { repoInfo, resolveRevision } from '../git/git.js';
+import { fetchRevision } from '../git/fetch.js';
+import { repoInfo } from '../git/git.js';
 import { gateTable, gateVerdict, renderText } from '../metrics/format.js';
 import { describeBound, evaluateGates } from '../metrics/gate.js';
 import { selectGates } from '../metrics/gates-at.js';
@@ -70,10 +70,7 @@ export async function produceReport(inputs: ActionInputs, event: RunEvent, repor
     const root = inputs.workingDirectory;
     const baseline = inputs.baseline ?? event.pullRequest?.baseSha;
     if (baseline) {
-      report.baseSha = await core.group(`Baseline ${baseline}`, async () => {
-        if (/^[0-9a-f]{40}$/.test(baseline)) ensureCommit(root, baseline, reporter);
-        return resolveRevision(root, baseline);
-      });
+      report.baseSha = await core.group(`Baseline ${baseline}`, async () => fetchRevision(root, baseline, reporter));
     }
     const ws = openWorkspace(pipelineFile, reporter);
     report.dag = { nodes: topoOrder(ws.dag), edges: edgesOf(ws.dag) };

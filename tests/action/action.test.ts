@@ -79,6 +79,8 @@ describe('the GitHub Action (bundled, run as the runner does)', () => {
     const errors = errorLines(r.stdout);
     expect(errors[0]).toMatch(/^::error title=lockstep gate,file=metrics\.json::gate recall >= 0\.7 failed/);
     expect(errors.at(-1)).toContain('gate failed: recall >= 0.7');
+    // The checkout is shallow: the base commit had to be fetched.
+    expect(r.stdout).toContain(`git fetch --no-tags --depth=1 origin ${repo.baseSha}`);
     expect(r.stdout).toContain('::group::stage train');
     expect(r.stdout).toContain('training for recall 0.62');
     expect(r.outputs).toMatchObject({ verdict: 'fail', 'stages-ran': '2' });
@@ -252,6 +254,15 @@ describe('the GitHub Action (bundled, run as the runner does)', () => {
     expect(r.stdout).not.toContain('push requested');
   });
 
+  it('fetches a baseline named by branch into a shallow clone', async () => {
+    const repo = prRepo(BASE, params(0.75));
+    const r = await prRun(repo, { baseline: 'main' });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('git fetch --no-tags --depth=1 origin main');
+    expect(r.summary).toContain('| recall | 0.8 | 0.75 |');
+    expect(r.summary).toContain(`Compared \`${repo.baseSha.slice(0, 7)}\` (base)`);
+  });
+
   it('command: status says what would run and runs nothing', async () => {
     const repo = prRepo(BASE, params(0.75));
     const r = await prRun(repo, { command: 'status' });
@@ -287,7 +298,7 @@ describe('the GitHub Action (bundled, run as the runner does)', () => {
 
     it('a baseline that cannot be fetched', async () => {
       const r = await prRun(prRepo(BASE, params(0.9)), { baseline: 'a'.repeat(40) });
-      expectCleanFailure(r, /the baseline commit a{40} cannot be fetched from origin/);
+      expectCleanFailure(r, /the baseline a{40} cannot be fetched from origin/);
     });
   });
 });
