@@ -32547,6 +32547,7 @@ var MODES = ["run", "report", "comment"];
 var GATES_FROM_BASE = "base";
 var GATES_FROM_HEAD = "head";
 var DEFAULT_COMMENT_KEY = "lockstep";
+var DEFAULT_PRECISION = 4;
 var DEFAULT_REPORT_DIR_NAME = "lockstep-report";
 var REPORT_JSON = "report.json";
 var REPORT_MD = "report.md";
@@ -32601,11 +32602,16 @@ async function upsertComment(octokit, target, marker, digestLine, body, create, 
     reporter.info(`comment created: ${r.data.html_url}`);
     return { action: "created", url: r.data.html_url };
   } catch (err) {
-    if (statusOf(err) !== 403) throw err;
-    reporter.warn(
-      `lockstep could not write the pull request comment (403: ${err.message}). Give the job \`permissions: pull-requests: write\`. Pull requests from forks always get a read-only token: for them use the two-workflow mode (mode: report, then mode: comment in a workflow_run job). The job summary has the full report, and the gates alone decide whether this step fails.`
-    );
-    return { action: "forbidden" };
+    const status2 = statusOf(err);
+    if (typeof status2 !== "number") throw err;
+    if (status2 === 403) {
+      reporter.warn(
+        `lockstep could not write the pull request comment (403: ${err.message}). Give the job \`permissions: pull-requests: write\`. Pull requests from forks always get a read-only token: for them use the two-workflow mode (mode: report, then mode: comment in a workflow_run job). The job summary has the full report, and the gates alone decide whether this step fails.`
+      );
+    } else {
+      reporter.warn(`lockstep could not write the pull request comment (HTTP ${status2}: ${err.message}); the job summary has the full report`);
+    }
+    return { action: "failed" };
   }
 }
 
@@ -32818,7 +32824,7 @@ function readInputs() {
   if (!/^[A-Za-z0-9._-]+$/.test(commentKey)) problems.push(`input ${Inputs.commentKey} is '${commentKey}': use letters, digits, '.', '_' and '-'`);
   const allowRaw = optional2(Inputs.allowPullRequestTarget) ?? "false";
   if (allowRaw !== "true" && allowRaw !== "false") problems.push(`input ${Inputs.allowPullRequestTarget} is '${allowRaw}': use true or false`);
-  const precisionRaw = optional2(Inputs.precision) ?? "4";
+  const precisionRaw = optional2(Inputs.precision) ?? String(DEFAULT_PRECISION);
   const precision = Number(precisionRaw);
   if (!Number.isInteger(precision) || precision < 0 || precision > 15) problems.push(`input ${Inputs.precision} is '${precisionRaw}': use a whole number from 0 to 15`);
   const inputs = {
@@ -32847,7 +32853,7 @@ function readInputs() {
 
 // src/action/produce-report.ts
 import { existsSync as existsSync9 } from "node:fs";
-import { join as join18 } from "node:path";
+import { join as join19 } from "node:path";
 
 // src/constants.ts
 import { join as join2 } from "node:path";
@@ -62296,6 +62302,81 @@ async function pushStep(ws, reporter) {
   reporter.warn(`push requested but this build of lockstep has no remote support; nothing was uploaded from ${ws.root}`);
 }
 
+// src/action/report.ts
+import { readFileSync as readFileSync14 } from "node:fs";
+import { join as join18 } from "node:path";
+var value = external_exports.union([external_exports.number(), external_exports.string(), external_exports.boolean(), external_exports.null()]);
+var status = external_exports.enum(["pass", "fail", "warn", "n/a"]);
+var reportSchema = external_exports.strictObject({
+  version: external_exports.literal(REPORT_VERSION),
+  command: external_exports.enum(["repro", "status", "gate"]),
+  verdict: external_exports.enum(["pass", "fail"]),
+  error: external_exports.strictObject({ message: external_exports.string(), hint: external_exports.string().optional() }).optional(),
+  repository: external_exports.string().optional(),
+  pullRequest: external_exports.number().int().positive().optional(),
+  baseSha: external_exports.string().regex(/^[0-9a-f]{40}$/).optional(),
+  headSha: external_exports.string().regex(/^[0-9a-f]{40}$/).optional(),
+  runUrl: external_exports.url().optional(),
+  gatesFrom: external_exports.string().optional(),
+  gatesChanged: external_exports.boolean(),
+  gates: external_exports.array(
+    external_exports.strictObject({
+      metric: external_exports.string(),
+      path: external_exports.string().optional(),
+      bound: external_exports.string(),
+      level: external_exports.enum(["error", "warn"]),
+      status,
+      value: external_exports.number().optional(),
+      baseline: external_exports.number().optional(),
+      note: external_exports.string().optional()
+    })
+  ),
+  metrics: external_exports.array(
+    external_exports.strictObject({
+      path: external_exports.string(),
+      name: external_exports.string(),
+      base: value.optional(),
+      current: value.optional(),
+      change: external_exports.number().optional(),
+      changePct: external_exports.number().optional(),
+      gates: external_exports.array(external_exports.string()),
+      status: status.optional()
+    })
+  ),
+  params: external_exports.array(external_exports.strictObject({ path: external_exports.string(), name: external_exports.string(), old: external_exports.unknown().optional(), new: external_exports.unknown().optional() })),
+  stages: external_exports.array(
+    external_exports.strictObject({
+      name: external_exports.string(),
+      status: external_exports.enum(["ran", "restored", "skipped", "frozen", "failed", "blocked", "interrupted", "not-started", "would-run"]),
+      durationMs: external_exports.number().optional()
+    })
+  ),
+  dag: external_exports.strictObject({ nodes: external_exports.array(external_exports.string()), edges: external_exports.array(external_exports.tuple([external_exports.string(), external_exports.string()])) })
+});
+function readReport(dir) {
+  const file2 = join18(dir, REPORT_JSON);
+  let raw;
+  try {
+    raw = JSON.parse(readFileSync14(file2, "utf8"));
+  } catch (err) {
+    throw new LockstepError("E_REPORT", `cannot read the lockstep report ${file2}: ${err.message}`, {
+      hint: "download the artifact of the mode: report run into report-dir before this step",
+      cause: err
+    });
+  }
+  const parsed = reportSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 5).map((i2) => `${i2.path.join(".") || "(root)"}: ${i2.message}`);
+    throw new LockstepError("E_REPORT", `${file2} is not a lockstep report of version ${REPORT_VERSION}: ${problems.join("; ")}`, {
+      hint: "use the same version of the Action in the report and the comment workflow"
+    });
+  }
+  return parsed.data;
+}
+function failedStages(r) {
+  return r.stages.filter((s) => s.status === "failed" || s.status === "blocked");
+}
+
 // src/action/produce-report.ts
 function emptyReport(command, event) {
   return {
@@ -62328,7 +62409,7 @@ function gatesRevision(inputs, baseSha, event, reporter) {
 async function produceReport(inputs, event, reporter) {
   const report = emptyReport(inputs.command, event);
   try {
-    const pipelineFile = join18(inputs.workingDirectory, PIPELINE_FILE);
+    const pipelineFile = join19(inputs.workingDirectory, PIPELINE_FILE);
     if (!existsSync9(pipelineFile)) {
       throw new ConfigError(`no ${PIPELINE_FILE} in ${inputs.workingDirectory}`, { hint: "set working-directory to the folder that holds pipeline.yaml" });
     }
@@ -62342,8 +62423,7 @@ async function produceReport(inputs, event, reporter) {
     const remote = decideRemoteSteps(inputs.pull, inputs.push, ws.config.remote !== void 0, event);
     if (remote.pull) await group("Pull from the remote cache", () => pullStep(ws, reporter));
     report.stages = await runStagesStep(ws, inputs.command, reporter);
-    const stageFailed = report.stages.some((s) => s.status === "failed" || s.status === "blocked");
-    if (remote.push && inputs.command === "repro" && !stageFailed) await group("Push to the remote cache", () => pushStep(ws, reporter));
+    if (remote.push && inputs.command === "repro" && failedStages(report).length === 0) await group("Push to the remote cache", () => pushStep(ws, reporter));
     const { current, base } = await group("Metrics and params diff", async () => {
       const current2 = readWorkspaceMetrics(ws.pipeline);
       const base2 = report.baseSha ? readRevisionMetrics(ws.pipeline, report.baseSha) : void 0;
@@ -62386,7 +62466,7 @@ async function produceReport(inputs, event, reporter) {
     report.error = errorOf(err);
     if (!isLockstepError(err) && err instanceof Error) reporter.info(err.stack ?? err.message);
   }
-  const failed = report.error || report.gates.some((g) => g.status === "fail") || report.stages.some((s) => s.status === "failed" || s.status === "blocked");
+  const failed = report.error || report.gates.some((g) => g.status === "fail") || failedStages(report).length > 0;
   report.verdict = failed ? "fail" : "pass";
   return report;
 }
@@ -62411,11 +62491,11 @@ function signed2(v, precision, suffix = "") {
 }
 function headline(r) {
   const failedGates = r.gates.filter((g) => g.status === "fail");
-  const failedStages = r.stages.filter((s) => s.status === "failed");
+  const stages = failedStages(r);
   if (r.error) return `## \u274C lockstep: ${esc2(r.error.message.split("\n")[0])}`;
   const problems = [
     // A failed stage first: it is usually why a gate then found no metric.
-    failedStages.length ? `stage${failedStages.length === 1 ? "" : "s"} failed: ${failedStages.map((s) => esc2(s.name)).join(", ")}` : "",
+    stages.length ? `stage${stages.length === 1 ? "" : "s"} failed: ${stages.map((s) => esc2(s.name)).join(", ")}` : "",
     failedGates.length ? `gate${failedGates.length === 1 ? "" : "s"} failed: ${failedGates.map((g) => `${esc2(g.metric)} ${esc2(g.bound)}`).join(", ")}` : ""
   ].filter(Boolean);
   if (problems.length) return `## \u274C lockstep: ${problems.join("; ")}`;
@@ -62516,78 +62596,6 @@ function renderReport(r, opts) {
   out.push(r.runUrl ? `${compared} \xB7 [workflow run](${r.runUrl})` : compared);
   return `${out.join("\n")}
 `;
-}
-
-// src/action/report.ts
-import { readFileSync as readFileSync14 } from "node:fs";
-import { join as join19 } from "node:path";
-var value = external_exports.union([external_exports.number(), external_exports.string(), external_exports.boolean(), external_exports.null()]);
-var status = external_exports.enum(["pass", "fail", "warn", "n/a"]);
-var reportSchema = external_exports.strictObject({
-  version: external_exports.literal(REPORT_VERSION),
-  command: external_exports.enum(["repro", "status", "gate"]),
-  verdict: external_exports.enum(["pass", "fail"]),
-  error: external_exports.strictObject({ message: external_exports.string(), hint: external_exports.string().optional() }).optional(),
-  repository: external_exports.string().optional(),
-  pullRequest: external_exports.number().int().positive().optional(),
-  baseSha: external_exports.string().regex(/^[0-9a-f]{40}$/).optional(),
-  headSha: external_exports.string().regex(/^[0-9a-f]{40}$/).optional(),
-  runUrl: external_exports.url().optional(),
-  gatesFrom: external_exports.string().optional(),
-  gatesChanged: external_exports.boolean(),
-  gates: external_exports.array(
-    external_exports.strictObject({
-      metric: external_exports.string(),
-      path: external_exports.string().optional(),
-      bound: external_exports.string(),
-      level: external_exports.enum(["error", "warn"]),
-      status,
-      value: external_exports.number().optional(),
-      baseline: external_exports.number().optional(),
-      note: external_exports.string().optional()
-    })
-  ),
-  metrics: external_exports.array(
-    external_exports.strictObject({
-      path: external_exports.string(),
-      name: external_exports.string(),
-      base: value.optional(),
-      current: value.optional(),
-      change: external_exports.number().optional(),
-      changePct: external_exports.number().optional(),
-      gates: external_exports.array(external_exports.string()),
-      status: status.optional()
-    })
-  ),
-  params: external_exports.array(external_exports.strictObject({ path: external_exports.string(), name: external_exports.string(), old: external_exports.unknown().optional(), new: external_exports.unknown().optional() })),
-  stages: external_exports.array(
-    external_exports.strictObject({
-      name: external_exports.string(),
-      status: external_exports.enum(["ran", "restored", "skipped", "frozen", "failed", "blocked", "interrupted", "not-started", "would-run"]),
-      durationMs: external_exports.number().optional()
-    })
-  ),
-  dag: external_exports.strictObject({ nodes: external_exports.array(external_exports.string()), edges: external_exports.array(external_exports.tuple([external_exports.string(), external_exports.string()])) })
-});
-function readReport(dir) {
-  const file2 = join19(dir, REPORT_JSON);
-  let raw;
-  try {
-    raw = JSON.parse(readFileSync14(file2, "utf8"));
-  } catch (err) {
-    throw new LockstepError("E_REPORT", `cannot read the lockstep report ${file2}: ${err.message}`, {
-      hint: "download the artifact of the mode: report run into report-dir before this step",
-      cause: err
-    });
-  }
-  const parsed = reportSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.slice(0, 5).map((i2) => `${i2.path.join(".") || "(root)"}: ${i2.message}`);
-    throw new LockstepError("E_REPORT", `${file2} is not a lockstep report of version ${REPORT_VERSION}: ${problems.join("; ")}`, {
-      hint: "use the same version of the Action in the report and the comment workflow"
-    });
-  }
-  return parsed.data;
 }
 
 // src/action/reporter.ts
@@ -62709,7 +62717,7 @@ async function run2() {
     inputs = readInputs();
   } catch (err) {
     fail2(err);
-    await writeSummary(renderReport({ ...emptyReport("repro", event), verdict: "fail", error: errorOf(err) }, { precision: 4 }), reporter);
+    await writeSummary(renderReport({ ...emptyReport("repro", event), verdict: "fail", error: errorOf(err) }, { precision: DEFAULT_PRECISION }), reporter);
     return;
   }
   if (event.name === "pull_request_target" && !inputs.allowPullRequestTarget) {
@@ -62744,7 +62752,7 @@ async function run2() {
 }
 function failureLine(r) {
   const gates = r.gates.filter((g) => g.status === "fail").map((g) => `${g.metric} ${g.bound}`);
-  const stages = r.stages.filter((s) => s.status === "failed" || s.status === "blocked").map((s) => s.name);
+  const stages = failedStages(r).map((s) => s.name);
   return [stages.length ? `stage failed: ${stages.join(", ")}` : "", gates.length ? `gate failed: ${gates.join(", ")}` : ""].filter(Boolean).join("; ");
 }
 

@@ -10,7 +10,7 @@ export interface CommentTarget {
   issueNumber: number;
 }
 
-export type CommentOutcome = { action: 'created' | 'updated' | 'unchanged'; url: string } | { action: 'not-created' } | { action: 'forbidden' };
+export type CommentOutcome = { action: 'created' | 'updated' | 'unchanged'; url: string } | { action: 'not-created' | 'failed' };
 
 /**
  * Keeps a body under GitHub's comment limit: cut at a line, close an open code fence, and point at the
@@ -77,12 +77,18 @@ export async function upsertComment(
     reporter.info(`comment created: ${r.data.html_url}`);
     return { action: 'created', url: r.data.html_url };
   } catch (err) {
-    if (statusOf(err) !== 403) throw err;
-    reporter.warn(
-      `lockstep could not write the pull request comment (403: ${(err as Error).message}). Give the job \`permissions: pull-requests: write\`. ` +
-        'Pull requests from forks always get a read-only token: for them use the two-workflow mode (mode: report, then mode: comment in a workflow_run job). ' +
-        'The job summary has the full report, and the gates alone decide whether this step fails.',
-    );
-    return { action: 'forbidden' };
+    const status = statusOf(err);
+    if (typeof status !== 'number') throw err;
+    if (status === 403) {
+      reporter.warn(
+        `lockstep could not write the pull request comment (403: ${(err as Error).message}). Give the job \`permissions: pull-requests: write\`. ` +
+          'Pull requests from forks always get a read-only token: for them use the two-workflow mode (mode: report, then mode: comment in a workflow_run job). ' +
+          'The job summary has the full report, and the gates alone decide whether this step fails.',
+      );
+    } else {
+      // GitHub having a bad minute must not fail a build whose gates passed.
+      reporter.warn(`lockstep could not write the pull request comment (HTTP ${status}: ${(err as Error).message}); the job summary has the full report`);
+    }
+    return { action: 'failed' };
   }
 }

@@ -33,6 +33,7 @@ export const GATES_FROM_BASE = 'base';
 export const GATES_FROM_HEAD = 'head';
 
 export const DEFAULT_COMMENT_KEY = 'lockstep';
+export const DEFAULT_PRECISION = 4;
 export const DEFAULT_REPORT_DIR_NAME = 'lockstep-report';
 export const REPORT_JSON = 'report.json';
 export const REPORT_MD = 'report.md';

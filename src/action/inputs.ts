@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { UsageError } from '../errors.js';
 import { parseGateExpression } from '../metrics/gate.js';
-import { COMMANDS, COMMENT_POLICIES, DEFAULT_COMMENT_KEY, DEFAULT_REPORT_DIR_NAME, Inputs, MODES, SWITCHES } from './constants.js';
+import { COMMANDS, COMMENT_POLICIES, DEFAULT_COMMENT_KEY, DEFAULT_PRECISION, DEFAULT_REPORT_DIR_NAME, Inputs, MODES, SWITCHES } from './constants.js';
 
 export type Switch = (typeof SWITCHES)[number];
 
@@ -61,7 +61,7 @@ export function readInputs(): ActionInputs {
   const allowRaw = optional(Inputs.allowPullRequestTarget) ?? 'false';
   if (allowRaw !== 'true' && allowRaw !== 'false') problems.push(`input ${Inputs.allowPullRequestTarget} is '${allowRaw}': use true or false`);
 
-  const precisionRaw = optional(Inputs.precision) ?? '4';
+  const precisionRaw = optional(Inputs.precision) ?? String(DEFAULT_PRECISION);
   const precision = Number(precisionRaw);
   if (!Number.isInteger(precision) || precision < 0 || precision > 15) problems.push(`input ${Inputs.precision} is '${precisionRaw}': use a whole number from 0 to 15`);
 

@@ -20,7 +20,7 @@ import type { RunEvent } from './event.js';
 import type { ActionInputs } from './inputs.js';
 import type { ActionsReporter } from './reporter.js';
 import { decideRemoteSteps, pullStep, pushStep } from './remote-steps.js';
-import type { ActionReport } from './report.js';
+import { failedStages, type ActionReport } from './report.js';
 
 /** A report with nothing in it yet: what the summary shows when lockstep stopped before the pipeline. */
 export function emptyReport(command: ActionReport['command'], event: RunEvent): ActionReport {
@@ -77,8 +77,7 @@ export async function produceReport(inputs: ActionInputs, event: RunEvent, repor
     const remote = decideRemoteSteps(inputs.pull, inputs.push, ws.config.remote !== undefined, event);
     if (remote.pull) await core.group('Pull from the remote cache', () => pullStep(ws, reporter));
     report.stages = await runStagesStep(ws, inputs.command, reporter);
-    const stageFailed = report.stages.some((s) => s.status === 'failed' || s.status === 'blocked');
-    if (remote.push && inputs.command === 'repro' && !stageFailed) await core.group('Push to the remote cache', () => pushStep(ws, reporter));
+    if (remote.push && inputs.command === 'repro' && failedStages(report).length === 0) await core.group('Push to the remote cache', () => pushStep(ws, reporter));
 
     const { current, base } = await core.group('Metrics and params diff', async () => {
       const current = readWorkspaceMetrics(ws.pipeline);
@@ -123,7 +122,7 @@ export async function produceReport(inputs: ActionInputs, event: RunEvent, repor
     report.error = errorOf(err);
     if (!isLockstepError(err) && err instanceof Error) reporter.info(err.stack ?? err.message);
   }
-  const failed = report.error || report.gates.some((g) => g.status === 'fail') || report.stages.some((s) => s.status === 'failed' || s.status === 'blocked');
+  const failed = report.error || report.gates.some((g) => g.status === 'fail') || failedStages(report).length > 0;
   report.verdict = failed ? 'fail' : 'pass';
   return report;
 }

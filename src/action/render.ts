@@ -1,6 +1,6 @@
 import { formatValue } from '../metrics/format.js';
 import { formatDuration } from '../util/format.js';
-import type { ActionReport, MetricRow, StageRow } from './report.js';
+import { failedStages, type ActionReport, type MetricRow, type StageRow } from './report.js';
 
 /**
  * The markdown of the PR comment and of the job summary (one renderer for both). Every string taken from
@@ -18,11 +18,11 @@ function signed(v: number | undefined, precision: number, suffix = ''): string {
 
 function headline(r: ActionReport): string {
   const failedGates = r.gates.filter((g) => g.status === 'fail');
-  const failedStages = r.stages.filter((s) => s.status === 'failed');
+  const stages = failedStages(r);
   if (r.error) return `## ❌ lockstep: ${esc(r.error.message.split('\n')[0]!)}`;
   const problems = [
     // A failed stage first: it is usually why a gate then found no metric.
-    failedStages.length ? `stage${failedStages.length === 1 ? '' : 's'} failed: ${failedStages.map((s) => esc(s.name)).join(', ')}` : '',
+    stages.length ? `stage${stages.length === 1 ? '' : 's'} failed: ${stages.map((s) => esc(s.name)).join(', ')}` : '',
     failedGates.length ? `gate${failedGates.length === 1 ? '' : 's'} failed: ${failedGates.map((g) => `${esc(g.metric)} ${esc(g.bound)}`).join(', ')}` : '',
   ].filter(Boolean);
   if (problems.length) return `## ❌ lockstep: ${problems.join('; ')}`;

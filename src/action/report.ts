@@ -84,3 +84,8 @@ export function readReport(dir: string): ActionReport {
   }
   return parsed.data;
 }
+
+/** Stages whose failure fails the step. */
+export function failedStages(r: ActionReport): StageRow[] {
+  return r.stages.filter((s) => s.status === 'failed' || s.status === 'blocked');
+}

@@ -5,12 +5,12 @@ import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { isLockstepError, LockstepError } from '../errors.js';
 import { truncateComment, upsertComment, type CommentOutcome } from './comment.js';
-import { commentDigest, commentMarker, Outputs, REPORT_JSON, REPORT_MD } from './constants.js';
+import { commentDigest, commentMarker, DEFAULT_PRECISION, Outputs, REPORT_JSON, REPORT_MD } from './constants.js';
 import { readEvent, type RunEvent } from './event.js';
 import { readInputs, type ActionInputs } from './inputs.js';
 import { emptyReport, errorOf, produceReport } from './produce-report.js';
 import { renderReport } from './render.js';
-import { readReport, type ActionReport } from './report.js';
+import { failedStages, readReport, type ActionReport } from './report.js';
 import { actionsReporter, type ActionsReporter } from './reporter.js';
 import { writeSummary } from './summary.js';
 
@@ -106,7 +106,7 @@ export async function run(): Promise<void> {
     inputs = readInputs();
   } catch (err) {
     fail(err);
-    await writeSummary(renderReport({ ...emptyReport('repro', event), verdict: 'fail', error: errorOf(err) }, { precision: 4 }), reporter);
+    await writeSummary(renderReport({ ...emptyReport('repro', event), verdict: 'fail', error: errorOf(err) }, { precision: DEFAULT_PRECISION }), reporter);
     return;
   }
   if (event.name === 'pull_request_target' && !inputs.allowPullRequestTarget) {
@@ -140,8 +140,9 @@ export async function run(): Promise<void> {
   }
 }
 
+/** The step's failure message: what failed, the failed stages first (usually why a gate found no metric). */
 function failureLine(r: ActionReport): string {
   const gates = r.gates.filter((g) => g.status === 'fail').map((g) => `${g.metric} ${g.bound}`);
-  const stages = r.stages.filter((s) => s.status === 'failed' || s.status === 'blocked').map((s) => s.name);
+  const stages = failedStages(r).map((s) => s.name);
   return [stages.length ? `stage failed: ${stages.join(', ')}` : '', gates.length ? `gate failed: ${gates.join(', ')}` : ''].filter(Boolean).join('; ');
 }

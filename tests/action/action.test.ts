@@ -158,12 +158,19 @@ describe('the GitHub Action (bundled, run as the runner does)', () => {
   });
 
   it('turns a 403 on the comment into a warning with the fix; the gates decide the exit code', async () => {
-    gh.forbidden = true;
+    gh.failStatus = 403;
     const r = await prRun(prRepo(BASE, params(0.9)));
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/::warning::lockstep could not write the pull request comment \(403.*permissions: pull-requests: write/);
     expect(r.outputs.verdict).toBe('pass');
     expect(r.summary).toContain('## ✅ lockstep: the gate passed');
+  });
+
+  it('a GitHub server error on the comment is a warning too', async () => {
+    gh.failStatus = 502;
+    const r = await prRun(prRepo(BASE, params(0.9)));
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/::warning::lockstep could not write the pull request comment \(HTTP 502/);
   });
 
   it('cuts a comment over 65,536 characters and points at the job summary', async () => {

@@ -20,8 +20,8 @@ export interface FakeGitHub {
   comments: FakeComment[];
   /** Every request, as `METHOD /path?query`. */
   requests: string[];
-  /** Answer 403 to every comment write and listing (a fork's read-only token). */
-  forbidden: boolean;
+  /** Answer this status to every comment listing and write: 403 is a fork's read-only token. */
+  failStatus: number | undefined;
   /** The head commit GET /repos/{o}/{r}/pulls/{n} reports. */
   prHeadSha: string;
   writes(): string[];
@@ -34,7 +34,7 @@ export async function fakeGitHub(): Promise<FakeGitHub> {
   const state = {
     comments: [] as FakeComment[],
     requests: [] as string[],
-    forbidden: false,
+    failStatus: undefined as number | undefined,
     prHeadSha: '',
   };
   let base = '';
@@ -53,7 +53,8 @@ export async function fakeGitHub(): Promise<FakeGitHub> {
     for await (const chunk of req) text += chunk;
     return text ? (JSON.parse(text) as Record<string, unknown>) : {};
   };
-  const forbid = (res: ServerResponse) => json(res, 403, { message: 'Resource not accessible by integration', status: '403' });
+  const refuse = (res: ServerResponse, status: number) =>
+    json(res, status, { message: status === 403 ? 'Resource not accessible by integration' : 'Server Error', status: String(status) });
 
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', base);
@@ -62,7 +63,7 @@ export async function fakeGitHub(): Promise<FakeGitHub> {
     if (req.method === 'POST' && url.pathname === '/graphql') return json(res, 200, { data: { viewer: { login: 'github-actions' } } });
     let m = /^\/repos\/o\/r\/issues\/(\d+)\/comments$/.exec(url.pathname);
     if (m) {
-      if (state.forbidden) return forbid(res);
+      if (state.failStatus) return refuse(res, state.failStatus);
       if (req.method === 'GET') {
         const perPage = Number(url.searchParams.get('per_page') ?? 30);
         const page = Number(url.searchParams.get('page') ?? 1);
@@ -75,7 +76,7 @@ export async function fakeGitHub(): Promise<FakeGitHub> {
     }
     m = /^\/repos\/o\/r\/issues\/comments\/(\d+)$/.exec(url.pathname);
     if (m && req.method === 'PATCH') {
-      if (state.forbidden) return forbid(res);
+      if (state.failStatus) return refuse(res, state.failStatus);
       const c = state.comments.find((x) => x.id === Number(m![1]));
       if (!c) return json(res, 404, { message: 'Not Found' });
       c.body = String(body.body);
@@ -95,11 +96,11 @@ export async function fakeGitHub(): Promise<FakeGitHub> {
     get requests() {
       return state.requests;
     },
-    get forbidden() {
-      return state.forbidden;
+    get failStatus() {
+      return state.failStatus;
     },
-    set forbidden(v: boolean) {
-      state.forbidden = v;
+    set failStatus(v: number | undefined) {
+      state.failStatus = v;
     },
     get prHeadSha() {
       return state.prHeadSha;
