@@ -1,10 +1,10 @@
 import { basename } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { resolveRevision, tryReadAtRevision } from '../../git/git.js';
 import { gateTable, gateVerdict, renderMarkdown, renderText } from '../../metrics/format.js';
-import { evaluateGates, gatesDiffer, gatesFromPipeline, parseGateExpression, type Gate } from '../../metrics/gate.js';
+import { evaluateGates } from '../../metrics/gate.js';
+import { selectGates } from '../../metrics/gates-at.js';
 import { readRevisionMetrics, readWorkspaceMetrics } from '../../metrics/read.js';
-import { loadPipeline, parseGates } from '../../pipeline/load.js';
+import { loadPipeline } from '../../pipeline/load.js';
 import { parseCommandArgs, type Options } from '../args.js';
 import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
@@ -32,28 +32,8 @@ export async function gateCommand(ctx: CommandContext, args: string[]): Promise<
   const precision = parsePrecision(values.precision);
   const pipeline = loadPipeline(ctx.pipelineFile);
   const label = basename(pipeline.file);
-  const headGates = gatesFromPipeline(pipeline.gates, label);
-
-  let gates = headGates;
-  let gatesChanged = false;
   const from = values['gates-from'];
-  if (from) {
-    const commit = resolveRevision(pipeline.root, from);
-    const text = tryReadAtRevision(pipeline.root, commit, label);
-    if (text === undefined) {
-      ctx.reporter.warn(`${label} does not exist at ${from}; using the gates of the workspace`);
-    } else {
-      gates = gatesFromPipeline(parseGates(text, `${label}@${from}`), `${label}@${from}`);
-      gatesChanged = gatesDiffer(gates, headGates);
-    }
-  }
-  const extra: Gate[] = [];
-  for (const expr of values.gate ?? []) {
-    const g = parseGateExpression(expr);
-    if ('error' in g) throw new UsageError(g.error);
-    extra.push(g);
-  }
-  gates = [...gates, ...extra];
+  const { gates, gatesChanged } = selectGates(pipeline, { ...(from ? { gatesFrom: from } : {}), extra: values.gate ?? [] }, ctx.reporter);
 
   const current = readWorkspaceMetrics(pipeline);
   const baseline = values.baseline ? readRevisionMetrics(pipeline, values.baseline) : undefined;

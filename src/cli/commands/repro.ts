@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { UsageError } from '../../errors.js';
-import { formatReason } from '../../lock/compare.js';
+import { failureText } from '../../run/failure-text.js';
 import { planWorkspace, reproduce } from '../../run/reproduce.js';
 import type { StageOutcome } from '../../run/scheduler.js';
 import { openWorkspace } from '../../run/workspace.js';
@@ -88,7 +88,10 @@ export async function reproCommand(ctx: CommandContext, args: string[]): Promise
     process.off('SIGTERM', onSignal);
   }
 
-  for (const o of result.outcomes) reportFailure(ctx, o);
+  for (const o of result.outcomes) {
+    const text = failureText(o);
+    if (text) ctx.reporter.error(text);
+  }
   const counts = countBy(result.outcomes);
   const summary = ['ran', 'restored', 'skipped', 'frozen', 'failed', 'blocked', 'interrupted', 'not-started']
     .filter((s) => counts[s])
@@ -124,20 +127,6 @@ function countBy(outcomes: StageOutcome[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
   return counts;
-}
-
-function reportFailure(ctx: CommandContext, o: StageOutcome): void {
-  if (o.status === 'blocked') {
-    ctx.reporter.error(`stage ${o.name} did not run: ${o.reasons.map((r) => formatReason(r).replace('upstream stage will run', 'upstream stage failed')).join('; ')}`);
-    return;
-  }
-  if (o.status !== 'failed' || !o.failure) return;
-  const lines = [o.failure.message];
-  if (o.failure.tail.length) {
-    lines.push(`last ${o.failure.tail.length} lines of output:`, ...o.failure.tail.map((l) => `  | ${l}`));
-  }
-  if (o.failure.log) lines.push(`full log: ${o.failure.log}`);
-  ctx.reporter.error(lines.join('\n'));
 }
 
 export const command: Command = {
