@@ -1,10 +1,13 @@
 // Bundles the CLI with esbuild: one module graph instead of hundreds of small files cuts start-up by
 // ~140 ms (bench/, startup and parallel scenarios). Code splitting keeps each command's dependencies in
 // its own chunk, so `lockstep --version` still loads almost nothing.
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-rmSync('dist', { recursive: true, force: true });
+// Clear the CLI's old chunks but keep the committed Action bundle (written by build-action.mjs only).
+for (const entry of (existsSync('dist') ? readdirSync('dist', { withFileTypes: true }) : []).filter((e) => e.name !== 'action.js')) {
+  rmSync(`dist/${entry.name}`, { recursive: true, force: true });
+}
 await build({
   entryPoints: { lockstep: 'src/cli/main.ts' },
   outdir: 'dist',

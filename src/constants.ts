@@ -31,6 +31,19 @@ export const KILL_GRACE_MS = 3000;
 export const RUN_CACHE_VERSION = 2;
 export const CORRUPT_DIR = 'corrupt';
 
+/** `.lockstep/tmp` of a workspace: temp files live here, never beside the user's files. */
+export function tmpDirOf(root: string): string {
+  return join(root, LOCKSTEP_DIR, TMP_DIR);
+}
+
+/**
+ * `.lockstep/tmp/logs/<stage>.log`, relative to the root. Generated stage names can hold any character
+ * (`train@../../x`), so the name is encoded into one safe file name.
+ */
+export function stageLogPath(stage: string): string {
+  return join(LOCKSTEP_DIR, TMP_DIR, STAGE_LOGS_DIR, `${encodeURIComponent(stage).replace(/%40/g, '@')}.log`);
+}
+
 /** `.lockstep/tmp/parsed-<name>.json`: a parse memoized by the content hash of the file (util/parse-memo.ts). */
 export function parseMemoPath(root: string, name: string): string {
   return join(root, LOCKSTEP_DIR, TMP_DIR, `parsed-${name.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);

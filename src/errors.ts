@@ -68,6 +68,39 @@ export function isLockstepError(err: unknown): err is LockstepError {
   return err instanceof LockstepError;
 }
 
+/** What a failed filesystem call means, in words a user acts on. */
+const SYSTEM_ERRORS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'the file system is read-only',
+  EISDIR: 'it is a directory, a file was expected',
+  ENOTDIR: 'a part of the path is a file, a directory was expected',
+  ENOENT: 'it does not exist',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many levels of symbolic links',
+  EIO: 'an input/output error from the device',
+};
+
+/**
+ * A failed filesystem call (unreadable file, full disk, a directory where a file belongs) as one clear
+ * line naming the path, or undefined for anything else. Nothing is lost: writes are atomic, so the
+ * previous lock, cache objects and outputs stay as they were.
+ */
+export function systemErrorOf(err: unknown): LockstepError | undefined {
+  const code = errnoCode(err);
+  const path = (err as { path?: unknown }).path;
+  if (!code || !Object.hasOwn(SYSTEM_ERRORS, code) || typeof path !== 'string') return undefined;
+  const syscall = (err as { syscall?: unknown }).syscall;
+  return new LockstepError(`E_FS_${code}`, `cannot ${typeof syscall === 'string' ? `${syscall} ` : 'use '}${path}: ${SYSTEM_ERRORS[code]}`, {
+    hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space (lockstep gc removes unused cache objects) and run again' : 'fix the path or its permissions and run again',
+    cause: err,
+    exitCode: EXIT_USAGE,
+  });
+}
+
 /** `ENOENT` and friends, without `any`. */
 export function errnoCode(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err) {

@@ -7,6 +7,8 @@ import { sha256Bytes, sha256File } from '../hash/file-digest.js';
 import { tempSibling } from '../util/atomic-write.js';
 import { fanOutEntries } from '../util/fan-out.js';
 
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
 /**
  * Content-addressed objects under `.lockstep/cache/files/sha256/ab/cdef…`. An object is written to a temp
  * file in its own folder, verified, made read-only and then linked into place with an exclusive create, so
@@ -20,6 +22,8 @@ export class ObjectStore {
   }
 
   pathOf(sha256: string): string {
+    // Digests come from locks, run records and manifests, which may be hostile: never let one name a path.
+    if (!SHA256_HEX.test(sha256)) throw new LockstepError('E_BAD_DIGEST', `${JSON.stringify(sha256)} is not a sha256 digest`, { hint: 'the lock or run record that named it is corrupt' });
     return join(this.dir, sha256.slice(0, 2), sha256.slice(2));
   }
 

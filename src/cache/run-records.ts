@@ -28,6 +28,19 @@ interface RecordFile {
   results: RunResult[];
 }
 
+const isLockedPath = (v: unknown): v is LockedPath => {
+  const p = v as Partial<LockedPath> | null;
+  return (
+    typeof p === 'object' && p !== null && typeof p.path === 'string' && typeof p.sha256 === 'string' && /^[0-9a-f]{64}$/.test(p.sha256) &&
+    Number.isSafeInteger(p.size) && (p.nfiles === undefined || Number.isSafeInteger(p.nfiles))
+  );
+};
+
+const isRunResult = (v: unknown): v is RunResult => {
+  const r = v as Partial<RunResult> | null;
+  return typeof r === 'object' && r !== null && Array.isArray(r.outs) && r.outs.every(isLockedPath);
+};
+
 /** Keep a few results per key: enough for non-deterministic stages, bounded so records stay small. */
 const MAX_RESULTS = 10;
 
@@ -55,7 +68,8 @@ export class RunRecords {
   read(key: string): RunResult[] {
     try {
       const data = JSON.parse(readFileSync(this.pathOf(key), 'utf8')) as RecordFile;
-      return data.version === RUN_CACHE_VERSION && Array.isArray(data.results) ? data.results : [];
+      // Records travel between machines: a result of the wrong shape is skipped, never trusted.
+      return data.version === RUN_CACHE_VERSION && Array.isArray(data.results) ? data.results.filter(isRunResult) : [];
     } catch (err) {
       if (errnoCode(err) === 'ENOENT' || err instanceof SyntaxError) return [];
       throw err;

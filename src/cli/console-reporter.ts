@@ -1,7 +1,8 @@
 import type { Reporter } from '../log.js';
 
 export interface ConsoleReporterOptions {
-  verbose?: boolean;
+  /** 0 or absent: no debug lines; 1 or more: debug lines. */
+  verbose?: number;
   quiet?: boolean;
   /** Prefix each line of stage output with the stage name (parallel runs). */
   prefixStages?: boolean;

@@ -3,6 +3,8 @@ import type { Reporter } from '../log.js';
 export interface CommandContext {
   pipelineFile: string;
   reporter: Reporter & { setPrefixStages(on: boolean): void };
+  /** How many times -v was given (0: normal, 1: details, 2: file by file). */
+  verbosity: number;
   /** Data output (tables, JSON): stdout. */
   stdout(text: string): void;
 }

@@ -2,99 +2,47 @@ import { existsSync } from 'node:fs';
 import pkg from '../../package.json' with { type: 'json' };
 import { dirname, join, resolve } from 'node:path';
 import { PIPELINE_FILE } from '../constants.js';
-import { EXIT_USAGE, isLockstepError, UsageError } from '../errors.js';
+import { EXIT_USAGE, isLockstepError, systemErrorOf, UsageError } from '../errors.js';
 import { consoleReporter } from './console-reporter.js';
+import { splitGlobalFlags } from './args.js';
+import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
 
-type Command = (ctx: CommandContext, args: string[]) => Promise<number>;
-
-/** Commands load lazily so `lockstep --version` never pays for yaml, zod or execa. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Command; help: string }> }> = {
-  repro: {
-    summary: 'run the stages whose inputs changed',
-    load: async () => {
-      const m = await import('./commands/repro.js');
-      return { run: m.reproCommand, help: m.reproHelp };
-    },
-  },
-  status: {
-    summary: 'say what repro would run and why',
-    load: async () => {
-      const m = await import('./commands/status.js');
-      return { run: m.statusCommand, help: m.statusHelp };
-    },
-  },
-  dag: {
-    summary: 'print the stage graph (ascii, --mermaid, --dot, --json)',
-    load: async () => {
-      const m = await import('./commands/dag.js');
-      return { run: m.dagCommand, help: m.dagHelp };
-    },
-  },
-  metrics: {
-    summary: 'show metrics, or diff them between revisions',
-    load: async () => {
-      const m = await import('./commands/metrics.js');
-      return { run: m.metricsCommand, help: m.metricsHelp };
-    },
-  },
-  params: {
-    summary: 'diff the params the stages use between revisions',
-    load: async () => {
-      const m = await import('./commands/params.js');
-      return { run: m.paramsCommand, help: m.paramsHelp };
-    },
-  },
-  gate: {
-    summary: 'evaluate the gates on the metrics; exit 1 when one fails',
-    load: async () => {
-      const m = await import('./commands/gate.js');
-      return { run: m.gateCommand, help: m.gateHelp };
-    },
-  },
-  checkout: {
-    summary: 'make workspace outs match the lock, from the cache',
-    load: async () => {
-      const m = await import('./commands/checkout.js');
-      return { run: m.checkoutCommand, help: m.checkoutHelp };
-    },
-  },
-  gc: {
-    summary: 'remove cache objects no lock references',
-    load: async () => {
-      const m = await import('./commands/gc.js');
-      return { run: m.gcCommand, help: m.gcHelp };
-    },
-  },
-  cache: {
-    summary: 'cache verify: re-hash every object, move corrupt ones aside',
-    load: async () => {
-      const m = await import('./commands/cache.js');
-      return { run: m.cacheCommand, help: m.cacheHelp };
-    },
-  },
-  init: {
-    summary: 'create .lockstep/ with its .gitignore',
-    load: async () => {
-      const m = await import('./commands/init.js');
-      return { run: m.initCommand, help: m.initHelp };
-    },
-  },
+/** Commands load lazily so `lockstep --version` never pays for yaml, zod or execa. One line per command. */
+const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+  repro: () => import('./commands/repro.js'),
+  status: () => import('./commands/status.js'),
+  dag: () => import('./commands/dag.js'),
+  metrics: () => import('./commands/metrics.js'),
+  params: () => import('./commands/params.js'),
+  gate: () => import('./commands/gate.js'),
+  checkout: () => import('./commands/checkout.js'),
+  gc: () => import('./commands/gc.js'),
+  cache: () => import('./commands/cache.js'),
+  init: () => import('./commands/init.js'),
 };
 
-function usage(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+async function loadCommand(name: string): Promise<Command> {
+  return (await COMMANDS[name]!()).command;
+}
+
+async function usage(): Promise<string> {
+  const commands = await Promise.all(Object.keys(COMMANDS).map(loadCommand));
+  const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'usage: lockstep [-f PIPELINE] [-v|-q] <command> [args]',
     '',
     'commands:',
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'options:',
-    '  -f, --file FILE   pipeline file (default: pipeline.yaml here or in a parent directory)',
-    '  -v, --verbose     more logging',
+    '  -f, --file FILE   pipeline file (default: pipeline.yaml here or in a parent directory);',
+    '                    after a command that has its own -f (repro, checkout: --force), use --file',
+    '  -v, --verbose     more logging (-vv: file by file)',
     '  -q, --quiet       only errors and warnings',
     '  --version         print the version',
+    '',
+    'Global options may also follow the command: lockstep repro -q, lockstep status -v --file dvc.yaml',
   ].join('\n');
 }
 
@@ -116,7 +64,7 @@ function findPipeline(): string {
 
 interface Global {
   file?: string;
-  verbose: boolean;
+  verbose: number;
   quiet: boolean;
   command?: string;
   rest: string[];
@@ -125,7 +73,7 @@ interface Global {
 }
 
 function parseGlobal(argv: string[]): Global {
-  const g: Global = { verbose: false, quiet: false, rest: [], version: false, help: false };
+  const g: Global = { verbose: 0, quiet: false, rest: [], version: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '-f' || a === '--file') {
@@ -133,7 +81,8 @@ function parseGlobal(argv: string[]): Global {
       if (v === undefined) throw new UsageError(`${a} needs a file`);
       g.file = v;
     } else if (a.startsWith('--file=')) g.file = a.slice('--file='.length);
-    else if (a === '-v' || a === '--verbose') g.verbose = true;
+    else if (a === '-v' || a === '--verbose') g.verbose++;
+    else if (a === '-vv') g.verbose += 2;
     else if (a === '-q' || a === '--quiet') g.quiet = true;
     else if (a === '--version' || a === '-V') g.version = true;
     else if (a === '-h' || a === '--help') g.help = true;
@@ -158,27 +107,32 @@ export async function runCli(argv: string[]): Promise<number> {
       return 0;
     }
     if (!g.command) {
-      (g.help ? process.stdout : process.stderr).write(`${usage()}\n`);
+      (g.help ? process.stdout : process.stderr).write(`${await usage()}\n`);
       return g.help ? 0 : EXIT_USAGE;
     }
-    const entry = COMMANDS[g.command];
-    if (!entry) throw new UsageError(`unknown command '${g.command}'`, { hint: `commands: ${Object.keys(COMMANDS).join(', ')}` });
-    const command = await entry.load();
+    if (!Object.hasOwn(COMMANDS, g.command)) {
+      throw new UsageError(`unknown command '${g.command}'`, { hint: `commands: ${Object.keys(COMMANDS).join(', ')}` });
+    }
+    const command = await loadCommand(g.command);
     if (g.help || g.rest.includes('--help') || g.rest.includes('-h')) {
       process.stdout.write(`${command.help}\n`);
       return 0;
     }
+    const { flags, rest } = splitGlobalFlags(command.name, g.rest, command.options);
+    const verbose = g.verbose + flags.verbose;
     const ctx: CommandContext = {
-      pipelineFile: g.file ?? findPipeline(),
-      reporter: consoleReporter({ verbose: g.verbose, quiet: g.quiet }),
+      pipelineFile: flags.file ?? g.file ?? findPipeline(),
+      reporter: consoleReporter({ verbose, quiet: g.quiet || flags.quiet }),
+      verbosity: verbose,
       stdout: (text) => process.stdout.write(`${text}\n`),
     };
-    return await command.run(ctx, g.rest);
-  } catch (err) {
+    return await command.run(ctx, rest);
+  } catch (thrown) {
+    const err = systemErrorOf(thrown) ?? thrown;
     if (isLockstepError(err)) {
       if (err.message) process.stderr.write(`error: ${err.message}\n`);
       // A usage mistake always gets somewhere to look next, even when the thrower had nothing specific.
-      const hint = err.hint ?? (err instanceof UsageError ? `see lockstep ${commandName && COMMANDS[commandName] ? `${commandName} ` : ''}--help` : undefined);
+      const hint = err.hint ?? (err instanceof UsageError ? `see lockstep ${commandName && Object.hasOwn(COMMANDS, commandName) ? `${commandName} ` : ''}--help` : undefined);
       if (hint) process.stderr.write(`hint: ${hint}\n`);
       return err.exitCode;
     }

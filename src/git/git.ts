@@ -22,7 +22,7 @@ export function repoInfo(root: string): RepoInfo {
   if (known) return known;
   const r = git(root, ['rev-parse', '--show-prefix']);
   if (r.exitCode !== 0) {
-    throw new UsageError(`${root} is not inside a git repository, so there are no revisions to compare`, {
+    throw new UsageError(`not a git repository: ${root}, so there are no revisions to compare`, {
       hint: 'run git init and commit, or compare without revisions (metrics show)',
     });
   }
@@ -31,16 +31,32 @@ export function repoInfo(root: string): RepoInfo {
   return info;
 }
 
-/** The commit a revision names, or a clear error (with the fetch to run when the clone is shallow). */
+/**
+ * The commit a revision names, or an error that says why not in the situation at hand: no commits yet,
+ * a shallow clone that lacks it (with the exact fetch, when there is a remote to fetch from), or a name
+ * this repository does not have.
+ */
 export function resolveRevision(root: string, rev: string): string {
   const r = git(root, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
   if (r.exitCode === 0) return r.stdout.trim();
+  repoInfo(root);
+  if (git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']).exitCode !== 0 && git(root, ['rev-list', '-n', '1', '--all']).stdout.trim() === '') {
+    throw new UsageError(`revision '${rev}' does not exist: this repository has no commits yet`, {
+      hint: 'commit once (git add -A && git commit), then compare; lockstep metrics show needs no revision',
+    });
+  }
   const shallow = git(root, ['rev-parse', '--is-shallow-repository']).stdout.trim() === 'true';
-  const branch = rev.replace(/^origin\//, '');
-  throw new LockstepError('E_MISSING_REVISION', `revision '${rev}' is not in this clone${shallow ? ' (it is a shallow clone)' : ''}`, {
+  const remote = git(root, ['remote']).stdout.split('\n').filter(Boolean)[0];
+  if (!shallow || !remote) {
+    throw new UsageError(`revision '${rev}' does not exist in this repository`, {
+      hint: 'name a branch, tag or commit that git knows (git branch -a, git log --oneline)',
+    });
+  }
+  const branch = rev.replace(new RegExp(`^${remote}/`), '');
+  throw new LockstepError('E_MISSING_REVISION', `revision '${rev}' is not in this clone (it is a shallow clone)`, {
     hint: /^[0-9a-f]{7,40}$/.test(rev)
-      ? `fetch it: git fetch --no-tags --depth=1 origin ${rev}`
-      : `fetch it: git fetch --no-tags --depth=1 origin ${branch}:refs/remotes/origin/${branch}, then compare with origin/${branch}`,
+      ? `fetch it: git fetch --no-tags --depth=1 ${remote} ${rev}`
+      : `fetch it: git fetch --no-tags --depth=1 ${remote} ${branch}:refs/remotes/${remote}/${branch}, then compare with ${remote}/${branch}`,
     exitCode: 2,
   });
 }

@@ -1,5 +1,6 @@
 import { canonicalJson } from '../util/canonical-json.js';
 import { displayValue } from '../util/decimal-text.js';
+import { own } from '../util/dict.js';
 import type { LockEntry, LockedPath } from './types.js';
 
 /** What a stage looks like now, in the lock's terms. A path with no digest does not exist. */
@@ -39,7 +40,7 @@ export function compareStage(entry: LockEntry | undefined, state: StageState): R
   for (const path of state.pendingParams ?? []) reasons.push({ kind: 'dep-missing', path });
   compareParams(entry.params, state.params, new Set(state.pendingParams), reasons);
   for (const name of new Set([...Object.keys(entry.env), ...Object.keys(state.env)])) {
-    if (entry.env[name] !== state.env[name]) reasons.push({ kind: 'env-changed', name });
+    if (own(entry.env, name) !== own(state.env, name)) reasons.push({ kind: 'env-changed', name });
   }
   comparePaths(entry.outs, state.outs, 'out', reasons);
   return reasons;
@@ -73,11 +74,11 @@ function comparePaths(
 function compareParams(locked: LockEntry['params'], current: StageState['params'], pending: Set<string>, reasons: Reason[]): void {
   for (const file of new Set([...Object.keys(locked), ...Object.keys(current)])) {
     if (pending.has(file)) continue;
-    const a = locked[file] ?? {};
-    const b = current[file] ?? {};
+    const a = own(locked, file) ?? {};
+    const b = own(current, file) ?? {};
     for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      if (!(key in a)) reasons.push({ kind: 'param-new', file, key });
-      else if (!(key in b)) reasons.push({ kind: 'param-removed', file, key });
+      if (!Object.hasOwn(a, key)) reasons.push({ kind: 'param-new', file, key });
+      else if (!Object.hasOwn(b, key)) reasons.push({ kind: 'param-removed', file, key });
       else if (canonicalJson(a[key]) !== canonicalJson(b[key])) {
         reasons.push({ kind: 'param-changed', file, key, from: a[key], to: b[key] });
       }

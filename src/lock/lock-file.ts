@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+
 import { basename } from 'node:path';
 import { LOCK_VERSION } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
@@ -6,8 +6,10 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { lazyYaml, lazyZod } from '../util/lazy-modules.js';
 import { parseWithMemo, primeMemo } from '../util/parse-memo.js';
 import { decimalTextTag, parseExact } from '../util/parse-exact.js';
+import { dict } from '../util/dict.js';
 import { compareStrings, sortedBy } from '../util/sort.js';
 import type { LockEntry, LockFile, LockedPath } from './types.js';
+import { readText } from '../util/read-text.js';
 
 /** Built on first use (see util/lazy-modules.ts): a memoized lock never needs zod. */
 function buildSchema() {
@@ -34,14 +36,14 @@ function buildSchema() {
 let lockSchema: ReturnType<typeof buildSchema> | undefined;
 
 export function emptyLock(): LockFile {
-  return { version: LOCK_VERSION, stages: {} };
+  return { version: LOCK_VERSION, stages: dict() };
 }
 
 /** Reads the lock; a missing file is an empty lock. A newer or broken lock is refused, never rewritten. */
 export function readLock(path: string, memoFile?: string): LockFile {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readText(path);
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return emptyLock();
     throw err;
@@ -53,7 +55,8 @@ export function readLock(path: string, memoFile?: string): LockFile {
 export function parseLockText(text: string, name: string, memoFile?: string): LockFile {
   // Parsed, version-checked and validated once per distinct text; later reads come from the memo.
   const stages = parseWithMemo(text, memoFile, (t) => validateLock(parseYamlText(t, name), name)) as Record<string, LockEntry>;
-  return { version: LOCK_VERSION, stages };
+  // Stage names are user text: a stage called `constructor` must not find Object.prototype's member.
+  return { version: LOCK_VERSION, stages: dict(Object.entries(stages)) };
 }
 
 function parseYamlText(text: string, name: string): unknown {
@@ -69,6 +72,11 @@ function parseYamlText(text: string, name: string): unknown {
 
 function validateLock(raw: unknown, name: string): Record<string, LockEntry> {
   if (raw === null || raw === undefined) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw) || !('stages' in raw || 'version' in raw)) {
+    throw new ConfigError(`${name} is not a lockstep lock file`, {
+      hint: `restore it from git (git checkout -- ${name}) or delete it to rerun every stage; it was left untouched`,
+    });
+  }
   const version = (raw as { version?: unknown }).version;
   if (typeof version === 'number' && version > LOCK_VERSION) {
     throw new ConfigError(`${name} has version ${version}, this lockstep understands up to ${LOCK_VERSION}`, {
@@ -78,7 +86,7 @@ function validateLock(raw: unknown, name: string): Record<string, LockEntry> {
   const parsed = (lockSchema ??= buildSchema()).safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
-    throw new ConfigError(`${name} is malformed at ${first.path.join('.')}: ${first.message}`, {
+    throw new ConfigError(`${name} is malformed at ${first.path.join('.') || 'its top level'}: ${first.message}`, {
       hint: `restore it from git (git checkout -- ${name}) or delete it to rerun every stage`,
     });
   }
@@ -154,9 +162,9 @@ function orderedPath(p: LockedPath): LockedPath {
     : { path: p.path, sha256: p.sha256, size: p.size, nfiles: p.nfiles };
 }
 
-/** Atomic (temp + rename): a crash leaves the previous lock, never a torn one. */
-export function writeLock(path: string, lock: LockFile): void {
-  writeFileAtomic(path, serializeLock(lock));
+/** Atomic (temp + rename): a crash leaves the previous lock, never a torn one, and its temp file in `tmpDir`. */
+export function writeLock(path: string, lock: LockFile, tmpDir?: string): void {
+  writeFileAtomic(path, serializeLock(lock), tmpDir === undefined ? {} : { tmpDir });
 }
 
 /**

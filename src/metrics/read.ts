@@ -8,6 +8,7 @@ import type { Pipeline } from '../pipeline/types.js';
 import { DecimalText } from '../util/decimal-text.js';
 import { parseExact } from '../util/parse-exact.js';
 import { compareStrings } from '../util/sort.js';
+import { readText } from '../util/read-text.js';
 
 /** A number a double cannot hold exactly stays a DecimalText (see util/parse-exact.ts). */
 export type MetricValue = number | DecimalText | string | boolean | null;
@@ -22,13 +23,27 @@ export function metricFiles(pipeline: Pipeline): { path: string; cached: boolean
   return [...files].sort((a, b) => compareStrings(a[0], b[0])).map(([path, cached]) => ({ path, cached }));
 }
 
+/**
+ * `:2:7: unresolved plain scalar "oops"`: where and what, on one line, without quoting the file. JSON is
+ * parsed as YAML with the JSON schema too (util/parse-exact.ts), so its errors carry a position as well.
+ */
+function parseProblem(err: unknown): string {
+  const located = err as { linePos?: { line: number; col: number }[]; message?: string };
+  const where = located.linePos?.[0];
+  if (located.message && where) {
+    const what = located.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    return `:${where.line}:${where.col}: ${what.charAt(0).toLowerCase()}${what.slice(1)}`;
+  }
+  return ` cannot be parsed: ${String((err as Error).message).split('\n')[0]!.replace(/, ".*" is not valid JSON$/s, '')}`;
+}
+
 /** JSON or YAML; nested keys flattened with dots; lists by index. A broken file is an error naming it. */
 export function parseMetrics(text: string, path: string): Record<string, MetricValue> {
   let data: unknown;
   try {
     data = parseExact(text, extname(path) === '.json');
   } catch (err) {
-    throw new LockstepError('E_BAD_METRICS', `metrics file ${path} cannot be parsed: ${(err as Error).message}`, {
+    throw new LockstepError('E_BAD_METRICS', `metrics file ${path}${parseProblem(err)}`, {
       hint: 'metrics files are JSON or YAML maps of names to numbers',
       cause: err,
     });
@@ -55,7 +70,7 @@ export function readWorkspaceMetrics(pipeline: Pipeline): MetricsByFile {
   for (const { path } of metricFiles(pipeline)) {
     let text: string;
     try {
-      text = readFileSync(join(pipeline.root, path), 'utf8');
+      text = readText(join(pipeline.root, path));
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') continue;
       throw err;

@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { CONFIG_FILE, LOCAL_CONFIG_FILE, LOCKSTEP_DIR, parseMemoPath } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import { lazyYaml, lazyZod } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
+import { readText } from '../util/read-text.js';
 
 /** `.lockstep/config.yaml` (committed) overlaid by `.lockstep/config.local.yaml` (this machine only). */
 export const LINK_MODES = ['reflink', 'copy', 'hardlink', 'symlink'] as const;
@@ -29,7 +30,7 @@ export interface Config {
 function readOne(path: string, label: string, memo: string): WrittenConfig {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readText(path);
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return {};
     throw err;

@@ -1,14 +1,37 @@
+import { shellContexts, type ShellContext } from './shell-context.js';
+
 /**
- * `${key}` interpolation of params values into commands. Values are shell-quoted so that a value like
- * `x; rm -rf /` reaches the command as one argument and never as shell syntax. `\${` is a literal `${`.
+ * `${key}` interpolation of params values. In commands every value is quoted for the shell context it
+ * stands in (bare, inside "…", inside '…'), so a value like `$(rm -rf ~)` or `x; y` always reaches the
+ * command as data and never as shell syntax; where no quoting is safe (backquotes, comments, here-documents)
+ * the placeholder is refused. `\${` is a literal `${`.
  */
 const PLACEHOLDER = /\\?\$\{\s*([^}\s]*)\s*\}/g;
 const SAFE_WORD = /^[A-Za-z0-9_./:=@%+,-]+$/;
 
+/** A value as one shell word, for a bare (unquoted) position. */
 export function shellQuote(value: string): string {
   if (SAFE_WORD.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
+
+/** Inside "…" only `\`, `"`, `$` and backquote keep a meaning; escaping them leaves the value literal. */
+function quoteInDouble(value: string): string {
+  return value.replace(/[\\"$`]/g, (c) => `\\${c}`);
+}
+
+/** Inside '…' nothing is special but the closing quote: close, add an escaped quote, reopen. */
+function quoteInSingle(value: string): string {
+  return value.replace(/'/g, `'\\''`);
+}
+
+const UNSAFE: Partial<Record<ShellContext, string>> = {
+  backtick: 'inside `…` backquotes; use $(…) instead',
+  ansi: "inside $'…' quotes; use '…' or \"…\" instead",
+  comment: 'inside a shell comment',
+  heredoc: 'inside a here-document; pass the value as an argument or through a file instead',
+  unknown: 'where its quoting cannot be told',
+};
 
 export type Lookup = (key: string) => { found: true; value: unknown } | { found: false };
 
@@ -17,17 +40,17 @@ export interface InterpolationProblem {
   message: string;
 }
 
+export type InterpolationResult = { ok: true; value: string } | { ok: false; problems: InterpolationProblem[] };
+
 /**
- * Returns the text with every placeholder replaced, or the problems (missing key, non-scalar value).
- * `quote` (for commands) shell-quotes each value; paths and keys are substituted as they are.
+ * Returns the text with every placeholder replaced, or the problems (missing key, non-scalar value, a
+ * context that cannot be quoted). `quote` (for commands) quotes each value for its shell context; paths and
+ * keys are substituted as they are.
  */
-export function interpolate(
-  template: string,
-  lookup: Lookup,
-  quote = true,
-): { ok: true; value: string } | { ok: false; problems: InterpolationProblem[] } {
+export function interpolate(template: string, lookup: Lookup, quote = true): InterpolationResult {
   const problems: InterpolationProblem[] = [];
-  const value = template.replace(PLACEHOLDER, (match: string, key: string) => {
+  const contexts = quote ? shellContexts(template) : undefined;
+  const value = template.replace(PLACEHOLDER, (match: string, key: string, offset: number) => {
     if (match.startsWith('\\')) return match.slice(1);
     if (key === '') {
       problems.push({ key, message: 'empty ${} placeholder' });
@@ -43,7 +66,15 @@ export function interpolate(
       problems.push({ key, message: `\${${key}} must be a string, number or boolean to be used in cmd` });
       return match;
     }
-    return quote ? shellQuote(String(v)) : String(v);
+    const text = String(v);
+    if (!contexts) return text;
+    const context = contexts(offset);
+    const unsafe = UNSAFE[context];
+    if (unsafe) {
+      problems.push({ key, message: `\${${key}} stands ${unsafe}: lockstep cannot quote a value there safely` });
+      return match;
+    }
+    return context === 'double' ? quoteInDouble(text) : context === 'single' ? quoteInSingle(text) : shellQuote(text);
   });
   return problems.length ? { ok: false, problems } : { ok: true, value };
 }

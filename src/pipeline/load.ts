@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, resolve } from 'node:path';
 import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
@@ -6,6 +6,7 @@ import { DEFAULT_PARAMS_FILE, LOCK_FILE, LOCKSTEP_DIR, parseMemoPath } from '../
 import { ConfigError, errnoCode } from '../errors.js';
 import { lazyYaml } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
+import { dict } from '../util/dict.js';
 import { normalizeRel } from '../util/paths.js';
 import { compareStrings, sortedBy } from '../util/sort.js';
 import { ParamsReader, paramsMemo } from './params.js';
@@ -15,6 +16,7 @@ import { loadVars } from './vars.js';
 import type { Out, ParamsRef, Pipeline, SourcePos, Stage } from './types.js';
 import { formatPos } from './types.js';
 import { formatPath, type PathSegment, YamlPositions } from './yaml-positions.js';
+import { readText } from '../util/read-text.js';
 
 /** `dvc.yaml` gets its own lock name so we never clobber DVC's `dvc.lock`. */
 export function lockFileFor(pipelineFile: string): string {
@@ -42,7 +44,7 @@ export function loadPipeline(pipelineFile: string): Pipeline {
   const label = basename(file);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readText(file);
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') {
       throw new ConfigError(`${pipelineFile} not found`, {
@@ -64,7 +66,7 @@ export function loadPipeline(pipelineFile: string): Pipeline {
     const parsed = pipelineSchemas().writtenPipeline.safeParse(raw);
     const all: Problem[] = parsed.success ? [] : zodProblems(parsed.error.issues, positions);
     // Every stage is checked even when the file has other problems, so all are reported at once.
-    const stagesOut: Record<string, unknown> = {};
+    const stagesOut = dict<unknown>();
     const rawStages = raw.stages && typeof raw.stages === 'object' ? (raw.stages as Record<string, unknown>) : {};
     for (const [name, def] of Object.entries(rawStages)) {
       if (!def || typeof def !== 'object' || Array.isArray(def)) continue;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { LOCKSTEP_DIR, parseMemoPath } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
@@ -8,6 +8,7 @@ import { parseWithMemo } from '../util/parse-memo.js';
 import { isSameOrInside } from '../util/paths.js';
 import type { ParamsRef } from './types.js';
 import { formatPos } from './types.js';
+import { readText } from '../util/read-text.js';
 
 /** Flattened param values of one stage: `{ 'params.yaml': { 'train.C': 1 } }`. */
 export type ParamValues = Record<string, Record<string, unknown>>;
@@ -112,7 +113,7 @@ export function paramsMemo(root: string): ((file: string) => string) | undefined
 
 function readWorkspaceFile(root: string, file: string): string | undefined {
   try {
-    return readFileSync(join(root, file), 'utf8');
+    return readText(join(root, file));
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined;
     throw err;

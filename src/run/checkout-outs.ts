@@ -1,8 +1,9 @@
 import { checkoutOut, isComplete } from '../cache/checkout.js';
 import { readLock } from '../lock/lock-file.js';
 import { selectStages, topoOrder } from '../pipeline/dag.js';
+import { compareStrings } from '../util/sort.js';
 import { fileProgress } from './scheduler.js';
-import { lockedPath } from './stage-state.js';
+import { linkModeFor, lockedPath } from './stage-state.js';
 import { withWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
@@ -13,6 +14,8 @@ export interface CheckoutResult {
   missing: string[];
   /** Outs that differ from the lock and whose current content is not in the cache: never overwritten without --force. */
   refused: string[];
+  /** Stages whose lock entry names other outs than pipeline.yaml declares: the lock is not obeyed. */
+  ignored: string[];
 }
 
 /** Makes the workspace outs match the lock, from the cache: the step after `git checkout` of another branch. */
@@ -22,10 +25,16 @@ export function checkoutOuts(ws: Workspace, targets: string[], force: boolean): 
 
 function checkoutLocked(ws: Workspace, targets: string[], force: boolean): CheckoutResult {
   const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
-  const result: CheckoutResult = { restored: [], unchanged: [], missing: [], refused: [] };
+  const result: CheckoutResult = { restored: [], unchanged: [], missing: [], refused: [], ignored: [] };
   for (const name of topoOrder(ws.dag, selectStages(ws.dag, targets, { singleItem: true }))) {
     const entry = lock.stages[name];
     if (!entry) continue;
+    const stage = ws.dag.stages.get(name)!;
+    const declared = stage.outs.map((o) => o.path).sort(compareStrings);
+    if (entry.outs.map((o) => o.path).sort(compareStrings).join('\0') !== declared.join('\0')) {
+      result.ignored.push(name);
+      continue;
+    }
     for (const locked of entry.outs) {
       const current = ws.hasher.tryDigest(locked.path);
       if (current?.sha256 === locked.sha256) {
@@ -40,7 +49,7 @@ function checkoutLocked(ws: Workspace, targets: string[], force: boolean): Check
         result.refused.push(locked.path);
         continue;
       }
-      checkoutOut(ws.objects, ws.root, locked, ws.config.cache.link, fileProgress(ws, 'checking out', locked.path));
+      checkoutOut(ws.objects, ws.root, locked, linkModeFor(stage, locked.path, ws.config.cache.link), fileProgress(ws, 'checking out', locked.path));
       ws.hasher.forget(locked.path);
       result.restored.push(locked.path);
     }

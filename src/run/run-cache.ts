@@ -3,16 +3,17 @@ import { runKey, type RunInputs } from '../cache/run-records.js';
 import { isDir, type StageState } from '../lock/compare.js';
 import type { LockedPath } from '../lock/types.js';
 import type { Stage } from '../pipeline/types.js';
+import { compareStrings } from '../util/sort.js';
 import type { Workspace } from './workspace.js';
 
 /**
  * Whether a stage's results may be recorded and restored. Not when an output is deliberately left out of
  * the cache (a plain `cache: false` out), kept across runs (`persist`), when the stage must always run,
- * or when it has no deps (nothing would tell two runs apart). Metrics with `cache: false` are fine: their
- * bytes are stored for the run-cache anyway.
+ * or when it has neither deps nor params (nothing would tell two runs apart; params are inputs, as in
+ * DVC). Metrics with `cache: false` are fine: their bytes are stored for the run-cache anyway.
  */
 export function runCacheEligible(stage: Stage): boolean {
-  if (stage.alwaysChanged || stage.deps.length === 0) return false;
+  if (stage.alwaysChanged || (stage.deps.length === 0 && stage.params.length === 0)) return false;
   return stage.outs.every((o) => !o.persist && (o.cache || o.metric));
 }
 
@@ -33,7 +34,10 @@ export const shortKey = (key: string) => key.slice(0, 8);
 export function findRestorable(ws: Workspace, stage: Stage, state: StageState): { key: string; outs: LockedPath[] } | undefined {
   if (!runCacheEligible(stage) || state.deps.some((d) => !d.digest)) return undefined;
   const key = runKey(runInputs(stage, state));
+  const declared = stage.outs.map((o) => o.path).sort(compareStrings).join('\0');
   for (const result of ws.runs.read(key)) {
+    // A result must name exactly the stage's outs: a record is never obeyed about where to write.
+    if (result.outs.map((o) => o.path).sort(compareStrings).join('\0') !== declared) continue;
     if (result.outs.every((o) => isComplete(ws.objects, o))) return { key, outs: result.outs };
   }
   return undefined;

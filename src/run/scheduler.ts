@@ -1,17 +1,18 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { LOCKSTEP_DIR, STAGE_LOGS_DIR, TMP_DIR } from '../constants.js';
-import { LockstepError } from '../errors.js';
+import { stageLogPath, tmpDirOf } from '../constants.js';
+import { LockstepError, systemErrorOf } from '../errors.js';
 import { compareStage, type Reason, type StageState } from '../lock/compare.js';
 import { writeLock } from '../lock/lock-file.js';
 import type { LockEntry, LockFile } from '../lock/types.js';
 import type { Stage } from '../pipeline/types.js';
-import { checkoutOut } from '../cache/checkout.js';
+import { checkoutOut, unprotect } from '../cache/checkout.js';
+import { insideRoot } from '../util/safe-path.js';
 import { runKey } from '../cache/run-records.js';
 import { ownReasons } from './plan.js';
 import { findRestorable, runCacheEligible, runInputs, shortKey } from './run-cache.js';
 import { startStage, type RunningStage, type StageRunResult } from './stage-runner.js';
-import { currentState, lockedPath } from './stage-state.js';
+import { currentState, linkModeFor, lockedPath } from './stage-state.js';
 import type { Workspace } from './workspace.js';
 
 /** Terminal statuses of a stage in one `repro`. */
@@ -92,7 +93,7 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
     if (opts.useRunCache && tryRestore(ws, stage, state, reasons, opts.lock, finish)) return 'settled';
     prepareOuts(ws, stage);
     ws.reporter.info(`Running stage '${name}':\n> ${stage.cmd.join('\n> ')}`);
-    const logFile = join(ws.root, LOCKSTEP_DIR, TMP_DIR, STAGE_LOGS_DIR, `${name}.log`);
+    const logFile = join(ws.root, stageLogPath(name));
     running.set(name, { handle: startStage(stage, { root: ws.root, logFile, reporter: ws.reporter }), state, reasons });
     return 'started';
   };
@@ -105,9 +106,9 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
       let result: ReturnType<typeof tryStart>;
       try {
         result = tryStart(name);
-      } catch (err) {
+      } catch (thrown) {
         // A stage that cannot even be judged (unreadable dep, broken params) fails alone; running ones finish.
-        if (!(err instanceof LockstepError)) throw err;
+        const err = knownError(thrown);
         finish({ name, status: 'failed', reasons: [], failure: { message: err.message, tail: [] } });
         if (!opts.keepGoing) stopScheduling = true;
         result = 'settled';
@@ -141,7 +142,7 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
           ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
           ...(result.signal ? { signal: result.signal } : {}),
           tail: result.tail,
-          log: join(LOCKSTEP_DIR, TMP_DIR, STAGE_LOGS_DIR, `${name}.log`),
+          log: stageLogPath(name),
         },
       });
     }
@@ -163,6 +164,14 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
   return opts.order.map((n) => outcomes.get(n)!);
 }
 
+/** A LockstepError, or a filesystem failure put in words; anything else is a bug and propagates. */
+function knownError(err: unknown): LockstepError {
+  if (err instanceof LockstepError) return err;
+  const known = systemErrorOf(err);
+  if (!known) throw err;
+  return known;
+}
+
 /** Restores a stage from the run-cache; a broken cache is a miss (the stage then runs), never a failure. */
 function tryRestore(ws: Workspace, stage: Stage, state: StageState, reasons: Reason[], lock: LockFile, finish: (o: StageOutcome) => void): boolean {
   const hit = findRestorable(ws, stage, state);
@@ -171,7 +180,7 @@ function tryRestore(ws: Workspace, stage: Stage, state: StageState, reasons: Rea
     for (const locked of hit.outs) {
       ws.hasher.forget(locked.path);
       ws.params.invalidate(locked.path);
-      checkoutOut(ws.objects, ws.root, locked, ws.config.cache.link, fileProgress(ws, 'restoring', locked.path));
+      checkoutOut(ws.objects, ws.root, locked, linkModeFor(stage, locked.path, ws.config.cache.link), fileProgress(ws, 'restoring', locked.path));
     }
   } catch (err) {
     if (!(err instanceof LockstepError)) throw err;
@@ -198,14 +207,18 @@ function recordLock(ws: Workspace, name: string, entry: LockEntry, lock: LockFil
   lock.stages[name] = entry;
   // Entries of stages that no longer exist in the pipeline are dropped, as DVC does.
   for (const stale of Object.keys(lock.stages)) if (!ws.dag.stages.has(stale)) delete lock.stages[stale];
-  writeLock(ws.pipeline.lockFile, lock);
+  writeLock(ws.pipeline.lockFile, lock, tmpDirOf(ws.root));
 }
 
-/** Non-persist outs are removed so a stage can never pass by leaving last run's output in place. */
+/**
+ * Non-persist outs are removed so a stage can never pass by leaving last run's output in place; persist
+ * outs stay, with private copies of any file that is a link into the cache.
+ */
 function prepareOuts(ws: Workspace, stage: Stage): void {
   for (const out of stage.outs) {
-    const abs = join(ws.root, out.path);
+    const abs = insideRoot(ws.root, out.path, `out of stage ${stage.name}`);
     if (!out.persist) rmSync(abs, { recursive: true, force: true });
+    else unprotect(abs, ws.objects.dir);
     mkdirSync(dirname(abs), { recursive: true });
     ws.hasher.forget(out.path);
     ws.params.invalidate(out.path);
@@ -248,8 +261,9 @@ function completeStage(
     for (const { out, digest } of outs) {
       if (out.cache || recordRun) ws.objects.putPath(join(ws.root, out.path), digest, fileProgress(ws, 'caching', out.path));
     }
-  } catch (err) {
-    if (!(err instanceof LockstepError)) throw err;
+  } catch (thrown) {
+    // A full disk while caching fails this stage alone; the lock keeps its previous entry.
+    const err = knownError(thrown);
     return { name: stage.name, status: 'failed', reasons, durationMs, failure: { message: err.message, tail: [] } };
   }
   const entry: LockEntry = { ...lockEntryFrom(state), outs: outs.map(({ out, digest }) => lockedPath(out.path, digest)) };

@@ -5,6 +5,7 @@ import type { Digest } from '../hash/digest.js';
 import { sha256Bytes } from '../hash/file-digest.js';
 import type { StageState } from '../lock/compare.js';
 import type { LockedPath } from '../lock/types.js';
+import type { LinkMode } from '../pipeline/config.js';
 import { formatPos, type Stage } from '../pipeline/types.js';
 import type { Workspace } from './workspace.js';
 
@@ -15,6 +16,16 @@ export function envDigest(value: string | undefined): string | null {
 
 export function lockedPath(path: string, d: Digest): LockedPath {
   return d.kind === 'dir' ? { path, sha256: d.sha256, size: d.size, nfiles: d.nfiles } : { path, sha256: d.sha256, size: d.size };
+}
+
+/**
+ * How an out is put in the workspace: as configured, except that `cache: false` outs (metrics among them)
+ * are always real files. git tracks them, `gate` parses them and stages rewrite them; a link into the
+ * cache would be committed as a symlink or written through into a shared object.
+ */
+export function linkModeFor(stage: Stage, path: string, configured: LinkMode): LinkMode {
+  const linked = configured === 'hardlink' || configured === 'symlink';
+  return linked && stage.outs.find((o) => o.path === path)?.cache === false ? 'copy' : configured;
 }
 
 function digestOf(ws: Workspace, path: string): LockedPath | undefined {

@@ -1,18 +1,9 @@
-import { openSync, readFileSync, renameSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCKSTEP_DIR, TMP_DIR, WORKSPACE_LOCK_FILE } from '../constants.js';
 import { WorkspaceBusyError, errnoCode } from '../errors.js';
 import { tempSibling } from '../util/atomic-write.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return errnoCode(err) === 'EPERM';
-  }
-}
+import { isAlive } from '../util/is-alive.js';
 
 function readPid(path: string): number | undefined {
   try {
@@ -24,6 +15,20 @@ function readPid(path: string): number | undefined {
 }
 
 /**
+ * Creates `path` holding `text`, or fails with EEXIST: the text is written to a temp file first and then
+ * hard-linked into place, so no other process can ever see the lock file empty and take it as abandoned.
+ */
+function createWithContent(path: string, text: string): void {
+  const tmp = tempSibling(path);
+  writeFileSync(tmp, text, { flag: 'wx' });
+  try {
+    linkSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/**
  * One command that changes the workspace at a time (repro, checkout, gc, cache verify). The pid file is created exclusively; a second process fails at once naming
  * the holder; a file left by a dead process is taken over. Returns the release function.
  */
@@ -31,9 +36,7 @@ export function acquireWorkspaceLock(root: string): () => void {
   const path = join(root, LOCKSTEP_DIR, TMP_DIR, WORKSPACE_LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
+      createWithContent(path, `${process.pid}\n`);
       return () => {
         if (readPid(path) === process.pid) rmSync(path, { force: true });
       };

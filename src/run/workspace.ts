@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { removeStaleTemps } from '../util/atomic-write.js';
 import { ObjectStore } from '../cache/object-store.js';
 import { RunRecords } from '../cache/run-records.js';
-import { CACHE_DIR, LOCKSTEP_DIR, parseMemoPath, STAT_CACHE_FILE, TMP_DIR } from '../constants.js';
+import { CACHE_DIR, LOCKSTEP_DIR, parseMemoPath, STAT_CACHE_FILE, TMP_DIR, tmpDirOf } from '../constants.js';
 import { Hasher } from '../hash/hasher.js';
 import { StatCache } from '../hash/stat-cache.js';
 import type { Reporter } from '../log.js';
@@ -47,6 +48,9 @@ export function openWorkspace(pipelineFile: string, reporter: Reporter): Workspa
   const dag = checkedDag(pipeline);
   const root = pipeline.root;
   ensureLockstepDir(root);
+  // What a killed lockstep left behind: in .lockstep/tmp, and lock temps that older versions wrote beside the lock.
+  removeStaleTemps(tmpDirOf(root));
+  removeStaleTemps(dirname(pipeline.lockFile), basename(pipeline.lockFile));
   const statCache = new StatCache(join(root, LOCKSTEP_DIR, TMP_DIR, STAT_CACHE_FILE));
   return {
     root,

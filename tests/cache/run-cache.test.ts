@@ -75,6 +75,24 @@ describe('run-cache', () => {
     expect(read(dir, 'model.txt')).toBe(first);
   });
 
+  it('a stage whose only inputs are params is run-cached too: C 1 -> 0.5 -> 1 restores', async () => {
+    const dir = workspace({
+      'params.yaml': 'C: 1\n',
+      'pipeline.yaml': `stages:\n  gen:\n    cmd: node gen.cjs \${C}\n    params: [C]\n    outs: [g.txt]\n`,
+      'gen.cjs': `require('fs').appendFileSync('runlog.txt', 'gen\\n'); require('fs').writeFileSync('g.txt', process.argv[2] + ' ' + Math.random());\n`,
+    });
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    const first = read(dir, 'g.txt');
+    writeTree(dir, { 'params.yaml': 'C: 0.5\n' });
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    writeTree(dir, { 'params.yaml': 'C: 1\n' });
+    ranStages(dir);
+    const r = await lockstep(dir, ['repro']);
+    expect(r.stderr).toContain("Stage 'gen' restored from run-cache");
+    expect(ranStages(dir)).toEqual([]);
+    expect(read(dir, 'g.txt')).toBe(first);
+  });
+
   it('a non-deterministic stage forced three times restores its newest result; --no-run-cache runs', async () => {
     const dir = project();
     await lockstep(dir, ['repro']);
@@ -103,7 +121,7 @@ describe('run-cache', () => {
     expect(ranStages(dir)).toEqual(['train']);
   });
 
-  it('records nothing for persist outs, plain cache: false outs, always_changed stages or stages without deps', async () => {
+  it('records nothing for persist outs, plain cache: false outs, always_changed stages or stages without deps or params', async () => {
     const dir = workspace({
       'in.txt': 'x',
       'pipeline.yaml': `stages:
@@ -168,7 +186,7 @@ describe('checkout', () => {
     const r = await lockstep(dir, ['checkout']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('not in the cache:\n  model.txt');
-    expect(r.stderr).toContain('hint: pull them from a remote, or run lockstep repro');
+    expect(r.stderr).toContain('hint: run lockstep repro to rebuild them');
   });
 
   it.each(['hardlink', 'symlink', 'copy'])('cache.link: %s', async (mode) => {

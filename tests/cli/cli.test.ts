@@ -35,7 +35,28 @@ describe('cli', () => {
     expect(unknown.stderr).toContain("error: unknown command 'frobnicate'");
     const flag = await lockstep(dir, ['status', '--nope']);
     expect(flag.exitCode).toBe(2);
-    expect(flag.stderr).toContain("Unknown option '--nope'");
+    expect(flag.stderr).toBe("error: unknown option --nope for 'status'\nhint: see lockstep status --help");
+    const value = await lockstep(dir, ['repro', '-j']);
+    expect(value.exitCode).toBe(2);
+    expect(value.stderr).toContain("error: option --jobs of 'repro' needs a value");
+  });
+
+  it('global flags are accepted after the command too; -f after repro is --force, --file always the pipeline', async () => {
+    const dir = diamond();
+    const quiet = await lockstep(dir, ['repro', '-q']);
+    expect(quiet.exitCode, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe('');
+    ranStages(dir);
+    const forced = await lockstep(dir, ['repro', '-f', '-q', 'b']);
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(ranStages(dir)).toEqual(['a', 'b']);
+    const other = workspace({ 'sub/other.yaml': `stages:\n  z:\n    cmd: ${stage('z', 'write:z=1')}\n    outs: [z]\n` });
+    const status = await lockstep(other, ['status', '-v', '--file', 'sub/other.yaml']);
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect(status.stdout).toContain('z: will run');
+    const dag = await lockstep(other, ['dag', '-f', 'sub/other.yaml', '--json']);
+    expect(dag.exitCode, dag.stderr).toBe(0);
+    expect(dag.stdout).toContain('"z"');
   });
 
   it('dag prints ascii, mermaid, dot and json', async () => {

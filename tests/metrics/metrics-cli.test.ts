@@ -101,7 +101,7 @@ describe('metrics show / diff', () => {
     writeTree(dir, { 'eval/metrics.json': '{"recall": ' });
     const r = await lockstep(dir, ['metrics', 'show']);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain('error: metrics file eval/metrics.json cannot be parsed');
+    expect(r.stderr).toMatch(/^error: metrics file eval\/metrics\.json:1:\d+: /);
   });
 
   it('a revision missing from a shallow clone says which git fetch to run', async () => {
@@ -117,6 +117,24 @@ describe('metrics show / diff', () => {
     expect(sha).toContain(`hint: fetch it: git fetch --no-tags --depth=1 origin ${'a'.repeat(40)}`);
     const branch = (await lockstep(`${clone}/c`, ['gate', '--baseline', 'release'])).stderr;
     expect(branch).toContain('hint: fetch it: git fetch --no-tags --depth=1 origin release:refs/remotes/origin/release, then compare with origin/release');
+  });
+
+  it('outside git, before the first commit and for an unknown name, the error says exactly that (no fetch hint)', async () => {
+    const files = { 'eval/metrics.json': '{"recall": 0.8}', 'pipeline.yaml': 'stages: {}\nmetrics: [eval/metrics.json]\n' };
+    const plain = workspace(files);
+    const outside = await lockstep(plain, ['metrics', 'diff', 'main']);
+    expect(outside.exitCode).toBe(2);
+    expect(outside.stderr).toContain('error: not a git repository');
+    const fresh = workspace(files);
+    execaSync('git', ['init', '-q'], { cwd: fresh });
+    const empty = await lockstep(fresh, ['gate', '--baseline', 'main']);
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr).toContain("error: revision 'main' does not exist: this repository has no commits yet");
+    const full = repo();
+    const unknown = await lockstep(full, ['params', 'diff', 'no-such-branch']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain("error: revision 'no-such-branch' does not exist in this repository");
+    expect(unknown.stderr).not.toContain('git fetch');
   });
 });
 

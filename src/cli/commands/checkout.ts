@@ -1,6 +1,7 @@
 import { checkoutOuts } from '../../run/checkout-outs.js';
 import { openWorkspace } from '../../run/workspace.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, type Options } from '../args.js';
+import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 
 export const checkoutHelp = `usage: lockstep checkout [targets...] [--force]
@@ -8,8 +9,10 @@ export const checkoutHelp = `usage: lockstep checkout [targets...] [--force]
 Makes the outs in the workspace match pipeline.lock, from the cache (run it after git checkout).
 A file that differs from the lock and whose content is not in the cache is kept unless --force.`;
 
+const options = { force: { type: 'boolean', short: 'f' } } satisfies Options;
+
 export async function checkoutCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('checkout', args, { force: { type: 'boolean', short: 'f' } });
+  const { values, positionals } = parseCommandArgs('checkout', args, options);
   const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
   const r = checkoutOuts(ws, positionals, values.force ?? false);
   for (const p of r.restored) ctx.reporter.info(`checked out ${p}`);
@@ -18,9 +21,23 @@ export async function checkoutCommand(ctx: CommandContext, args: string[]): Prom
       `not overwritten, their current content is not in the cache and would be lost:\n${r.refused.map((p) => `  ${p}`).join('\n')}\nhint: save them elsewhere, or run lockstep checkout --force to discard them`,
     );
   }
+  if (r.ignored.length) {
+    ctx.reporter.error(
+      `ignored, their lock entries name other outs than pipeline.yaml declares:\n${r.ignored.map((s) => `  ${s}`).join('\n')}\nhint: run lockstep repro to rebuild them, or restore pipeline.lock from git`,
+    );
+  }
   if (r.missing.length) {
-    ctx.reporter.error(`not in the cache:\n${r.missing.map((p) => `  ${p}`).join('\n')}\nhint: pull them from a remote, or run lockstep repro to rebuild them`);
+    const hint = ws.config.remote ? 'run lockstep pull to fetch them from the remote, or lockstep repro to rebuild them' : 'run lockstep repro to rebuild them';
+    ctx.reporter.error(`not in the cache:\n${r.missing.map((p) => `  ${p}`).join('\n')}\nhint: ${hint}`);
   }
   ctx.reporter.info(`${r.restored.length} checked out, ${r.unchanged.length} unchanged, ${r.refused.length} kept, ${r.missing.length} missing`);
-  return r.refused.length || r.missing.length ? 1 : 0;
+  return r.refused.length || r.missing.length || r.ignored.length ? 1 : 0;
 }
+
+export const command: Command = {
+  name: 'checkout',
+  summary: 'make workspace outs match the lock, from the cache',
+  help: checkoutHelp,
+  options,
+  run: checkoutCommand,
+};

@@ -4,19 +4,22 @@ import { edgesOf, renderAscii, renderDot, renderMermaid } from '../../pipeline/d
 import { topoOrder } from '../../pipeline/dag.js';
 import { loadPipeline } from '../../pipeline/load.js';
 import { checkedDag } from '../../pipeline/rules.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, type Options } from '../args.js';
+import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 
 export const dagHelp = `usage: lockstep dag [targets...] [--mermaid | --dot | --json]
 
 Prints the stage graph (ascii by default); with targets, only them and what they depend on.`;
 
+const options = {
+  mermaid: { type: 'boolean' },
+  dot: { type: 'boolean' },
+  json: { type: 'boolean' },
+} satisfies Options;
+
 export async function dagCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('dag', args, {
-    mermaid: { type: 'boolean' },
-    dot: { type: 'boolean' },
-    json: { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommandArgs('dag', args, options);
   if ([values.mermaid, values.dot, values.json].filter(Boolean).length > 1) {
     throw new UsageError('choose one of --mermaid, --dot, --json');
   }
@@ -31,3 +34,11 @@ export async function dagCommand(ctx: CommandContext, args: string[]): Promise<n
   } else ctx.stdout(renderAscii(dag, only));
   return 0;
 }
+
+export const command: Command = {
+  name: 'dag',
+  summary: 'print the stage graph (ascii, --mermaid, --dot, --json)',
+  help: dagHelp,
+  options,
+  run: dagCommand,
+};

@@ -1,11 +1,12 @@
 import { basename } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { resolveRevision, tryReadAtRevision } from '../../git/git.js';
 import { gateTable, gateVerdict, renderMarkdown, renderText } from '../../metrics/format.js';
-import { evaluateGates, gatesDiffer, gatesFromPipeline, parseGateExpression, type Gate } from '../../metrics/gate.js';
+import { evaluateGates } from '../../metrics/gate.js';
+import { selectGates } from '../../metrics/gates-at.js';
 import { readRevisionMetricsWithGaps, readWorkspaceMetrics } from '../../metrics/read.js';
-import { loadPipeline, parseGates } from '../../pipeline/load.js';
-import { parseCommandArgs } from '../args.js';
+import { loadPipeline } from '../../pipeline/load.js';
+import { parseCommandArgs, type Options } from '../args.js';
+import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { OUTPUT_OPTIONS, parsePrecision } from '../output.js';
 
@@ -19,39 +20,21 @@ error-level gate fails. A gated metric that is missing or not a number fails.
   --gates-from REV   take the gates from REV's pipeline file (a pull request cannot loosen its own gate)
   --gate EXPR        extra gate: recall>=0.7  loss<=0.3  accuracy:drop<=0.02  f1:drop<=2%  latency_ms:rise<=10%`;
 
+const options = {
+  ...OUTPUT_OPTIONS,
+  baseline: { type: 'string' },
+  'gates-from': { type: 'string' },
+  gate: { type: 'string', multiple: true },
+} satisfies Options;
+
 export async function gateCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('gate', args, {
-    ...OUTPUT_OPTIONS,
-    baseline: { type: 'string' },
-    'gates-from': { type: 'string' },
-    gate: { type: 'string', multiple: true },
-  });
+  const { values, positionals } = parseCommandArgs('gate', args, options);
   if (positionals.length) throw new UsageError(`gate takes no positional arguments (got ${positionals.join(' ')})`, { hint: 'use --baseline REV' });
   const precision = parsePrecision(values.precision);
   const pipeline = loadPipeline(ctx.pipelineFile);
   const label = basename(pipeline.file);
-  const headGates = gatesFromPipeline(pipeline.gates, label);
-
-  let gates = headGates;
-  let gatesChanged = false;
   const from = values['gates-from'];
-  if (from) {
-    const commit = resolveRevision(pipeline.root, from);
-    const text = tryReadAtRevision(pipeline.root, commit, label);
-    if (text === undefined) {
-      ctx.reporter.warn(`${label} does not exist at ${from}; using the gates of the workspace`);
-    } else {
-      gates = gatesFromPipeline(parseGates(text, `${label}@${from}`), `${label}@${from}`);
-      gatesChanged = gatesDiffer(gates, headGates);
-    }
-  }
-  const extra: Gate[] = [];
-  for (const expr of values.gate ?? []) {
-    const g = parseGateExpression(expr);
-    if ('error' in g) throw new UsageError(g.error);
-    extra.push(g);
-  }
-  gates = [...gates, ...extra];
+  const { gates, gatesChanged } = selectGates(pipeline, { ...(from ? { gatesFrom: from } : {}), extra: values.gate ?? [] }, ctx.reporter);
 
   const current = readWorkspaceMetrics(pipeline);
   const baseline = values.baseline ? readRevisionMetricsWithGaps(pipeline, values.baseline) : undefined;
@@ -73,3 +56,11 @@ export async function gateCommand(ctx: CommandContext, args: string[]): Promise<
   if (changedNote) ctx.reporter.warn(changedNote);
   return report.verdict === 'fail' ? 1 : 0;
 }
+
+export const command: Command = {
+  name: 'gate',
+  summary: 'evaluate the gates on the metrics; exit 1 when one fails',
+  help: gateHelp,
+  options,
+  run: gateCommand,
+};

@@ -2,7 +2,8 @@ import { UsageError } from '../../errors.js';
 import { collectGarbage } from '../../run/gc.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { formatBytes } from '../../util/format.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, type Options } from '../args.js';
+import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 
 export const gcHelp = `usage: lockstep gc [--workspace | --all-commits] [--dry]
@@ -12,12 +13,14 @@ Removes cache objects that no lock references, and run records that point at rem
   --all-commits   also keep what those locks referenced at any commit on any branch
   --dry           say what would be removed, remove nothing`;
 
+const options = {
+  workspace: { type: 'boolean', short: 'w' },
+  'all-commits': { type: 'boolean', short: 'A' },
+  dry: { type: 'boolean' },
+} satisfies Options;
+
 export async function gcCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('gc', args, {
-    workspace: { type: 'boolean', short: 'w' },
-    'all-commits': { type: 'boolean', short: 'A' },
-    dry: { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommandArgs('gc', args, options);
   if (positionals.length) throw new UsageError('gc takes no arguments');
   if (values.workspace && values['all-commits']) throw new UsageError('choose one of --workspace and --all-commits');
   const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
@@ -27,3 +30,11 @@ export async function gcCommand(ctx: CommandContext, args: string[]): Promise<nu
   ctx.stdout(`${verb} ${n(r.objectsRemoved, 'object')} (${formatBytes(r.bytesFreed)}), kept ${r.objectsKept}; ${n(r.recordsPruned, 'run record')} pruned`);
   return 0;
 }
+
+export const command: Command = {
+  name: 'gc',
+  summary: 'remove cache objects no lock references',
+  help: gcHelp,
+  options,
+  run: gcCommand,
+};

@@ -5,7 +5,8 @@ import { diffTable, metricsTable } from '../../metrics/format.js';
 import { readRevisionMetrics, readWorkspaceMetrics, type MetricsByFile } from '../../metrics/read.js';
 import { loadPipeline } from '../../pipeline/load.js';
 import type { Pipeline } from '../../pipeline/types.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, type Options } from '../args.js';
+import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { OUTPUT_OPTIONS, parsePrecision, renderTable } from '../output.js';
 
@@ -27,10 +28,12 @@ export function revisionPair(positionals: string[], command: string): [string, s
   return [positionals[0] ?? 'HEAD', positionals[1] ?? WORKSPACE];
 }
 
+const options = { ...OUTPUT_OPTIONS, all: { type: 'boolean' } } satisfies Options;
+
 export async function metricsCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== 'show' && sub !== 'diff') throw new UsageError('lockstep metrics needs show or diff', { hint: metricsHelp });
-  const { values, positionals } = parseCommandArgs(`metrics ${sub}`, rest, { ...OUTPUT_OPTIONS, all: { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs(`metrics ${sub}`, rest, options);
   const precision = parsePrecision(values.precision);
   const pipeline = loadPipeline(ctx.pipelineFile);
   if (sub === 'show') {
@@ -46,3 +49,11 @@ export async function metricsCommand(ctx: CommandContext, args: string[]): Promi
   else ctx.stdout(renderTable(diffTable(rows, [a, b], precision), values.md, `No changes in metrics between ${a} and ${b}.`));
   return 0;
 }
+
+export const command: Command = {
+  name: 'metrics',
+  summary: 'show metrics, or diff them between revisions',
+  help: metricsHelp,
+  options,
+  run: metricsCommand,
+};

@@ -1,11 +1,12 @@
 import { cpus } from 'node:os';
 import { UsageError } from '../../errors.js';
-import { formatReason } from '../../lock/compare.js';
+import { failureText } from '../../run/failure-text.js';
 import { planWorkspace, reproduce } from '../../run/reproduce.js';
 import type { StageOutcome } from '../../run/scheduler.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { formatDuration } from '../../util/format.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, type Options } from '../args.js';
+import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { planJson, reasonsJson } from '../format-reasons.js';
 import { renderPlan } from './status.js';
@@ -33,17 +34,19 @@ function parseJobs(raw: string | undefined): number {
 
 const FAILED: ReadonlySet<string> = new Set(['failed', 'blocked']);
 
+const options = {
+  force: { type: 'boolean', short: 'f' },
+  dry: { type: 'boolean' },
+  'single-item': { type: 'boolean', short: 's' },
+  downstream: { type: 'boolean' },
+  'keep-going': { type: 'boolean', short: 'k' },
+  jobs: { type: 'string', short: 'j' },
+  'no-run-cache': { type: 'boolean' },
+  json: { type: 'boolean' },
+} satisfies Options;
+
 export async function reproCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('repro', args, {
-    force: { type: 'boolean', short: 'f' },
-    dry: { type: 'boolean' },
-    'single-item': { type: 'boolean', short: 's' },
-    downstream: { type: 'boolean' },
-    'keep-going': { type: 'boolean', short: 'k' },
-    jobs: { type: 'string', short: 'j' },
-    'no-run-cache': { type: 'boolean' },
-    json: { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommandArgs('repro', args, options);
   const jobs = parseJobs(values.jobs);
   const request = {
     targets: positionals,
@@ -85,7 +88,10 @@ export async function reproCommand(ctx: CommandContext, args: string[]): Promise
     process.off('SIGTERM', onSignal);
   }
 
-  for (const o of result.outcomes) reportFailure(ctx, o);
+  for (const o of result.outcomes) {
+    const text = failureText(o);
+    if (text) ctx.reporter.error(text);
+  }
   const counts = countBy(result.outcomes);
   const summary = ['ran', 'restored', 'skipped', 'frozen', 'failed', 'blocked', 'interrupted', 'not-started']
     .filter((s) => counts[s])
@@ -123,16 +129,10 @@ function countBy(outcomes: StageOutcome[]): Record<string, number> {
   return counts;
 }
 
-function reportFailure(ctx: CommandContext, o: StageOutcome): void {
-  if (o.status === 'blocked') {
-    ctx.reporter.error(`stage ${o.name} did not run: ${o.reasons.map((r) => formatReason(r).replace('upstream stage will run', 'upstream stage failed')).join('; ')}`);
-    return;
-  }
-  if (o.status !== 'failed' || !o.failure) return;
-  const lines = [o.failure.message];
-  if (o.failure.tail.length) {
-    lines.push(`last ${o.failure.tail.length} lines of output:`, ...o.failure.tail.map((l) => `  | ${l}`));
-  }
-  if (o.failure.log) lines.push(`full log: ${o.failure.log}`);
-  ctx.reporter.error(lines.join('\n'));
-}
+export const command: Command = {
+  name: 'repro',
+  summary: 'run the stages whose inputs changed',
+  help: reproHelp,
+  options,
+  run: reproCommand,
+};

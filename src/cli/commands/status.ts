@@ -3,7 +3,8 @@ import { formatReason } from '../../lock/compare.js';
 import type { PlannedStage } from '../../run/plan.js';
 import { planWorkspace } from '../../run/reproduce.js';
 import { openWorkspace } from '../../run/workspace.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, type Options } from '../args.js';
+import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { planJson } from '../format-reasons.js';
 
@@ -29,11 +30,13 @@ export function renderPlan(plan: PlannedStage[], verb: string): string {
   return lines.join('\n');
 }
 
+const options = {
+  json: { type: 'boolean' },
+  'exit-code': { type: 'boolean' },
+} satisfies Options;
+
 export async function statusCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('status', args, {
-    json: { type: 'boolean' },
-    'exit-code': { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommandArgs('status', args, options);
   const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
   const { plan } = planWorkspace(ws, { targets: positionals });
   const anyRun = plan.some((p) => p.action === 'run');
@@ -52,3 +55,11 @@ export async function statusCommand(ctx: CommandContext, args: string[]): Promis
   if (values['exit-code'] && anyRun) throw new ExitError(EXIT_FAILED);
   return 0;
 }
+
+export const command: Command = {
+  name: 'status',
+  summary: 'say what repro would run and why',
+  help: statusHelp,
+  options,
+  run: statusCommand,
+};

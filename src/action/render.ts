@@ -1,0 +1,136 @@
+import { formatValue } from '../metrics/format.js';
+import { formatDuration } from '../util/format.js';
+import { failedStages, type ActionReport, type MetricRow, type StageRow } from './report.js';
+
+/**
+ * The markdown of the PR comment and of the job summary (one renderer for both). Every string taken from
+ * the report is escaped: in `mode: comment` the report comes from an untrusted run.
+ */
+const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\r?\n/g, ' ');
+const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+const short = (sha: string | undefined) => (sha ? sha.slice(0, 7) : 'workspace');
+const ICON = { pass: '✅', fail: '❌', warn: '⚠️', 'n/a': '➖' } as const;
+
+function signed(v: number | undefined, precision: number, suffix = ''): string {
+  if (v === undefined) return '';
+  return `${v > 0 ? '+' : ''}${formatValue(v, precision)}${suffix}`;
+}
+
+function headline(r: ActionReport): string {
+  const failedGates = r.gates.filter((g) => g.status === 'fail');
+  const stages = failedStages(r);
+  if (r.error) return `## ❌ lockstep: ${esc(r.error.message.split('\n')[0]!)}`;
+  const problems = [
+    // A failed stage first: it is usually why a gate then found no metric.
+    stages.length ? `stage${stages.length === 1 ? '' : 's'} failed: ${stages.map((s) => esc(s.name)).join(', ')}` : '',
+    failedGates.length ? `gate${failedGates.length === 1 ? '' : 's'} failed: ${failedGates.map((g) => `${esc(g.metric)} ${esc(g.bound)}`).join(', ')}` : '',
+  ].filter(Boolean);
+  if (problems.length) return `## ❌ lockstep: ${problems.join('; ')}`;
+  const n = r.gates.length;
+  return n ? `## ✅ lockstep: ${n === 1 ? 'the gate passed' : `all ${n} gates passed`}` : '## ✅ lockstep: no gates declared';
+}
+
+function metricsTable(rows: MetricRow[], multiFile: boolean, precision: number): string[] {
+  if (rows.length === 0) return ['No metrics changed and none are gated.'];
+  const lines = ['| metric | base | PR | Δ | Δ% | gate | |', '|---|--:|--:|--:|--:|---|:-:|'];
+  for (const m of rows) {
+    const name = multiFile ? `${esc(m.name)} (${esc(m.path)})` : esc(m.name);
+    const cells = [
+      name,
+      m.base === undefined ? '-' : esc(formatValue(m.base, precision)),
+      m.current === undefined ? '-' : esc(formatValue(m.current, precision)),
+      signed(m.change, precision),
+      signed(m.changePct, 2, '%'),
+      m.gates.map(esc).join(', '),
+      m.status ? ICON[m.status] : '',
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return lines;
+}
+
+function stagesLine(stages: StageRow[]): string {
+  const groups: [StageRow['status'], string][] = [
+    ['failed', 'failed'],
+    ['blocked', 'blocked'],
+    ['ran', 'ran'],
+    ['would-run', 'would run'],
+    ['restored', 'restored from the run-cache'],
+    ['skipped', 'up to date'],
+    ['frozen', 'frozen'],
+    ['interrupted', 'interrupted'],
+    ['not-started', 'not started'],
+  ];
+  const parts = groups.flatMap(([status, label]) => {
+    const list = stages.filter((s) => s.status === status);
+    if (!list.length) return [];
+    const names = list.map((s) => (s.durationMs === undefined ? esc(s.name) : `${esc(s.name)} ${formatDuration(s.durationMs)}`));
+    return [`${list.length} ${label} (${names.join(', ')})`];
+  });
+  return parts.length ? `**Stages**: ${parts.join(' · ')}` : '**Stages**: none';
+}
+
+const STATUS_STYLE: Partial<Record<StageRow['status'], string>> = {
+  ran: 'fill:#d4f7d4,stroke:#2da44e',
+  restored: 'fill:#ddf4ff,stroke:#0969da',
+  skipped: 'fill:#f6f8fa,stroke:#8c959f',
+  failed: 'fill:#ffebe9,stroke:#cf222e',
+  blocked: 'fill:#fff8c5,stroke:#bf8700',
+  'would-run': 'fill:#fff8c5,stroke:#bf8700',
+};
+
+function mermaid(r: ActionReport): string[] {
+  if (r.dag.nodes.length === 0) return [];
+  const id = (name: string) => `s_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  const label = (name: string) => name.replace(/[^A-Za-z0-9_.@/ -]/g, '_');
+  const statusOf = new Map(r.stages.map((s) => [s.name, s.status]));
+  const lines = ['<details><summary>Pipeline</summary>', '', '```mermaid', 'flowchart TD'];
+  for (const n of r.dag.nodes) lines.push(`  ${id(n)}["${label(n)}"]`);
+  for (const [from, to] of r.dag.edges) lines.push(`  ${id(from)} --> ${id(to)}`);
+  const used = new Set<StageRow['status']>();
+  for (const n of r.dag.nodes) {
+    const s = statusOf.get(n);
+    if (s && STATUS_STYLE[s]) {
+      used.add(s);
+      lines.push(`  class ${id(n)} ${s.replace('-', '_')}`);
+    }
+  }
+  for (const s of used) lines.push(`  classDef ${s.replace('-', '_')} ${STATUS_STYLE[s]}`);
+  lines.push('```', '', '</details>');
+  return lines;
+}
+
+export interface RenderOptions {
+  precision: number;
+  /** First lines of the comment: the hidden marker that finds it again, and the digest line. */
+  marker?: string[];
+}
+
+export function renderReport(r: ActionReport, opts: RenderOptions): string {
+  const out: string[] = [];
+  if (opts.marker) out.push(...opts.marker);
+  out.push(headline(r), '');
+  if (r.error?.hint) out.push(`> ${esc(r.error.hint)}`, '');
+  if (r.gatesChanged) {
+    out.push(`> [!WARNING]`, `> This pull request changes a gate in its pipeline file. The gates of ${esc(r.gatesFrom ?? 'the base')} were applied: a change cannot loosen its own gate.`, '');
+  }
+  const multiFile = new Set(r.metrics.map((m) => m.path)).size > 1;
+  out.push(...metricsTable(r.metrics, multiFile, opts.precision), '');
+  const notes = r.gates.filter((g) => g.note && g.status !== 'pass');
+  for (const g of notes) out.push(`- ${ICON[g.status]} ${esc(g.metric)} ${esc(g.bound)}: ${esc(g.note!)}`);
+  if (notes.length) out.push('');
+  if (r.params.length) {
+    out.push('**Params changed**', '');
+    for (const p of r.params) {
+      const show = (v: unknown) => (v === undefined ? '(none)' : code(formatValue(v, opts.precision)));
+      out.push(`- ${code(`${p.name}`)}: ${show(p.old)} → ${show(p.new)}${p.path === 'params.yaml' ? '' : ` (${esc(p.path)})`}`);
+    }
+    out.push('');
+  }
+  out.push(stagesLine(r.stages), '');
+  const diagram = mermaid(r);
+  if (diagram.length) out.push(...diagram, '');
+  const compared = `Compared ${code(short(r.baseSha))} (base) → ${code(short(r.headSha))} (PR)`;
+  out.push(r.runUrl ? `${compared} · [workflow run](${r.runUrl})` : compared);
+  return `${out.join('\n')}\n`;
+}
