@@ -32735,6 +32735,9 @@ function displayValue(value2) {
 function exactReplacer(_key, value2) {
   return value2 instanceof DecimalText ? value2.text : value2;
 }
+function jsonValue(value2) {
+  return value2 === void 0 ? void 0 : JSON.parse(JSON.stringify(value2, exactReplacer) ?? "null");
+}
 
 // src/util/canonical-json.ts
 function canonicalJson(value2) {
@@ -61211,9 +61214,6 @@ function readWorkspaceMetrics(pipeline) {
   }
   return out;
 }
-function readRevisionMetrics(pipeline, rev) {
-  return readRevisionMetricsWithGaps(pipeline, rev).metrics;
-}
 function readRevisionMetricsWithGaps(pipeline, rev) {
   const commit = resolveRevision(pipeline.root, rev);
   const lockName = pipeline.lockFile.slice(pipeline.root.length + 1);
@@ -61991,8 +61991,8 @@ function metricRows(current, base, gates) {
     if (d.state === "unchanged" && !gated.has(k)) continue;
     seen.add(k);
     const row = { path: d.path, name: d.name, gates: [] };
-    if (d.state !== "added") row.base = d.old;
-    if (d.state !== "removed") row.current = d.new;
+    if (d.state !== "added") row.base = jsonValue(d.old);
+    if (d.state !== "removed") row.current = jsonValue(d.new);
     if (d.change !== void 0) row.change = d.change;
     if (d.changePct !== void 0) row.changePct = d.changePct;
     rows.push(withGates(row, k));
@@ -62005,8 +62005,8 @@ function paramRows(base, current) {
   return diffValues(base, current).map((d) => ({
     path: d.path,
     name: d.name,
-    ...d.state === "added" ? {} : { old: d.old },
-    ...d.state === "removed" ? {} : { new: d.new }
+    ...d.state === "added" ? {} : { old: jsonValue(d.old) },
+    ...d.state === "removed" ? {} : { new: jsonValue(d.new) }
   }));
 }
 
@@ -62921,7 +62921,7 @@ async function produceReport(inputs, event, reporter) {
     if (remote.push && inputs.command === "repro" && failedStages(report).length === 0) await group("Push to the remote cache", () => pushStep(ws, reporter));
     const { current, base } = await group("Metrics and params diff", async () => {
       const current2 = readWorkspaceMetrics(ws.pipeline);
-      const base2 = report.baseSha ? readRevisionMetrics(ws.pipeline, report.baseSha) : void 0;
+      const base2 = report.baseSha ? readRevisionMetricsWithGaps(ws.pipeline, report.baseSha) : void 0;
       report.params = report.baseSha ? paramRows(readParamsAt(ws.pipeline, report.baseSha), readParamsAt(ws.pipeline, void 0)) : [];
       reporter.info(`${Object.keys(current2).length} metrics file(s) read; ${report.params.length} param(s) changed`);
       return { current: current2, base: base2 };
@@ -62932,14 +62932,14 @@ async function produceReport(inputs, event, reporter) {
       if (from) report.gatesFrom = from === report.baseSha ? `the base (${from.slice(0, 7)})` : from;
       report.gatesChanged = selection.gatesChanged;
       if (selection.gatesChanged) reporter.warn(`this change edits a gate in ${PIPELINE_FILE}; the gates of ${report.gatesFrom} were applied`);
-      const gates = evaluateGates(selection.gates, current, base);
+      const gates = evaluateGates(selection.gates, current, base?.metrics, base?.unreadable);
       reporter.info(gateVerdict(gates));
       if (gates.results.length) reporter.info(renderText(gateTable(gates, inputs.precision)));
       const { prefix } = repoInfo(root);
       for (const r of gates.results) {
         if (r.status !== "fail") continue;
-        const file2 = gatedFile(r, current, base);
-        error(`gate ${r.gate.metric} ${describeBound(r.gate)} failed: ${r.note ?? ""}`, {
+        const file2 = gatedFile(r, current, base?.metrics);
+        error(`gate ${r.gate.metric} ${describeBound(r.gate)} failed: ${r.note ?? ""}${r.hint ? ` (${r.hint})` : ""}`, {
           title: "lockstep gate",
           ...file2 ? { file: `${prefix}${file2}` } : {}
         });
@@ -62952,9 +62952,9 @@ async function produceReport(inputs, event, reporter) {
         status: r.status,
         ...r.value === void 0 ? {} : { value: r.value },
         ...r.baseline === void 0 ? {} : { baseline: r.baseline },
-        ...r.note ? { note: r.note } : {}
+        ...r.note ? { note: r.hint ? `${r.note}; ${r.hint}` : r.note } : {}
       }));
-      report.metrics = metricRows(current, base, gates);
+      report.metrics = metricRows(current, base?.metrics, gates);
     });
   } catch (err) {
     reporter.endStageGroup();

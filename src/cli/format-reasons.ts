@@ -1,6 +1,6 @@
 import { formatReason, type Reason } from '../lock/compare.js';
 import type { PlannedStage } from '../run/plan.js';
-import { exactReplacer } from '../util/decimal-text.js';
+import { jsonValue } from '../util/decimal-text.js';
 
 /**
  * Reasons as data for `--json`: the structured reason plus the sentence we print. A param value a double
@@ -10,7 +10,6 @@ export function reasonsJson(reasons: Reason[]): (Reason & { message: string })[]
   return reasons.map((r) => ({ ...(r.kind === 'param-changed' ? { ...r, from: jsonValue(r.from), to: jsonValue(r.to) } : r), message: formatReason(r) }));
 }
 
-const jsonValue = (v: unknown): unknown => JSON.parse(JSON.stringify(v, exactReplacer) ?? 'null');
 
 /** A plan as `status --json` and `repro --dry --json` print it. */
 export function planJson(plan: PlannedStage[]) {

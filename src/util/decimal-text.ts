@@ -86,3 +86,8 @@ export function displayValue(value: unknown): string {
 export function exactReplacer(_key: string, value: unknown): unknown {
   return value instanceof DecimalText ? value.text : value;
 }
+
+/** The value as JSON carries it (every DecimalText as its text), for data that is checked or stored as JSON. */
+export function jsonValue(value: unknown): unknown {
+  return value === undefined ? undefined : (JSON.parse(JSON.stringify(value, exactReplacer) ?? 'null') as unknown);
+}
