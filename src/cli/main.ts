@@ -73,6 +73,13 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
       return { run: m.cacheCommand, help: m.cacheHelp };
     },
   },
+  add: {
+    summary: 'track raw data no stage produces: cache it, record it, git-ignore it',
+    load: async () => {
+      const m = await import('./commands/add.js');
+      return { run: m.addCommand, help: m.addHelp };
+    },
+  },
   init: {
     summary: 'create .lockstep/ with its .gitignore',
     load: async () => {

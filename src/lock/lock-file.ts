@@ -27,6 +27,7 @@ function buildSchema() {
   return z.object({
     version: z.number().int(),
     stages: z.record(z.string(), lockEntry).nullable().default({}),
+    data: z.array(lockedPath).optional(),
   });
 }
 
@@ -51,9 +52,12 @@ export function readLock(path: string, memoFile?: string): LockFile {
 /** Parses lock text (from disk or from another revision); `name` is used in messages. */
 export function parseLockText(text: string, name: string, memoFile?: string): LockFile {
   // Parsed, version-checked and validated once per distinct text; later reads come from the memo.
-  const stages = parseWithMemo(text, memoFile, (t) => validateLock(parseYamlText(t, name), name)) as Record<string, LockEntry>;
-  return { version: LOCK_VERSION, stages };
+  const parsed = parseWithMemo(text, memoFile, (t) => validateLock(parseYamlText(t, name), name)) as Parsed;
+  return { version: LOCK_VERSION, ...parsed };
 }
+
+/** What the memo holds: the lock without its version (which validation pinned). */
+type Parsed = Omit<LockFile, 'version'>;
 
 function parseYamlText(text: string, name: string): unknown {
   try {
@@ -66,8 +70,8 @@ function parseYamlText(text: string, name: string): unknown {
   }
 }
 
-function validateLock(raw: unknown, name: string): Record<string, LockEntry> {
-  if (raw === null || raw === undefined) return {};
+function validateLock(raw: unknown, name: string): Parsed {
+  if (raw === null || raw === undefined) return { stages: {} };
   const version = (raw as { version?: unknown }).version;
   if (typeof version === 'number' && version > LOCK_VERSION) {
     throw new ConfigError(`${name} has version ${version}, this lockstep understands up to ${LOCK_VERSION}`, {
@@ -84,7 +88,8 @@ function validateLock(raw: unknown, name: string): Record<string, LockEntry> {
   if (parsed.data.version !== LOCK_VERSION) {
     throw new ConfigError(`${name} has unknown version ${parsed.data.version}`, { hint: 'the lock was left untouched' });
   }
-  return (parsed.data.stages ?? {}) as Record<string, LockEntry>;
+  const stages = (parsed.data.stages ?? {}) as Record<string, LockEntry>;
+  return parsed.data.data?.length ? { stages, data: sortedBy(parsed.data.data, (d) => d.path).map(orderedPath) } : { stages };
 }
 
 /**
@@ -93,8 +98,17 @@ function validateLock(raw: unknown, name: string): Record<string, LockEntry> {
  */
 export function serializeLock(lock: LockFile): string {
   const names = Object.keys(lock.stages).sort(compareStrings);
-  if (names.length === 0) return `version: ${lock.version}\nstages: {}\n`;
-  return `version: ${lock.version}\nstages:\n${names.map((n) => entryText(n, lock.stages[n]!)).join('')}`;
+  const stages = names.length === 0 ? 'stages: {}\n' : `stages:\n${names.map((n) => entryText(n, lock.stages[n]!)).join('')}`;
+  return `version: ${lock.version}\n${stages}${dataText(lock.data ?? [])}`;
+}
+
+/** `data:` as one flow map per path, sorted; nothing at all when no data is tracked (older locks stay byte-identical). */
+function dataText(data: LockedPath[]): string {
+  if (data.length === 0) return '';
+  const doc = new (lazyYaml().Document)({ data: sortedBy(data, (d) => d.path).map(orderedPath) });
+  const seq = doc.get('data', true) as { items: { flow?: boolean }[] };
+  for (const item of seq.items) item.flow = true;
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 /**
@@ -164,5 +178,7 @@ export function writeLock(path: string, lock: LockFile): void {
  */
 export function primeLockMemo(lock: LockFile, memoFile: string): void {
   const names = Object.keys(lock.stages).sort(compareStrings);
-  primeMemo(serializeLock(lock), memoFile, Object.fromEntries(names.map((n) => [n, canonicalEntry(lock.stages[n]!)])));
+  const stages = Object.fromEntries(names.map((n) => [n, canonicalEntry(lock.stages[n]!)]));
+  const data = sortedBy(lock.data ?? [], (d) => d.path).map(orderedPath);
+  primeMemo(serializeLock(lock), memoFile, data.length ? { stages, data } : { stages });
 }

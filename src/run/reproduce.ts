@@ -2,6 +2,7 @@ import type { LockFile } from '../lock/types.js';
 import { compareStage, type Reason } from '../lock/compare.js';
 import { primeLockMemo, readLock } from '../lock/lock-file.js';
 import { selectStages, topoOrder, type Selection } from '../pipeline/dag.js';
+import { dataChanges, formatDataChange, type DataChange } from './data-state.js';
 import { planStages, type PlannedStage } from './plan.js';
 import { runStages, type StageOutcome } from './scheduler.js';
 import { findRestorable, shortKey } from './run-cache.js';
@@ -19,6 +20,8 @@ export interface WorkspacePlan {
   order: string[];
   lock: LockFile;
   plan: PlannedStage[];
+  /** Tracked data (`lockstep add`) that differs from the lock: its dependants' own reasons say what reruns. */
+  data: DataChange[];
   forced: Set<string>;
   useRunCache: boolean;
 }
@@ -42,8 +45,9 @@ export function planWorkspace(ws: Workspace, req: PlanRequest): WorkspacePlan {
       if (hit) p.restoreFrom = shortKey(hit.key);
     }
   }
+  const data = dataChanges(ws, lock);
   ws.statCache.save();
-  return { order, lock, plan, forced, useRunCache };
+  return { order, lock, plan, data, forced, useRunCache };
 }
 
 export interface ReproRequest extends PlanRequest {
@@ -61,7 +65,12 @@ export async function reproduce(ws: Workspace, req: ReproRequest): Promise<Repro
   const started = performance.now();
   const release = acquireWorkspaceLock(ws.root);
   try {
-    const { order, lock, forced, useRunCache } = planWorkspace(ws, req);
+    const { order, lock, forced, useRunCache, data } = planWorkspace(ws, req);
+    // Dependants run on the new content anyway; the lock's `data:` entry only moves with `lockstep add`.
+    for (const d of data) {
+      const { message, hint } = formatDataChange(d);
+      ws.reporter.warn(`${message} (${hint})`);
+    }
     const outcomes = await runStages(ws, {
       order,
       lock,
