@@ -3,6 +3,7 @@ import { compareStage, type Reason } from '../lock/compare.js';
 import { primeLockMemo, readLock } from '../lock/lock-file.js';
 import { selectStages, topoOrder, type Selection } from '../pipeline/dag.js';
 import { dataChanges, formatDataChange, type DataChange } from './data-state.js';
+import { ignoreCachedPaths } from './ignore-outs.js';
 import { planStages, type PlannedStage } from './plan.js';
 import { runStages, type StageOutcome } from './scheduler.js';
 import { findRestorable, shortKey } from './run-cache.js';
@@ -80,8 +81,13 @@ export async function reproduce(ws: Workspace, req: ReproRequest): Promise<Repro
       useRunCache,
       interrupt: req.interrupt,
     });
+    const produced = outcomes.filter((o) => o.status === 'ran' || o.status === 'restored').map((o) => ws.dag.stages.get(o.name)!);
+    // Once per run rather than per stage: rewriting a shared folder's .gitignore after each of 1,000
+    // stages made a first repro ~1.6x slower here (31 s vs 19 s). `cache: false` outs (metrics by
+    // default) are left for git to track.
+    ignoreCachedPaths(ws, produced.flatMap((s) => s.outs.filter((o) => o.cache).map((o) => o.path)));
     // The lock changed only if a stage ran or was restored; then spare the next command its parse.
-    if (outcomes.some((o) => o.status === 'ran' || o.status === 'restored')) primeLockMemo(lock, ws.lockMemo);
+    if (produced.length) primeLockMemo(lock, ws.lockMemo);
     return { outcomes, durationMs: performance.now() - started };
   } finally {
     ws.statCache.save();

@@ -9,7 +9,6 @@ import type { Stage } from '../pipeline/types.js';
 import { checkoutOut } from '../cache/checkout.js';
 import { runKey } from '../cache/run-records.js';
 import { ownReasons } from './plan.js';
-import { ignoreCachedPaths } from './ignore-outs.js';
 import { findRestorable, runCacheEligible, runInputs, shortKey } from './run-cache.js';
 import { startStage, type RunningStage, type StageRunResult } from './stage-runner.js';
 import { currentState, lockedPath } from './stage-state.js';
@@ -179,7 +178,6 @@ function tryRestore(ws: Workspace, stage: Stage, state: StageState, reasons: Rea
     return false;
   }
   recordLock(ws, stage.name, { ...lockEntryFrom(state), outs: hit.outs }, lock);
-  ignoreCachedPaths(ws, cachedOutPaths(stage));
   ws.reporter.info(`Stage '${stage.name}' restored from run-cache (${shortKey(hit.key)})`);
   finish({ name: stage.name, status: 'restored', reasons, restoredFrom: shortKey(hit.key) });
   return true;
@@ -201,9 +199,6 @@ function recordLock(ws: Workspace, name: string, entry: LockEntry, lock: LockFil
   for (const stale of Object.keys(lock.stages)) if (!ws.dag.stages.has(stale)) delete lock.stages[stale];
   writeLock(ws.pipeline.lockFile, lock);
 }
-
-/** `cache: false` outs (metrics by default) are left for git to track. */
-const cachedOutPaths = (stage: Stage) => stage.outs.filter((o) => o.cache).map((o) => o.path);
 
 /** Non-persist outs are removed so a stage can never pass by leaving last run's output in place. */
 function prepareOuts(ws: Workspace, stage: Stage): void {
@@ -255,7 +250,6 @@ function completeStage(
   }
   const entry: LockEntry = { ...lockEntryFrom(state), outs: outs.map(({ out, digest }) => lockedPath(out.path, digest)) };
   recordLock(ws, stage.name, entry, lock);
-  ignoreCachedPaths(ws, cachedOutPaths(stage));
   if (recordRun) ws.runs.add(runKey(runInputs(stage, state)), entry.outs);
   ws.reporter.info(`Stage '${stage.name}' done`);
   return { name: stage.name, status: 'ran', reasons, durationMs };

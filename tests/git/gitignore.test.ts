@@ -59,4 +59,12 @@ describe('.gitignore entries for cached outs', () => {
     expect(read(dir, '.gitignore')).toBe('/features\n');
     expect(existsSync(join(dir, 'features/.gitignore'))).toBe(false);
   });
+
+  it('a failing stage still leaves the outs of the stages that ran before it git-ignored', async () => {
+    const dir = workspace({
+      'pipeline.yaml': `stages:\n  a:\n    cmd: ${stage('a', 'write:out/a.txt=a')}\n    outs: [out/a.txt]\n  b:\n    cmd: ${stage('b', 'exit:3')}\n    deps: [out/a.txt]\n    outs: [out/b.txt]\n`,
+    });
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(1);
+    expect(read(dir, 'out/.gitignore')).toBe('/a.txt\n');
+  });
 });
