@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LOCKSTEP_DIR } from '../constants.js';
 import { UsageError } from '../errors.js';
 import { trackedByGit } from '../git/gitignore.js';
 import { primeLockMemo, readLock, serializeLock, writeLock } from '../lock/lock-file.js';
@@ -7,7 +8,6 @@ import type { LockedPath, LockFile } from '../lock/types.js';
 import { withDataPaths } from '../pipeline/data-list.js';
 import { parentsOf } from '../pipeline/dag.js';
 import { producedBy } from '../pipeline/rules.js';
-import { LOCKSTEP_DIR } from '../constants.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { isOutside, isSameOrInside, relPosix } from '../util/paths.js';
 import { sortedBy } from '../util/sort.js';
@@ -81,10 +81,12 @@ export function addData(ws: Workspace, absPaths: readonly string[]): AddResult {
 function checkAddable(ws: Workspace, paths: readonly string[]): void {
   const problems: string[] = [];
   const own = [ws.pipeline.file, ws.pipeline.lockFile, join(ws.root, LOCKSTEP_DIR)].map((f) => relPosix(ws.root, f));
+  const reserved = [LOCKSTEP_DIR, '.git'];
   const data = new Set([...ws.pipeline.data.map((d) => d.path), ...paths]);
   for (const path of paths) {
     if (isOutside(path)) problems.push(`${path} is outside the repository (${ws.root})`);
     else if (own.some((f) => isSameOrInside(f, path))) problems.push(`${path} holds lockstep's own files (${own.filter((f) => isSameOrInside(f, path)).join(', ')})`);
+    else if (reserved.some((r) => isSameOrInside(path, r))) problems.push(`${path} is inside ${reserved.find((r) => isSameOrInside(path, r))}`);
     else if (!existsSync(join(ws.root, path))) problems.push(`${path} does not exist`);
     else {
       const produced = producedBy(ws.dag, path);

@@ -119,11 +119,13 @@ describe('lockstep add', () => {
     const r = await lockstep(dir, ['add', 'model.txt']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('error: cannot add: model.txt is an out of stage train');
-    const inside = await lockstep(dir, ['add', 'out/a.txt', 'raw.csv', 'missing.csv', '.lockstep']);
+    const inside = await lockstep(dir, ['add', 'out/a.txt', 'raw.csv', 'missing.csv', '.lockstep', '.lockstep/tmp', '../elsewhere']);
     expect(inside.exitCode).toBe(2);
     expect(inside.stderr).toContain('  out/a.txt overlaps out out of stage prepare');
     expect(inside.stderr).toContain('  missing.csv does not exist');
     expect(inside.stderr).toContain(".lockstep holds lockstep's own files");
+    expect(inside.stderr).toContain('.lockstep/tmp is inside .lockstep');
+    expect(inside.stderr).toContain('../elsewhere is outside the repository');
     expect(read(dir, 'pipeline.lock')).toBe(lock);
     expect(read(dir, 'pipeline.yaml')).not.toContain('data:');
     expect(read(dir, '.gitignore')).toBe('/out\n/model.txt\n'); // what repro wrote, nothing more
