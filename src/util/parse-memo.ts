@@ -8,7 +8,8 @@ import { writeFileAtomic } from './atomic-write.js';
  * `status`; JSON.parse of the same data is an order of magnitude faster. Values JSON cannot carry
  * exactly (NaN, Infinity, dates…) are simply never memoized.
  */
-const SALT = 'lockstep-parse-memo-v1\0';
+// Bumped when the shape of a memoized value changes (v2: the lock memo also carries `data`).
+const SALT = 'lockstep-parse-memo-v2\0';
 
 const keyOf = (text: string) => createHash('sha256').update(SALT).update(text).digest('hex');
 
