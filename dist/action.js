@@ -4091,11 +4091,11 @@ var require_util2 = __commonJS({
     var { isUint8Array: isUint8Array2 } = __require("node:util/types");
     var { webidl } = require_webidl();
     var supportedHashes = [];
-    var crypto3;
+    var crypto4;
     try {
-      crypto3 = __require("node:crypto");
+      crypto4 = __require("node:crypto");
       const possibleRelevantHashes = ["sha256", "sha384", "sha512"];
-      supportedHashes = crypto3.getHashes().filter((hash3) => possibleRelevantHashes.includes(hash3));
+      supportedHashes = crypto4.getHashes().filter((hash3) => possibleRelevantHashes.includes(hash3));
     } catch {
     }
     function responseURL(response) {
@@ -4368,7 +4368,7 @@ var require_util2 = __commonJS({
       }
     }
     function bytesMatch(bytes, metadataList) {
-      if (crypto3 === void 0) {
+      if (crypto4 === void 0) {
         return true;
       }
       const parsedMetadata = parseMetadata(metadataList);
@@ -4383,7 +4383,7 @@ var require_util2 = __commonJS({
       for (const item of metadata) {
         const algorithm = item.algo;
         const expectedValue = item.hash;
-        let actualValue = crypto3.createHash(algorithm).update(bytes).digest("base64");
+        let actualValue = crypto4.createHash(algorithm).update(bytes).digest("base64");
         if (actualValue[actualValue.length - 1] === "=") {
           if (actualValue[actualValue.length - 2] === "=") {
             actualValue = actualValue.slice(0, -2);
@@ -5447,8 +5447,8 @@ var require_body = __commonJS({
     var { multipartFormDataParser } = require_formdata_parser();
     var random;
     try {
-      const crypto3 = __require("node:crypto");
-      random = (max) => crypto3.randomInt(0, max);
+      const crypto4 = __require("node:crypto");
+      random = (max) => crypto4.randomInt(0, max);
     } catch {
       random = (max) => Math.floor(Math.random(max));
     }
@@ -17087,13 +17087,13 @@ var require_frame = __commonJS({
     "use strict";
     var { maxUnsigned16Bit } = require_constants5();
     var BUFFER_SIZE = 16386;
-    var crypto3;
+    var crypto4;
     var buffer2 = null;
     var bufIdx = BUFFER_SIZE;
     try {
-      crypto3 = __require("node:crypto");
+      crypto4 = __require("node:crypto");
     } catch {
-      crypto3 = {
+      crypto4 = {
         // not full compatibility, but minimum.
         randomFillSync: function randomFillSync(buffer3, _offset, _size2) {
           for (let i2 = 0; i2 < buffer3.length; ++i2) {
@@ -17106,7 +17106,7 @@ var require_frame = __commonJS({
     function generateMask() {
       if (bufIdx === BUFFER_SIZE) {
         bufIdx = 0;
-        crypto3.randomFillSync(buffer2 ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
+        crypto4.randomFillSync(buffer2 ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
       }
       return [buffer2[bufIdx++], buffer2[bufIdx++], buffer2[bufIdx++], buffer2[bufIdx++]];
     }
@@ -17178,9 +17178,9 @@ var require_connection = __commonJS({
     var { Headers: Headers2, getHeadersList } = require_headers();
     var { getDecodeSplit } = require_util2();
     var { WebsocketFrameSend } = require_frame();
-    var crypto3;
+    var crypto4;
     try {
-      crypto3 = __require("node:crypto");
+      crypto4 = __require("node:crypto");
     } catch {
     }
     function establishWebSocketConnection(url2, protocols, client, ws, onEstablish, options) {
@@ -17200,7 +17200,7 @@ var require_connection = __commonJS({
         const headersList = getHeadersList(new Headers2(options.headers));
         request2.headersList = headersList;
       }
-      const keyValue = crypto3.randomBytes(16).toString("base64");
+      const keyValue = crypto4.randomBytes(16).toString("base64");
       request2.headersList.append("sec-websocket-key", keyValue);
       request2.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
@@ -17230,7 +17230,7 @@ var require_connection = __commonJS({
             return;
           }
           const secWSAccept = response.headersList.get("Sec-WebSocket-Accept");
-          const digest = crypto3.createHash("sha1").update(keyValue + uid).digest("base64");
+          const digest = crypto4.createHash("sha1").update(keyValue + uid).digest("base64");
           if (secWSAccept !== digest) {
             failWebsocketConnection(ws, "Incorrect hash received in Sec-WebSocket-Accept header.");
             return;
@@ -27753,7 +27753,7 @@ var require_dist = __commonJS({
 });
 
 // src/action/run.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync5 } from "node:fs";
 import { join as join21 } from "node:path";
 
@@ -59820,8 +59820,40 @@ function lazyZod() {
   return zod_exports;
 }
 
+// node_modules/hasha/index.js
+import crypto2 from "node:crypto";
+var { Worker } = await (async () => {
+  try {
+    return await import("node:worker_threads");
+  } catch {
+    return {};
+  }
+})();
+var formatOutput = (buffer2, encoding) => {
+  if (encoding === "buffer" || encoding === void 0) {
+    return Buffer.from(buffer2);
+  }
+  if (!["hex", "base64", "latin1"].includes(encoding)) {
+    throw new TypeError(`Invalid encoding: ${encoding}`);
+  }
+  return Buffer.from(buffer2).toString(encoding);
+};
+function hashSync(input2, { encoding = "hex", algorithm = "sha512" } = {}) {
+  if (isStream(input2)) {
+    throw new TypeError("hashSync does not accept streams");
+  }
+  const hash3 = crypto2.createHash(algorithm);
+  for (const element of [input2].flat()) {
+    if (typeof element === "string") {
+      hash3.update(element, "utf8");
+    } else {
+      hash3.update(element);
+    }
+  }
+  return formatOutput(hash3.digest(), encoding);
+}
+
 // src/util/parse-memo.ts
-import { createHash } from "node:crypto";
 import { readFileSync as readFileSync4 } from "node:fs";
 
 // src/util/atomic-write.ts
@@ -59909,7 +59941,7 @@ function removeStaleTemps(dir, prefix = "", now = Date.now()) {
 
 // src/util/parse-memo.ts
 var SALT = "lockstep-parse-memo-v2\0";
-var keyOf = (text) => createHash("sha256").update(SALT).update(text).digest("hex");
+var keyOf = (text) => hashSync([SALT, text], { algorithm: "sha256" });
 function primeMemo(text, memoFile, data) {
   const json2 = exactJson({ key: keyOf(text), data });
   if (json2 === void 0) return;
@@ -60751,14 +60783,14 @@ function manifestJson(manifest) {
 
 // src/hash/file-digest.ts
 import { closeSync as closeSync2, openSync as openSync2, readSync } from "node:fs";
-import * as crypto2 from "node:crypto";
+import * as crypto3 from "node:crypto";
 var CHUNK = 1 << 20;
 var buffer;
-var oneShot = crypto2.hash;
+var oneShot = crypto3.hash;
 function sha256File(path6) {
   buffer ??= Buffer.allocUnsafe(CHUNK);
   const fd = openSync2(path6, "r");
-  const hash3 = crypto2.createHash("sha256");
+  const hash3 = crypto3.createHash("sha256");
   let size = 0;
   try {
     const first = readSync(fd, buffer, 0, CHUNK, null);
@@ -60777,7 +60809,7 @@ function sha256File(path6) {
   return { sha256: hash3.digest("hex"), size };
 }
 function sha256Bytes(data) {
-  return crypto2.createHash("sha256").update(data).digest("hex");
+  return hashSync(data, { algorithm: "sha256" });
 }
 
 // src/util/fan-out.ts
@@ -61311,7 +61343,7 @@ import { join as join10 } from "node:path";
 
 // src/hash/parallel-file-hash.ts
 import { closeSync as closeSync3, openSync as openSync3, readSync as readSync2 } from "node:fs";
-import { Worker } from "node:worker_threads";
+import { Worker as Worker2 } from "node:worker_threads";
 var SLOTS = 4;
 var SLOT_BYTES = 4 << 20;
 var PARALLEL_HASH_MIN_BYTES = 64 << 20;
@@ -61340,7 +61372,7 @@ function sha256LargeFile(path6) {
   const ctl = new Int32Array(control);
   ctl.fill(-1);
   ctl[SLOTS] = 0;
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { control, data, slots: SLOTS, slotBytes: SLOT_BYTES, digest } });
+  const worker = new Worker2(WORKER_SOURCE, { eval: true, workerData: { control, data, slots: SLOTS, slotBytes: SLOT_BYTES, digest } });
   let failure2;
   worker.on("error", (err) => {
     failure2 = err;
@@ -61369,7 +61401,7 @@ function sha256LargeFile(path6) {
 // src/hash/worker-hash.ts
 import { readdirSync as readdirSync3 } from "node:fs";
 import { cpus } from "node:os";
-import { MessageChannel, receiveMessageOnPort, Worker as Worker2 } from "node:worker_threads";
+import { MessageChannel, receiveMessageOnPort, Worker as Worker3 } from "node:worker_threads";
 var WORKER_SOURCE2 = `
 const { workerData } = require('node:worker_threads');
 const fs = require('node:fs');
@@ -61460,7 +61492,7 @@ function run(units, progress, each) {
   const n2 = Math.max(1, Math.min(4, cpus().length, units.length));
   const channels = Array.from({ length: n2 }, () => new MessageChannel());
   const workers = channels.map(
-    (ch) => new Worker2(WORKER_SOURCE2, { eval: true, workerData: { units, queue, done, port: ch.port2 }, transferList: [ch.port2] })
+    (ch) => new Worker3(WORKER_SOURCE2, { eval: true, workerData: { units, queue, done, port: ch.port2 }, transferList: [ch.port2] })
   );
   let failed = false;
   for (const w of workers) w.on("error", () => failed = true);
@@ -63126,7 +63158,7 @@ function fail2(err) {
 function reportDigest(r, precision) {
   const { runUrl: _runUrl, ...rest } = r;
   const stable = { ...rest, precision, stages: r.stages.map((s) => ({ name: s.name, status: s.status })) };
-  return createHash3("sha256").update(JSON.stringify(stable)).digest("hex").slice(0, 16);
+  return createHash2("sha256").update(JSON.stringify(stable)).digest("hex").slice(0, 16);
 }
 function worthSaying(r) {
   return r.verdict === "fail" || r.gatesChanged || r.params.length > 0 || r.metrics.some((m) => m.base !== m.current);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashSync } from 'hasha';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-write.js';
 
@@ -11,7 +11,7 @@ import { writeFileAtomic } from './atomic-write.js';
 // Bumped when the shape of a memoized value changes (v2: the lock memo also carries `data`).
 const SALT = 'lockstep-parse-memo-v2\0';
 
-const keyOf = (text: string) => createHash('sha256').update(SALT).update(text).digest('hex');
+const keyOf = (text: string) => hashSync([SALT, text], { algorithm: 'sha256' });
 
 /** Records `data` as the parse of `text` when the writer already has it (e.g. the lock it just wrote). */
 export function primeMemo(text: string, memoFile: string, data: unknown): void {
