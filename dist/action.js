@@ -4091,11 +4091,11 @@ var require_util2 = __commonJS({
     var { isUint8Array: isUint8Array2 } = __require("node:util/types");
     var { webidl } = require_webidl();
     var supportedHashes = [];
-    var crypto3;
+    var crypto4;
     try {
-      crypto3 = __require("node:crypto");
+      crypto4 = __require("node:crypto");
       const possibleRelevantHashes = ["sha256", "sha384", "sha512"];
-      supportedHashes = crypto3.getHashes().filter((hash3) => possibleRelevantHashes.includes(hash3));
+      supportedHashes = crypto4.getHashes().filter((hash3) => possibleRelevantHashes.includes(hash3));
     } catch {
     }
     function responseURL(response) {
@@ -4368,7 +4368,7 @@ var require_util2 = __commonJS({
       }
     }
     function bytesMatch(bytes, metadataList) {
-      if (crypto3 === void 0) {
+      if (crypto4 === void 0) {
         return true;
       }
       const parsedMetadata = parseMetadata(metadataList);
@@ -4383,7 +4383,7 @@ var require_util2 = __commonJS({
       for (const item of metadata) {
         const algorithm = item.algo;
         const expectedValue = item.hash;
-        let actualValue = crypto3.createHash(algorithm).update(bytes).digest("base64");
+        let actualValue = crypto4.createHash(algorithm).update(bytes).digest("base64");
         if (actualValue[actualValue.length - 1] === "=") {
           if (actualValue[actualValue.length - 2] === "=") {
             actualValue = actualValue.slice(0, -2);
@@ -5447,8 +5447,8 @@ var require_body = __commonJS({
     var { multipartFormDataParser } = require_formdata_parser();
     var random;
     try {
-      const crypto3 = __require("node:crypto");
-      random = (max) => crypto3.randomInt(0, max);
+      const crypto4 = __require("node:crypto");
+      random = (max) => crypto4.randomInt(0, max);
     } catch {
       random = (max) => Math.floor(Math.random(max));
     }
@@ -17087,13 +17087,13 @@ var require_frame = __commonJS({
     "use strict";
     var { maxUnsigned16Bit } = require_constants5();
     var BUFFER_SIZE = 16386;
-    var crypto3;
+    var crypto4;
     var buffer2 = null;
     var bufIdx = BUFFER_SIZE;
     try {
-      crypto3 = __require("node:crypto");
+      crypto4 = __require("node:crypto");
     } catch {
-      crypto3 = {
+      crypto4 = {
         // not full compatibility, but minimum.
         randomFillSync: function randomFillSync(buffer3, _offset, _size2) {
           for (let i2 = 0; i2 < buffer3.length; ++i2) {
@@ -17106,7 +17106,7 @@ var require_frame = __commonJS({
     function generateMask() {
       if (bufIdx === BUFFER_SIZE) {
         bufIdx = 0;
-        crypto3.randomFillSync(buffer2 ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
+        crypto4.randomFillSync(buffer2 ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
       }
       return [buffer2[bufIdx++], buffer2[bufIdx++], buffer2[bufIdx++], buffer2[bufIdx++]];
     }
@@ -17178,9 +17178,9 @@ var require_connection = __commonJS({
     var { Headers: Headers2, getHeadersList } = require_headers();
     var { getDecodeSplit } = require_util2();
     var { WebsocketFrameSend } = require_frame();
-    var crypto3;
+    var crypto4;
     try {
-      crypto3 = __require("node:crypto");
+      crypto4 = __require("node:crypto");
     } catch {
     }
     function establishWebSocketConnection(url2, protocols, client, ws, onEstablish, options) {
@@ -17200,7 +17200,7 @@ var require_connection = __commonJS({
         const headersList = getHeadersList(new Headers2(options.headers));
         request2.headersList = headersList;
       }
-      const keyValue = crypto3.randomBytes(16).toString("base64");
+      const keyValue = crypto4.randomBytes(16).toString("base64");
       request2.headersList.append("sec-websocket-key", keyValue);
       request2.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
@@ -17230,7 +17230,7 @@ var require_connection = __commonJS({
             return;
           }
           const secWSAccept = response.headersList.get("Sec-WebSocket-Accept");
-          const digest = crypto3.createHash("sha1").update(keyValue + uid).digest("base64");
+          const digest = crypto4.createHash("sha1").update(keyValue + uid).digest("base64");
           if (secWSAccept !== digest) {
             failWebsocketConnection(ws, "Incorrect hash received in Sec-WebSocket-Accept header.");
             return;
@@ -27753,7 +27753,7 @@ var require_dist = __commonJS({
 });
 
 // src/action/run.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync5 } from "node:fs";
 import { join as join21 } from "node:path";
 
@@ -59921,8 +59921,40 @@ function lazyZod() {
   return zod_exports;
 }
 
+// node_modules/hasha/index.js
+import crypto2 from "node:crypto";
+var { Worker } = await (async () => {
+  try {
+    return await import("node:worker_threads");
+  } catch {
+    return {};
+  }
+})();
+var formatOutput = (buffer2, encoding) => {
+  if (encoding === "buffer" || encoding === void 0) {
+    return Buffer.from(buffer2);
+  }
+  if (!["hex", "base64", "latin1"].includes(encoding)) {
+    throw new TypeError(`Invalid encoding: ${encoding}`);
+  }
+  return Buffer.from(buffer2).toString(encoding);
+};
+function hashSync(input2, { encoding = "hex", algorithm = "sha512" } = {}) {
+  if (isStream(input2)) {
+    throw new TypeError("hashSync does not accept streams");
+  }
+  const hash3 = crypto2.createHash(algorithm);
+  for (const element of [input2].flat()) {
+    if (typeof element === "string") {
+      hash3.update(element, "utf8");
+    } else {
+      hash3.update(element);
+    }
+  }
+  return formatOutput(hash3.digest(), encoding);
+}
+
 // src/util/parse-memo.ts
-import { createHash } from "node:crypto";
 import { readFileSync as readFileSync4 } from "node:fs";
 
 // src/util/atomic-write.ts
@@ -60009,8 +60041,8 @@ function removeStaleTemps(dir, prefix = "", now = Date.now()) {
 }
 
 // src/util/parse-memo.ts
-var SALT = "lockstep-parse-memo-v2\0";
-var keyOf = (text) => createHash("sha256").update(SALT).update(text).digest("hex");
+var SALT = "lockstep-parse-memo-v3\0";
+var keyOf = (text) => hashSync([SALT, text], { algorithm: "sha256" });
 function primeMemo(text, memoFile, data) {
   const json2 = exactJson({ key: keyOf(text), data });
   if (json2 === void 0) return;
@@ -60327,6 +60359,8 @@ function build() {
     stages: z2.record(z2.string().regex(STAGE_NAME, "stage names use letters, digits, - and _"), z2.record(z2.string(), z2.unknown())),
     metrics: z2.array(nonEmpty).optional(),
     gates: z2.record(nonEmpty, writtenGate).optional(),
+    // Raw data paths recorded by `lockstep add` (relative to the pipeline file's folder).
+    data: z2.array(nonEmpty).optional(),
     // dvc.yaml's top-level plot definitions, artifact registry and extra params files: accepted so an
     // existing dvc.yaml runs unchanged; lockstep does not use them (yet).
     plots: z2.unknown().optional(),
@@ -60704,7 +60738,8 @@ function loadPipeline(pipelineFile) {
     lockFile: lockFileFor(file2),
     stages,
     metrics: (written.metrics ?? []).map(normalizeRel),
-    gates: written.gates ?? {}
+    gates: written.gates ?? {},
+    data: (written.data ?? []).map((p, i2) => ({ path: normalizeRel(p), pos: positions.lazy(["data", i2]) }))
   };
 }
 function parseYamlSource(text) {
@@ -60901,14 +60936,14 @@ function manifestJson(manifest) {
 
 // src/hash/file-digest.ts
 import { closeSync as closeSync2, openSync as openSync2, readSync } from "node:fs";
-import * as crypto2 from "node:crypto";
+import * as crypto3 from "node:crypto";
 var CHUNK = 1 << 20;
 var buffer;
-var oneShot = crypto2.hash;
+var oneShot = crypto3.hash;
 function sha256File(path6) {
   buffer ??= Buffer.allocUnsafe(CHUNK);
   const fd = openSync2(path6, "r");
-  const hash3 = crypto2.createHash("sha256");
+  const hash3 = crypto3.createHash("sha256");
   let size = 0;
   try {
     const first = readSync(fd, buffer, 0, CHUNK, null);
@@ -60927,7 +60962,7 @@ function sha256File(path6) {
   return { sha256: hash3.digest("hex"), size };
 }
 function sha256Bytes(data) {
-  return crypto2.createHash("sha256").update(data).digest("hex");
+  return hashSync(data, { algorithm: "sha256" });
 }
 
 // src/util/fan-out.ts
@@ -61046,7 +61081,8 @@ function buildSchema() {
   });
   return z2.object({
     version: z2.number().int(),
-    stages: z2.record(z2.string(), lockEntry).nullable().default({})
+    stages: z2.record(z2.string(), lockEntry).nullable().default({}),
+    data: z2.array(lockedPath2).optional()
   });
 }
 var lockSchema;
@@ -61064,8 +61100,8 @@ function readLock(path6, memoFile) {
   return parseLockText(text, basename4(path6), memoFile);
 }
 function parseLockText(text, name, memoFile) {
-  const stages = parseWithMemo(text, memoFile, (t) => validateLock(parseYamlText(t, name), name));
-  return { version: LOCK_VERSION, stages: dict(Object.entries(stages)) };
+  const parsed = parseWithMemo(text, memoFile, (t) => validateLock(parseYamlText(t, name), name));
+  return { version: LOCK_VERSION, ...parsed, stages: dict(Object.entries(parsed.stages)) };
 }
 function parseYamlText(text, name) {
   try {
@@ -61078,7 +61114,7 @@ function parseYamlText(text, name) {
   }
 }
 function validateLock(raw, name) {
-  if (raw === null || raw === void 0) return {};
+  if (raw === null || raw === void 0) return { stages: {} };
   if (typeof raw !== "object" || Array.isArray(raw) || !("stages" in raw || "version" in raw)) {
     throw new ConfigError(`${name} is not a lockstep lock file`, {
       hint: `restore it from git (git checkout -- ${name}) or delete it to rerun every stage; it was left untouched`
@@ -61100,16 +61136,22 @@ function validateLock(raw, name) {
   if (parsed.data.version !== LOCK_VERSION) {
     throw new ConfigError(`${name} has unknown version ${parsed.data.version}`, { hint: "the lock was left untouched" });
   }
-  return parsed.data.stages ?? {};
+  const stages = parsed.data.stages ?? {};
+  return parsed.data.data?.length ? { stages, data: sortedBy(parsed.data.data, (d) => d.path).map(orderedPath) } : { stages };
 }
 function serializeLock(lock) {
   const names = Object.keys(lock.stages).sort(compareStrings);
-  if (names.length === 0) return `version: ${lock.version}
-stages: {}
-`;
-  return `version: ${lock.version}
-stages:
+  const stages = names.length === 0 ? "stages: {}\n" : `stages:
 ${names.map((n2) => entryText(n2, lock.stages[n2])).join("")}`;
+  return `version: ${lock.version}
+${stages}${dataText(lock.data ?? [])}`;
+}
+function dataText(data) {
+  if (data.length === 0) return "";
+  const doc = new (lazyYaml()).Document({ data: sortedBy(data, (d) => d.path).map(orderedPath) });
+  const seq = doc.get("data", true);
+  for (const item of seq.items) item.flow = true;
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 var entryTexts = /* @__PURE__ */ new WeakMap();
 function entryText(name, entry) {
@@ -61155,7 +61197,9 @@ function writeLock(path6, lock, tmpDir) {
 }
 function primeLockMemo(lock, memoFile) {
   const names = Object.keys(lock.stages).sort(compareStrings);
-  primeMemo(serializeLock(lock), memoFile, Object.fromEntries(names.map((n2) => [n2, canonicalEntry(lock.stages[n2])])));
+  const stages = Object.fromEntries(names.map((n2) => [n2, canonicalEntry(lock.stages[n2])]));
+  const data = sortedBy(lock.data ?? [], (d) => d.path).map(orderedPath);
+  primeMemo(serializeLock(lock), memoFile, data.length ? { stages, data } : { stages });
 }
 
 // src/metrics/read.ts
@@ -61434,7 +61478,7 @@ import { join as join10 } from "node:path";
 
 // src/hash/parallel-file-hash.ts
 import { closeSync as closeSync3, openSync as openSync3, readSync as readSync2 } from "node:fs";
-import { Worker } from "node:worker_threads";
+import { Worker as Worker2 } from "node:worker_threads";
 var SLOTS = 4;
 var SLOT_BYTES = 4 << 20;
 var PARALLEL_HASH_MIN_BYTES = 64 << 20;
@@ -61463,7 +61507,7 @@ function sha256LargeFile(path6) {
   const ctl = new Int32Array(control);
   ctl.fill(-1);
   ctl[SLOTS] = 0;
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { control, data, slots: SLOTS, slotBytes: SLOT_BYTES, digest } });
+  const worker = new Worker2(WORKER_SOURCE, { eval: true, workerData: { control, data, slots: SLOTS, slotBytes: SLOT_BYTES, digest } });
   let failure2;
   worker.on("error", (err) => {
     failure2 = err;
@@ -61492,7 +61536,7 @@ function sha256LargeFile(path6) {
 // src/hash/worker-hash.ts
 import { readdirSync as readdirSync3 } from "node:fs";
 import { cpus } from "node:os";
-import { MessageChannel, receiveMessageOnPort, Worker as Worker2 } from "node:worker_threads";
+import { MessageChannel, receiveMessageOnPort, Worker as Worker3 } from "node:worker_threads";
 var WORKER_SOURCE2 = `
 const { workerData } = require('node:worker_threads');
 const fs = require('node:fs');
@@ -61583,7 +61627,7 @@ function run(units, progress, each) {
   const n2 = Math.max(1, Math.min(4, cpus().length, units.length));
   const channels = Array.from({ length: n2 }, () => new MessageChannel());
   const workers = channels.map(
-    (ch) => new Worker2(WORKER_SOURCE2, { eval: true, workerData: { units, queue, done, port: ch.port2 }, transferList: [ch.port2] })
+    (ch) => new Worker3(WORKER_SOURCE2, { eval: true, workerData: { units, queue, done, port: ch.port2 }, transferList: [ch.port2] })
   );
   let failed = false;
   for (const w of workers) w.on("error", () => failed = true);
@@ -61909,9 +61953,35 @@ function pipelineProblems(pipeline, dag) {
       }
     }
   }
+  problems.push(...dataProblems(pipeline.data, dag));
   const cycle = findCycle(dag);
   if (cycle) problems.push(`the stages form a cycle: ${cycle.join(" -> ")}`);
   return problems;
+}
+function dataProblems(data, dag) {
+  const problems = [];
+  const at = (d) => d.pos ? `${formatPos(d.pos)} ` : "";
+  const seen = /* @__PURE__ */ new Set();
+  for (const d of data) {
+    if (isOutside(d.path)) problems.push(`${at(d)}data ${d.path} is outside the repository`);
+    if (seen.has(d.path)) problems.push(`${at(d)}data ${d.path} is listed twice`);
+    seen.add(d.path);
+    const produced = producedBy(dag, d.path);
+    if (produced) problems.push(`${at(d)}data ${produced}`);
+  }
+  for (const d of data) {
+    for (const parent of parentsOf(d.path)) if (seen.has(parent)) problems.push(`${at(d)}data ${d.path} lies inside data ${parent}`);
+  }
+  return problems;
+}
+function producedBy(dag, path6) {
+  const hits = dag.producersOf(path6).flatMap(
+    (s) => s.outs.filter((o2) => o2.path === path6 || isSameOrInside(o2.path, path6) || isSameOrInside(path6, o2.path)).map((o2) => ({ stage: s.name, out: o2.path }))
+  );
+  if (hits.length === 0) return void 0;
+  const exact = hits.find((h2) => h2.out === path6);
+  if (exact) return `${path6} is an out of stage ${exact.stage}`;
+  return `${path6} overlaps ${hits.map((h2) => `out ${h2.out} of stage ${h2.stage}`).join(", ")}`;
 }
 function checkedDag(pipeline) {
   const dag = buildDag(pipeline);
@@ -62108,39 +62178,37 @@ function failureText(o2) {
   return lines.join("\n");
 }
 
-// src/run/plan.ts
-function ownReasons(stage, compared, forced) {
-  const reasons = [...compared];
-  if (stage.alwaysChanged) reasons.unshift({ kind: "always-changed" });
-  if (forced && reasons.length === 0) reasons.push({ kind: "forced" });
-  return reasons;
+// src/run/data-state.ts
+function listedData(ws, lock) {
+  const listed = new Set(ws.pipeline.data.map((d) => d.path));
+  return (lock.data ?? []).filter((d) => listed.has(d.path));
 }
-function planStages(order, dag, compared, options = {}) {
-  const willRun = /* @__PURE__ */ new Set();
-  const plan = [];
-  for (const name of order) {
-    const stage = dag.stages.get(name);
-    const reasons = ownReasons(stage, compared.get(name) ?? [], options.forced?.has(name) ?? false);
-    const upstream = [...dag.upstream.get(name)].filter((u2) => willRun.has(u2)).sort();
-    if (upstream.length) reasons.push({ kind: "upstream", stages: upstream });
-    if (stage.frozen) {
-      plan.push({ name, action: "frozen", reasons });
-      continue;
-    }
-    const action = reasons.length ? "run" : "skip";
-    if (action === "run") willRun.add(name);
-    plan.push({ name, action, reasons });
+function dataChanges(ws, lock) {
+  const locked = new Map(listedData(ws, lock).map((d) => [d.path, d]));
+  const changes = [];
+  for (const { path: path6 } of ws.pipeline.data) {
+    const current = ws.hasher.tryDigest(path6);
+    const entry = locked.get(path6);
+    if (!current) changes.push({ path: path6, change: "missing" });
+    else if (!entry) changes.push({ path: path6, change: "not-added" });
+    else if (entry.sha256 !== current.sha256) changes.push({ path: path6, change: "modified" });
   }
-  return plan;
+  return changes;
+}
+function formatDataChange(c3) {
+  switch (c3.change) {
+    case "modified":
+      return { message: `data changed: ${c3.path}`, hint: `lockstep add ${c3.path} records the new version` };
+    case "missing":
+      return { message: `data missing: ${c3.path}`, hint: `lockstep checkout ${c3.path} restores it from the cache` };
+    case "not-added":
+      return { message: `data not recorded: ${c3.path}`, hint: `lockstep add ${c3.path} records it in the lock` };
+  }
 }
 
-// src/run/scheduler.ts
-import { mkdirSync as mkdirSync6, rmSync as rmSync5 } from "node:fs";
-import { dirname as dirname7, join as join17 } from "node:path";
-
-// src/cache/checkout.ts
-import { chmodSync as chmodSync2, constants as constants7, copyFileSync as copyFileSync2, linkSync as linkSync2, lstatSync as lstatSync3, mkdirSync as mkdirSync4, readdirSync as readdirSync5, readFileSync as readFileSync9, realpathSync as realpathSync2, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync6, symlinkSync } from "node:fs";
-import { dirname as dirname5, join as join14, sep as sep3 } from "node:path";
+// src/git/gitignore.ts
+import { readFileSync as readFileSync9 } from "node:fs";
+import { posix as posix4 } from "node:path";
 
 // src/util/safe-path.ts
 import { lstatSync as lstatSync2, realpathSync } from "node:fs";
@@ -62183,10 +62251,91 @@ function insideRoot(root, rel, what = "path") {
   return join13(root, rel);
 }
 
+// src/git/gitignore.ts
+function ignoreLine(name) {
+  return `/${name.replace(/[\\*?[]/g, "\\$&").replace(/ (?= *$)/g, "\\ ")}`;
+}
+var normalizeLine = (line) => line.replace(/(?<!\\)\s+$/, "").replace(/\/$/, "");
+function addToGitignore(root, paths) {
+  const byFolder = /* @__PURE__ */ new Map();
+  for (const path6 of paths) {
+    const folder = posix4.dirname(path6);
+    byFolder.set(folder, [...byFolder.get(folder) ?? [], ignoreLine(posix4.basename(path6))]);
+  }
+  const changed = [];
+  for (const [folder, lines] of byFolder) {
+    const rel = folder === "." ? ".gitignore" : `${folder}/.gitignore`;
+    const file2 = insideRoot(root, rel, ".gitignore");
+    const text = tryRead(file2);
+    const present = new Set(text.split(/\r?\n/).map(normalizeLine));
+    const missing = [...new Set(lines)].filter((l) => !present.has(l));
+    if (missing.length === 0) continue;
+    const separator = text === "" || text.endsWith("\n") ? "" : "\n";
+    writeFileAtomic(file2, `${text}${separator}${missing.join("\n")}
+`, { tmpDir: tmpDirOf(root) });
+    changed.push(rel);
+  }
+  return changed;
+}
+function tryRead(file2) {
+  try {
+    return readFileSync9(file2, "utf8");
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return "";
+    throw err;
+  }
+}
+
+// src/run/ignore-outs.ts
+function ignoreCachedPaths(ws, paths) {
+  if (paths.length === 0) return [];
+  try {
+    const changed = addToGitignore(ws.root, paths);
+    for (const file2 of changed) ws.reporter.debug(`added ${paths.join(", ")} to ${file2}`);
+    return changed;
+  } catch (err) {
+    if (!errnoCode(err)) throw err;
+    ws.reporter.warn(`could not add ${paths.join(", ")} to .gitignore (${err.message}); git may show them as untracked`);
+    return [];
+  }
+}
+
+// src/run/plan.ts
+function ownReasons(stage, compared, forced) {
+  const reasons = [...compared];
+  if (stage.alwaysChanged) reasons.unshift({ kind: "always-changed" });
+  if (forced && reasons.length === 0) reasons.push({ kind: "forced" });
+  return reasons;
+}
+function planStages(order, dag, compared, options = {}) {
+  const willRun = /* @__PURE__ */ new Set();
+  const plan = [];
+  for (const name of order) {
+    const stage = dag.stages.get(name);
+    const reasons = ownReasons(stage, compared.get(name) ?? [], options.forced?.has(name) ?? false);
+    const upstream = [...dag.upstream.get(name)].filter((u2) => willRun.has(u2)).sort();
+    if (upstream.length) reasons.push({ kind: "upstream", stages: upstream });
+    if (stage.frozen) {
+      plan.push({ name, action: "frozen", reasons });
+      continue;
+    }
+    const action = reasons.length ? "run" : "skip";
+    if (action === "run") willRun.add(name);
+    plan.push({ name, action, reasons });
+  }
+  return plan;
+}
+
+// src/run/scheduler.ts
+import { mkdirSync as mkdirSync6, rmSync as rmSync5 } from "node:fs";
+import { dirname as dirname7, join as join17 } from "node:path";
+
 // src/cache/checkout.ts
+import { chmodSync as chmodSync2, constants as constants7, copyFileSync as copyFileSync2, linkSync as linkSync2, lstatSync as lstatSync3, mkdirSync as mkdirSync4, readdirSync as readdirSync5, readFileSync as readFileSync10, realpathSync as realpathSync2, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync6, symlinkSync } from "node:fs";
+import { dirname as dirname5, join as join14, sep as sep3 } from "node:path";
 function tryReadManifest(objects, sha256) {
   try {
-    const data = JSON.parse(readFileSync9(objects.pathOf(sha256), "utf8"));
+    const data = JSON.parse(readFileSync10(objects.pathOf(sha256), "utf8"));
     return Array.isArray(data) ? data : void 0;
   } catch (err) {
     if (errnoCode(err) === "ENOENT" || err instanceof SyntaxError) return void 0;
@@ -62451,6 +62600,11 @@ function preflight(ws, names) {
     const stage = ws.dag.stages.get(name);
     for (const dep of stage.deps) {
       if (existsSync8(join16(ws.root, dep.path)) || ws.dag.producersOf(dep.path).length) continue;
+      const data = ws.pipeline.data.find((d) => isSameOrInside(dep.path, d.path));
+      if (data) {
+        problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ""}stage ${name}: dep ${dep.path} is tracked data missing from the workspace (lockstep checkout ${data.path} restores it)`);
+        continue;
+      }
       problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ""}stage ${name}: dep ${dep.path} does not exist and no stage produces it`);
     }
     const ownParams = stage.params.filter((p) => ws.dag.producersOf(p.file).length === 0);
@@ -62658,11 +62812,11 @@ function completeStage(ws, stage, state, reasons, durationMs, lock) {
 }
 
 // src/run/workspace-lock.ts
-import { linkSync as linkSync3, readFileSync as readFileSync10, renameSync as renameSync3, rmSync as rmSync6, writeFileSync as writeFileSync4 } from "node:fs";
+import { linkSync as linkSync3, readFileSync as readFileSync11, renameSync as renameSync3, rmSync as rmSync6, writeFileSync as writeFileSync4 } from "node:fs";
 import { join as join18 } from "node:path";
 function readPid(path6) {
   try {
-    const pid = Number.parseInt(readFileSync10(path6, "utf8").trim(), 10);
+    const pid = Number.parseInt(readFileSync11(path6, "utf8").trim(), 10);
     return Number.isInteger(pid) && pid > 0 ? pid : void 0;
   } catch {
     return void 0;
@@ -62727,14 +62881,19 @@ function planWorkspace(ws, req) {
       if (hit) p.restoreFrom = shortKey(hit.key);
     }
   }
+  const data = dataChanges(ws, lock);
   ws.statCache.save();
-  return { order, lock, plan, forced, useRunCache };
+  return { order, lock, plan, data, forced, useRunCache };
 }
 async function reproduce(ws, req) {
   const started = performance.now();
   const release = acquireWorkspaceLock(ws.root);
   try {
-    const { order, lock, forced, useRunCache } = planWorkspace(ws, req);
+    const { order, lock, forced, useRunCache, data } = planWorkspace(ws, req);
+    for (const d of data) {
+      const { message, hint } = formatDataChange(d);
+      ws.reporter.warn(`${message} (${hint})`);
+    }
     const outcomes = await runStages(ws, {
       order,
       lock,
@@ -62744,7 +62903,9 @@ async function reproduce(ws, req) {
       useRunCache,
       interrupt: req.interrupt
     });
-    if (outcomes.some((o2) => o2.status === "ran" || o2.status === "restored")) primeLockMemo(lock, ws.lockMemo);
+    const produced = outcomes.filter((o2) => o2.status === "ran" || o2.status === "restored").map((o2) => ws.dag.stages.get(o2.name));
+    ignoreCachedPaths(ws, produced.flatMap((s) => s.outs.filter((o2) => o2.cache).map((o2) => o2.path)));
+    if (produced.length) primeLockMemo(lock, ws.lockMemo);
     return { outcomes, durationMs: performance.now() - started };
   } finally {
     ws.statCache.save();
@@ -62798,7 +62959,7 @@ async function pushStep(ws, reporter) {
 }
 
 // src/action/report.ts
-import { readFileSync as readFileSync11 } from "node:fs";
+import { readFileSync as readFileSync12 } from "node:fs";
 import { join as join19 } from "node:path";
 var value = external_exports.union([external_exports.number(), external_exports.string(), external_exports.boolean(), external_exports.null()]);
 var status = external_exports.enum(["pass", "fail", "warn", "n/a"]);
@@ -62852,7 +63013,7 @@ function readReport(dir) {
   const file2 = join19(dir, REPORT_JSON);
   let raw;
   try {
-    raw = JSON.parse(readFileSync11(file2, "utf8"));
+    raw = JSON.parse(readFileSync12(file2, "utf8"));
   } catch (err) {
     throw new LockstepError("E_REPORT", `cannot read the lockstep report ${file2}: ${err.message}`, {
       hint: "download the artifact of the mode: report run into report-dir before this step",
@@ -63146,7 +63307,7 @@ function fail2(err) {
 function reportDigest(r, precision) {
   const { runUrl: _runUrl, ...rest } = r;
   const stable = { ...rest, precision, stages: r.stages.map((s) => ({ name: s.name, status: s.status })) };
-  return createHash3("sha256").update(JSON.stringify(stable)).digest("hex").slice(0, 16);
+  return createHash2("sha256").update(JSON.stringify(stable)).digest("hex").slice(0, 16);
 }
 function worthSaying(r) {
   return r.verdict === "fail" || r.gatesChanged || r.params.length > 0 || r.metrics.some((m) => m.base !== m.current);

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   checkout: () => import('./commands/checkout.js'),
   gc: () => import('./commands/gc.js'),
   cache: () => import('./commands/cache.js'),
+  add: () => import('./commands/add.js'),
   init: () => import('./commands/init.js'),
 };
 

@@ -30,6 +30,7 @@ function buildSchema() {
   return z.object({
     version: z.number().int(),
     stages: z.record(z.string(), lockEntry).nullable().default({}),
+    data: z.array(lockedPath).optional(),
   });
 }
 
@@ -54,10 +55,13 @@ export function readLock(path: string, memoFile?: string): LockFile {
 /** Parses lock text (from disk or from another revision); `name` is used in messages. */
 export function parseLockText(text: string, name: string, memoFile?: string): LockFile {
   // Parsed, version-checked and validated once per distinct text; later reads come from the memo.
-  const stages = parseWithMemo(text, memoFile, (t) => validateLock(parseYamlText(t, name), name)) as Record<string, LockEntry>;
+  const parsed = parseWithMemo(text, memoFile, (t) => validateLock(parseYamlText(t, name), name)) as Parsed;
   // Stage names are user text: a stage called `constructor` must not find Object.prototype's member.
-  return { version: LOCK_VERSION, stages: dict(Object.entries(stages)) };
+  return { version: LOCK_VERSION, ...parsed, stages: dict(Object.entries(parsed.stages)) };
 }
+
+/** What the memo holds: the lock without its version (which validation pinned). */
+type Parsed = Omit<LockFile, 'version'>;
 
 function parseYamlText(text: string, name: string): unknown {
   try {
@@ -70,8 +74,8 @@ function parseYamlText(text: string, name: string): unknown {
   }
 }
 
-function validateLock(raw: unknown, name: string): Record<string, LockEntry> {
-  if (raw === null || raw === undefined) return {};
+function validateLock(raw: unknown, name: string): Parsed {
+  if (raw === null || raw === undefined) return { stages: {} };
   if (typeof raw !== 'object' || Array.isArray(raw) || !('stages' in raw || 'version' in raw)) {
     throw new ConfigError(`${name} is not a lockstep lock file`, {
       hint: `restore it from git (git checkout -- ${name}) or delete it to rerun every stage; it was left untouched`,
@@ -93,7 +97,8 @@ function validateLock(raw: unknown, name: string): Record<string, LockEntry> {
   if (parsed.data.version !== LOCK_VERSION) {
     throw new ConfigError(`${name} has unknown version ${parsed.data.version}`, { hint: 'the lock was left untouched' });
   }
-  return (parsed.data.stages ?? {}) as Record<string, LockEntry>;
+  const stages = (parsed.data.stages ?? {}) as Record<string, LockEntry>;
+  return parsed.data.data?.length ? { stages, data: sortedBy(parsed.data.data, (d) => d.path).map(orderedPath) } : { stages };
 }
 
 /**
@@ -102,8 +107,17 @@ function validateLock(raw: unknown, name: string): Record<string, LockEntry> {
  */
 export function serializeLock(lock: LockFile): string {
   const names = Object.keys(lock.stages).sort(compareStrings);
-  if (names.length === 0) return `version: ${lock.version}\nstages: {}\n`;
-  return `version: ${lock.version}\nstages:\n${names.map((n) => entryText(n, lock.stages[n]!)).join('')}`;
+  const stages = names.length === 0 ? 'stages: {}\n' : `stages:\n${names.map((n) => entryText(n, lock.stages[n]!)).join('')}`;
+  return `version: ${lock.version}\n${stages}${dataText(lock.data ?? [])}`;
+}
+
+/** `data:` as one flow map per path, sorted; nothing at all when no data is tracked (older locks stay byte-identical). */
+function dataText(data: LockedPath[]): string {
+  if (data.length === 0) return '';
+  const doc = new (lazyYaml().Document)({ data: sortedBy(data, (d) => d.path).map(orderedPath) });
+  const seq = doc.get('data', true) as { items: { flow?: boolean }[] };
+  for (const item of seq.items) item.flow = true;
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 /**
@@ -173,5 +187,7 @@ export function writeLock(path: string, lock: LockFile, tmpDir?: string): void {
  */
 export function primeLockMemo(lock: LockFile, memoFile: string): void {
   const names = Object.keys(lock.stages).sort(compareStrings);
-  primeMemo(serializeLock(lock), memoFile, Object.fromEntries(names.map((n) => [n, canonicalEntry(lock.stages[n]!)])));
+  const stages = Object.fromEntries(names.map((n) => [n, canonicalEntry(lock.stages[n]!)]));
+  const data = sortedBy(lock.data ?? [], (d) => d.path).map(orderedPath);
+  primeMemo(serializeLock(lock), memoFile, data.length ? { stages, data } : { stages });
 }

@@ -19,4 +19,6 @@ export interface LockEntry {
 export interface LockFile {
   version: number;
   stages: Record<string, LockEntry>;
+  /** Raw data tracked with `lockstep add` (no stage produces it), sorted by path; absent when there is none. */
+  data?: LockedPath[];
 }

@@ -89,6 +89,7 @@ export function loadPipeline(pipelineFile: string): Pipeline {
     stages,
     metrics: (written.metrics ?? []).map(normalizeRel),
     gates: written.gates ?? {},
+    data: (written.data ?? []).map((p, i) => ({ path: normalizeRel(p), pos: positions.lazy(['data', i]) })),
   };
 }
 

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
-import { isOutside } from '../util/paths.js';
+import { isOutside, isSameOrInside } from '../util/paths.js';
 import { buildDag, findCycle, parentsOf, type Dag } from './dag.js';
-import { formatPos, type Out, type Pipeline } from './types.js';
+import { formatPos, type DataEntry, type Out, type Pipeline } from './types.js';
 
 /**
  * Checks that need the whole pipeline (not one stage): outs inside the repository, no out produced
@@ -36,9 +36,42 @@ export function pipelineProblems(pipeline: Pipeline, dag: Dag): string[] {
       }
     }
   }
+  problems.push(...dataProblems(pipeline.data, dag));
   const cycle = findCycle(dag);
   if (cycle) problems.push(`the stages form a cycle: ${cycle.join(' -> ')}`);
   return problems;
+}
+
+/** `data:` paths are inside the repository, listed once, nested in no other, and produced by no stage. */
+function dataProblems(data: readonly DataEntry[], dag: Dag): string[] {
+  const problems: string[] = [];
+  const at = (d: DataEntry) => (d.pos ? `${formatPos(d.pos)} ` : '');
+  const seen = new Set<string>();
+  for (const d of data) {
+    if (isOutside(d.path)) problems.push(`${at(d)}data ${d.path} is outside the repository`);
+    if (seen.has(d.path)) problems.push(`${at(d)}data ${d.path} is listed twice`);
+    seen.add(d.path);
+    const produced = producedBy(dag, d.path);
+    if (produced) problems.push(`${at(d)}data ${produced}`);
+  }
+  for (const d of data) {
+    for (const parent of parentsOf(d.path)) if (seen.has(parent)) problems.push(`${at(d)}data ${d.path} lies inside data ${parent}`);
+  }
+  return problems;
+}
+
+/**
+ * `path is an out of stage train` / `path overlaps out data/x of stage prepare`, or undefined when no
+ * stage produces anything there: raw data and stage outs never share a path.
+ */
+export function producedBy(dag: Dag, path: string): string | undefined {
+  const hits = dag.producersOf(path).flatMap((s) =>
+    s.outs.filter((o) => o.path === path || isSameOrInside(o.path, path) || isSameOrInside(path, o.path)).map((o) => ({ stage: s.name, out: o.path })),
+  );
+  if (hits.length === 0) return undefined;
+  const exact = hits.find((h) => h.out === path);
+  if (exact) return `${path} is an out of stage ${exact.stage}`;
+  return `${path} overlaps ${hits.map((h) => `out ${h.out} of stage ${h.stage}`).join(', ')}`;
 }
 
 /** Builds the DAG and throws one ConfigError listing every problem, or returns the DAG. */

@@ -3,7 +3,7 @@ import { lazyZod } from '../util/lazy-modules.js';
 
 /**
  * The written shape of pipeline.yaml: exactly what a user may type, DVC's `dvc.yaml` stage syntax plus
- * our additions (`env`, `gates`). Unknown keys are errors so typos never pass silently. The normalized
+ * our additions (`env`, `gates`, `data`). Unknown keys are errors so typos never pass silently. The normalized
  * shape the rest of the code works with lives in types.ts. Built on first use, so a command whose
  * pipeline parse is memoized never loads zod.
  */
@@ -104,6 +104,8 @@ function build() {
     stages: z.record(z.string().regex(STAGE_NAME, 'stage names use letters, digits, - and _'), z.record(z.string(), z.unknown())),
     metrics: z.array(nonEmpty).optional(),
     gates: z.record(nonEmpty, writtenGate).optional(),
+    // Raw data paths recorded by `lockstep add` (relative to the pipeline file's folder).
+    data: z.array(nonEmpty).optional(),
     // dvc.yaml's top-level plot definitions, artifact registry and extra params files: accepted so an
     // existing dvc.yaml runs unchanged; lockstep does not use them (yet).
     plots: z.unknown().optional(),

@@ -25,6 +25,12 @@ export interface Out {
   pos?: SourcePos;
 }
 
+/** Raw data tracked with `lockstep add`: cached and checked out like an out, produced by no stage. */
+export interface DataEntry {
+  path: string;
+  pos?: SourcePos;
+}
+
 export interface ParamsRef {
   /** Params file, relative to the root. */
   file: string;
@@ -59,4 +65,6 @@ export interface Pipeline {
   stages: Stage[];
   metrics: string[];
   gates: Record<string, WrittenGate>;
+  /** The top-level `data:` list, in the order written. */
+  data: DataEntry[];
 }

@@ -1,5 +1,9 @@
 import { checkoutOut, isComplete } from '../cache/checkout.js';
 import { readLock } from '../lock/lock-file.js';
+import type { LockedPath } from '../lock/types.js';
+import type { LinkMode } from '../pipeline/config.js';
+import { normalizeRel } from '../util/paths.js';
+import { listedData } from './data-state.js';
 import { selectStages, topoOrder } from '../pipeline/dag.js';
 import { compareStrings } from '../util/sort.js';
 import { fileProgress } from './scheduler.js';
@@ -23,10 +27,21 @@ export function checkoutOuts(ws: Workspace, targets: string[], force: boolean): 
   return withWorkspaceLock(ws.root, () => checkoutLocked(ws, targets, force));
 }
 
+/**
+ * Targets are stage names or tracked data paths (`lockstep add`); none means every stage and all data.
+ * Data comes first: it is what the stages were built from.
+ */
 function checkoutLocked(ws: Workspace, targets: string[], force: boolean): CheckoutResult {
   const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
   const result: CheckoutResult = { restored: [], unchanged: [], missing: [], refused: [], ignored: [] };
-  for (const name of topoOrder(ws.dag, selectStages(ws.dag, targets, { singleItem: true }))) {
+  const isData = (t: string) => !ws.dag.stages.has(t) && ws.pipeline.data.some((d) => d.path === normalizeRel(t));
+  const dataTargets = new Set(targets.filter(isData).map(normalizeRel));
+  const stageTargets = targets.filter((t) => !isData(t));
+  for (const locked of listedData(ws, lock)) {
+    if (targets.length === 0 || dataTargets.has(locked.path)) checkoutPath(ws, locked, ws.config.cache.link, force, result);
+  }
+  const stages = targets.length && stageTargets.length === 0 ? [] : topoOrder(ws.dag, selectStages(ws.dag, stageTargets, { singleItem: true }));
+  for (const name of stages) {
     const entry = lock.stages[name];
     if (!entry) continue;
     const stage = ws.dag.stages.get(name)!;
@@ -35,25 +50,27 @@ function checkoutLocked(ws: Workspace, targets: string[], force: boolean): Check
       result.ignored.push(name);
       continue;
     }
-    for (const locked of entry.outs) {
-      const current = ws.hasher.tryDigest(locked.path);
-      if (current?.sha256 === locked.sha256) {
-        result.unchanged.push(locked.path);
-        continue;
-      }
-      if (!isComplete(ws.objects, locked)) {
-        result.missing.push(locked.path);
-        continue;
-      }
-      if (current && !force && !isComplete(ws.objects, lockedPath(locked.path, current))) {
-        result.refused.push(locked.path);
-        continue;
-      }
-      checkoutOut(ws.objects, ws.root, locked, linkModeFor(stage, locked.path, ws.config.cache.link), fileProgress(ws, 'checking out', locked.path));
-      ws.hasher.forget(locked.path);
-      result.restored.push(locked.path);
-    }
+    for (const locked of entry.outs) checkoutPath(ws, locked, linkModeFor(stage, locked.path, ws.config.cache.link), force, result);
   }
   ws.statCache.save();
   return result;
+}
+
+function checkoutPath(ws: Workspace, locked: LockedPath, mode: LinkMode, force: boolean, result: CheckoutResult): void {
+  const current = ws.hasher.tryDigest(locked.path);
+  if (current?.sha256 === locked.sha256) {
+    result.unchanged.push(locked.path);
+    return;
+  }
+  if (!isComplete(ws.objects, locked)) {
+    result.missing.push(locked.path);
+    return;
+  }
+  if (current && !force && !isComplete(ws.objects, lockedPath(locked.path, current))) {
+    result.refused.push(locked.path);
+    return;
+  }
+  checkoutOut(ws.objects, ws.root, locked, mode, fileProgress(ws, 'checking out', locked.path));
+  ws.hasher.forget(locked.path);
+  result.restored.push(locked.path);
 }

@@ -62,11 +62,10 @@ function collectLocked(ws: Workspace, opts: { allCommits: boolean; dry: boolean 
   }
   const keep = new Set<string>();
   for (const lock of locks) {
-    for (const entry of Object.values(lock.stages)) {
-      for (const out of entry.outs) {
-        keep.add(out.sha256);
-        for (const o of objectsOf(ws.objects, out) ?? []) keep.add(o.sha256);
-      }
+    // Tracked data (`lockstep add`) is kept like the outs of a stage.
+    for (const out of [...Object.values(lock.stages).flatMap((e) => e.outs), ...(lock.data ?? [])]) {
+      keep.add(out.sha256);
+      for (const o of objectsOf(ws.objects, out) ?? []) keep.add(o.sha256);
     }
   }
 

@@ -7,6 +7,7 @@ import type { StageState } from '../lock/compare.js';
 import type { LockedPath } from '../lock/types.js';
 import type { LinkMode } from '../pipeline/config.js';
 import { formatPos, type Stage } from '../pipeline/types.js';
+import { isSameOrInside } from '../util/paths.js';
 import type { Workspace } from './workspace.js';
 
 /** Env values are digested with a salt, never stored: they may be secrets. */
@@ -65,6 +66,11 @@ export function preflight(ws: Workspace, names: Iterable<string>): void {
     const stage = ws.dag.stages.get(name)!;
     for (const dep of stage.deps) {
       if (existsSync(join(ws.root, dep.path)) || ws.dag.producersOf(dep.path).length) continue;
+      const data = ws.pipeline.data.find((d) => isSameOrInside(dep.path, d.path));
+      if (data) {
+        problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ''}stage ${name}: dep ${dep.path} is tracked data missing from the workspace (lockstep checkout ${data.path} restores it)`);
+        continue;
+      }
       problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ''}stage ${name}: dep ${dep.path} does not exist and no stage produces it`);
     }
     const ownParams = stage.params.filter((p) => ws.dag.producersOf(p.file).length === 0);

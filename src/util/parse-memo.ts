@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashSync } from 'hasha';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-write.js';
 import { DecimalText } from './decimal-text.js';
@@ -9,10 +9,11 @@ import { DecimalText } from './decimal-text.js';
  * `status`; JSON.parse of the same data is an order of magnitude faster. Values JSON cannot carry
  * exactly (NaN, Infinity, -0, DecimalText, dates…) are simply never memoized.
  */
-// v2: numbers a double cannot hold exactly are kept as DecimalText (never memoized), so v1 memos are stale.
-const SALT = 'lockstep-parse-memo-v2\0';
+// Bumped when the shape of a memoized value changes (v2: the lock memo also carries `data`; v3: numbers a
+// double cannot hold exactly are kept as DecimalText and never memoized, so older memos hold rounded ones).
+const SALT = 'lockstep-parse-memo-v3\0';
 
-const keyOf = (text: string) => createHash('sha256').update(SALT).update(text).digest('hex');
+const keyOf = (text: string) => hashSync([SALT, text], { algorithm: 'sha256' });
 
 /** Records `data` as the parse of `text` when the writer already has it (e.g. the lock it just wrote). */
 export function primeMemo(text: string, memoFile: string, data: unknown): void {

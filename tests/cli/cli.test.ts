@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { execaSync } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { lockstep, ranStages, read, stage, workspace } from '../helpers/workspace.js';
 
@@ -78,6 +79,26 @@ describe('cli', () => {
     const again = await lockstep(dir, ['init']);
     expect(again.exitCode).toBe(0);
     expect(again.stderr).toContain('already exists');
+  });
+
+  it('init says what to do next; init --example writes a pipeline that runs, gates and leaves git clean, and never overwrites', async () => {
+    const dir = workspace({}, { git: true });
+    const init = await lockstep(dir, ['init', '--example']);
+    expect(init.exitCode, init.stderr).toBe(0);
+    expect(init.stderr).toContain('Next:\n  lockstep status');
+    expect(read(dir, 'pipeline.yaml')).toMatch(/^# /);
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    expect((await lockstep(dir, ['gate'])).exitCode).toBe(0);
+    expect((await lockstep(dir, ['status'])).stdout).toContain('up to date');
+    execaSync('git', ['add', '-A'], { cwd: dir });
+    const staged = execaSync('git', ['diff', '--cached', '--name-only'], { cwd: dir }).stdout.split('\n');
+    expect(staged).not.toContain('data/values.txt');
+    expect(staged).toContain('metrics.json');
+    const pipeline = read(dir, 'pipeline.yaml');
+    const again = await lockstep(dir, ['init', '--example']);
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toContain('pipeline.yaml and params.yaml already exist');
+    expect(read(dir, 'pipeline.yaml')).toBe(pipeline);
   });
 
   it('wdir is the cwd of cmd and the base of every path in the stage', async () => {

@@ -1,5 +1,5 @@
-import { cpSync, readFileSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { lockstep, read, REPO, workspace, writeTree } from '../helpers/workspace.js';
@@ -46,6 +46,25 @@ describe('the example attrition pipeline', () => {
     const r = await lockstep(dir, ['repro', '--json']);
     const ran = JSON.parse(r.stdout).stages.filter((s: { status: string }) => s.status === 'ran').map((s: { name: string }) => s.name);
     expect(ran.sort()).toEqual(['cross_validate', 'evaluate', 'train']);
+  });
+
+  it('a fresh clone: repro reproduces the committed lock and metrics and leaves git status clean', async () => {
+    const dir = workspace({});
+    const listed = await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO });
+    for (const f of listed.stdout.split('\0').filter((p) => p && existsSync(join(REPO, p)))) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      cpSync(join(REPO, f), join(dir, f));
+    }
+    const git = (...args: string[]) => execa('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: dir });
+    await git('init', '-q', '-b', 'main');
+    await git('add', '-A');
+    await git('commit', '-qm', 'clone');
+    symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+    appendFileSync(join(dir, '.git/info/exclude'), '/node_modules\n');
+    const r = await lockstep(dir, ['repro']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr.split('\n').at(-1)).toMatch(/^5 ran, 2 skipped/); // evaluate and cross_validate: committed metrics, identical inputs
+    expect((await git('status', '--porcelain', '--untracked-files=all')).stdout).toBe('');
   });
 
   it('passes its gates with the default params and fails them with the documented bad setting', async () => {

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { primeLockMemo, readLock, serializeLock, writeLock } from '../../src/lock/lock-file.js';
@@ -81,6 +81,43 @@ describe('lock file', () => {
     const r = await lockstep(dir, ['repro']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('error: params.yaml: cannot parse params file');
+  });
+
+  it('tracked data: a sorted data: list after the stages, round-tripped and memoized; a lock without it has no data key', () => {
+    const dir = workspace({});
+    const data = [
+      { path: 'data/raw.csv', sha256: H('e'), size: 8 },
+      { path: 'data/images', sha256: H('f'), size: 6, nfiles: 2 },
+    ];
+    const lock = { version: 1, stages: {}, data };
+    const text = serializeLock(lock);
+    expect(text).toBe(
+      `version: 1\nstages: {}\ndata:\n  - {path: data/images, sha256: ${H('f')}, size: 6, nfiles: 2}\n  - {path: data/raw.csv, sha256: ${H('e')}, size: 8}\n`,
+    );
+    const memo = join(dir, 'memo.json');
+    writeLock(join(dir, 'pipeline.lock'), lock);
+    primeLockMemo(lock, memo);
+    const primed = readFileSync(memo, 'utf8');
+    rmSync(memo);
+    const parsed = readLock(join(dir, 'pipeline.lock'), memo);
+    expect(readFileSync(memo, 'utf8')).toBe(primed);
+    expect(parsed.data?.map((d) => d.path)).toEqual(['data/images', 'data/raw.csv']);
+    expect(serializeLock(parsed)).toBe(text);
+    expect(serializeLock({ version: 1, stages: { train: entry() } })).not.toContain('data:');
+    writeFileSync(join(dir, 'old.lock'), serializeLock({ version: 1, stages: { train: entry() } }));
+    expect(readLock(join(dir, 'old.lock'))).toEqual({ version: 1, stages: { train: expect.anything() } });
+  });
+
+  it('a repro that changes nothing leaves a lock without data: byte-identical', async () => {
+    const dir = workspace({ 'pipeline.yaml': `stages:\n  s:\n    cmd: ${stage('s', 'write:o=1')}\n    outs: [o]\n` });
+    await lockstep(dir, ['repro']);
+    const before = read(dir, 'pipeline.lock');
+    const mtime = statSync(join(dir, 'pipeline.lock')).mtimeMs;
+    await lockstep(dir, ['repro']);
+    await lockstep(dir, ['checkout']);
+    expect(read(dir, 'pipeline.lock')).toBe(before);
+    expect(statSync(join(dir, 'pipeline.lock')).mtimeMs).toBe(mtime);
+    expect(before).not.toMatch(/^data:/m);
   });
 
   it('refuses a lock of a newer version and never rewrites it', async () => {

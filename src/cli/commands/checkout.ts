@@ -6,7 +6,8 @@ import type { CommandContext } from '../context.js';
 
 export const checkoutHelp = `usage: lockstep checkout [targets...] [--force]
 
-Makes the outs in the workspace match pipeline.lock, from the cache (run it after git checkout).
+Makes the outs and tracked data (lockstep add) in the workspace match pipeline.lock, from the cache
+(run it after git checkout). Targets are stage names or tracked data paths.
 A file that differs from the lock and whose content is not in the cache is kept unless --force.`;
 
 const options = { force: { type: 'boolean', short: 'f' } } satisfies Options;

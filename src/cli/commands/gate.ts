@@ -13,12 +13,26 @@ import { OUTPUT_OPTIONS, parsePrecision } from '../output.js';
 export const gateHelp = `usage: lockstep gate [--baseline REV] [--gates-from REV] [--gate EXPR]... [--json|--md] [--precision N]
 
 Evaluates the gates of pipeline.yaml (and --gate expressions) on the workspace metrics; exits 1 when an
-error-level gate fails. A gated metric that is missing or not a number fails.
+error-level gate fails.
 
-  --baseline REV     compare with the metrics committed at REV (needed by drop/rise gates; without it they
-                     are n/a, with it a baseline value that is missing or cannot be read fails the gate)
-  --gates-from REV   take the gates from REV's pipeline file (a pull request cannot loosen its own gate)
-  --gate EXPR        extra gate: recall>=0.7  loss<=0.3  accuracy:drop<=0.02  f1:drop<=2%  latency_ms:rise<=10%`;
+  --baseline REV     compare with the metrics committed at REV (default: none, see below)
+  --gates-from REV   take the gates from REV's pipeline file (a change cannot loosen its own gate)
+  --gate EXPR        extra gate: recall>=0.7  loss<=0.3  accuracy:drop<=0.02  f1:drop<=2%  latency_ms:rise<=10%
+
+gates: in pipeline.yaml, one entry per metric (flattened name), any of these bounds:
+  min: X / max: X                     value >= X / value <= X
+  max_drop: X / max_rise: X           baseline - value <= X / value - baseline <= X
+  max_drop_pct: P / max_rise_pct: P   the same, as a percentage of |baseline|
+  path: FILE                          the metrics file to read (when two files have the key)
+  level: warn                         reported, never fails (default: error)
+  direction: higher|lower             which way is better (default from the name); bounds do not depend on it
+  e.g.  recall: {min: 0.70}   accuracy: {min: 0.60, max_drop: 0.02}   loss: {max_rise_pct: 5, level: warn}
+
+A gated metric that is missing or not a number fails (fail closed). Without --baseline the drop/rise
+gates show "n/a (no baseline)" and do not fail; with one, a baseline that lacks the metric or cannot be
+read (cached metrics not in the local cache) fails them too, unless level: warn. min/max are always
+checked. Baselines by default: gate none, metrics diff HEAD, the GitHub Action (planned) the
+pull request's base commit.`;
 
 const options = {
   ...OUTPUT_OPTIONS,

@@ -1,30 +1,58 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { CONFIG_FILE, LOCKSTEP_DIR } from '../../constants.js';
+import { join, relative, resolve } from 'node:path';
+import { CONFIG_FILE, DEFAULT_PARAMS_FILE, LOCKSTEP_DIR, PIPELINE_FILE } from '../../constants.js';
+import { UsageError } from '../../errors.js';
 import { ensureLockstepDir } from '../../run/workspace.js';
 import { parseCommandArgs, type Options } from '../args.js';
 import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
+import { EXAMPLE_PARAMS, EXAMPLE_PIPELINE } from '../templates/example.js';
 
-export const initHelp = `usage: lockstep init
+export const initHelp = `usage: lockstep init [--example]
 
-Creates .lockstep/ (config.yaml, and a .gitignore that keeps the cache and temp files out of git).`;
+Creates .lockstep/ (config.yaml, and a .gitignore that keeps the cache and temp files out of git).
 
-const options = {} satisfies Options;
+  --example   also write a small, commented pipeline.yaml and params.yaml that run as is
+              (never overwrites: refused when either file exists)`;
+
+const options = { example: { type: 'boolean' } } satisfies Options;
 
 export async function initCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  parseCommandArgs('init', args, options);
+  const { values } = parseCommandArgs('init', args, options);
   const root = resolve(ctx.pipelineFile, '..');
+  const files = { [PIPELINE_FILE]: EXAMPLE_PIPELINE, [DEFAULT_PARAMS_FILE]: EXAMPLE_PARAMS };
+  if (values.example) {
+    const existing = Object.keys(files).filter((f) => existsSync(join(root, f)));
+    if (existing.length) {
+      throw new UsageError(`${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''} in ${root}; init --example never overwrites`, {
+        hint: 'run it in an empty folder, or write your stages into the existing pipeline.yaml',
+      });
+    }
+  }
   const created = ensureLockstepDir(root);
   const config = join(root, LOCKSTEP_DIR, CONFIG_FILE);
   if (!existsSync(config)) writeFileSync(config, '# lockstep settings: remotes, cache link mode (see the README)\n');
   ctx.reporter.info(created ? `Initialized ${join(root, LOCKSTEP_DIR)}` : `${join(root, LOCKSTEP_DIR)} already exists; nothing changed`);
+  if (values.example) {
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(root, name), text, { flag: 'wx' });
+    ctx.reporter.info(`Wrote ${Object.keys(files).join(' and ')}`);
+  }
+  const here = relative(process.cwd(), root) || '.';
+  const hasPipeline = existsSync(join(root, PIPELINE_FILE));
+  ctx.reporter.info(
+    [
+      'Next:',
+      hasPipeline ? '  lockstep status      what would run, and why' : `  write ${join(here, PIPELINE_FILE)} (or start from lockstep init --example)`,
+      '  lockstep repro       run the stages whose inputs changed',
+      '  git add -A && git commit -m "lockstep pipeline"   (outputs are git-ignored; the lock and metrics are committed)',
+    ].join('\n'),
+  );
   return 0;
 }
 
 export const command: Command = {
   name: 'init',
-  summary: 'create .lockstep/ with its .gitignore',
+  summary: 'create .lockstep/ (--example: a small pipeline that runs as is)',
   help: initHelp,
   options,
   run: initCommand,

@@ -1,5 +1,6 @@
 import { ExitError, EXIT_FAILED } from '../../errors.js';
 import { formatReason } from '../../lock/compare.js';
+import { formatDataChange, type DataChange } from '../../run/data-state.js';
 import type { PlannedStage } from '../../run/plan.js';
 import { planWorkspace } from '../../run/reproduce.js';
 import { openWorkspace } from '../../run/workspace.js';
@@ -11,7 +12,7 @@ import { planJson } from '../format-reasons.js';
 export const statusHelp = `usage: lockstep status [targets...] [--json] [--exit-code]
 
 Says what \`lockstep repro\` would do and why, including stages that will run
-because an upstream stage will run.
+because an upstream stage will run, and which tracked data (lockstep add) changed.
 
   --json        machine-readable output on stdout
   --exit-code   exit 1 when any stage would run (for CI)`;
@@ -35,16 +36,24 @@ const options = {
   'exit-code': { type: 'boolean' },
 } satisfies Options;
 
+/** Tracked data first: it is what explains the `dep modified` of the stages below. */
+function renderDataChanges(data: DataChange[]): string {
+  return data.flatMap((d) => {
+    const { message, hint } = formatDataChange(d);
+    return [message, `    ${hint}`];
+  }).join('\n');
+}
+
 export async function statusCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('status', args, options);
   const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
-  const { plan } = planWorkspace(ws, { targets: positionals });
-  const anyRun = plan.some((p) => p.action === 'run');
+  const { plan, data } = planWorkspace(ws, { targets: positionals });
+  const anyRun = plan.some((p) => p.action === 'run') || data.length > 0;
   if (values.json) {
     const stages = planJson(plan);
-    ctx.stdout(JSON.stringify({ upToDate: !anyRun, stages }, null, 2));
+    ctx.stdout(JSON.stringify({ upToDate: !anyRun, stages, data: data.map((d) => ({ ...d, ...formatDataChange(d) })) }, null, 2));
   } else if (anyRun || plan.some((p) => p.action === 'frozen' && p.reasons.length)) {
-    ctx.stdout(renderPlan(plan, 'will run'));
+    ctx.stdout([renderDataChanges(data), renderPlan(plan, 'will run')].filter(Boolean).join('\n'));
     const run = plan.filter((p) => p.action === 'run');
     const restore = run.filter((p) => p.restoreFrom).length;
     const upToDate = plan.filter((p) => p.action === 'skip').length;
