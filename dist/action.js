@@ -62191,7 +62191,7 @@ function dataChanges(ws, lock) {
     const entry = locked.get(path6);
     if (!current) changes.push({ path: path6, change: "missing" });
     else if (!entry) changes.push({ path: path6, change: "not-added" });
-    else if (entry.sha256 !== current.sha256) changes.push({ path: path6, change: "modified" });
+    else if (entry.sha256 !== current.sha256 || isDir(entry) !== (current.kind === "dir")) changes.push({ path: path6, change: "modified" });
   }
   return changes;
 }

@@ -19,6 +19,16 @@ describe('digests know files from directories (issue 16 item 7)', () => {
     expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
     expect(ranStages(dir)).toEqual(['s']);
   });
+
+  it('tracked data that was an empty directory and is now such a file is changed', async () => {
+    const dir = workspace({ 'pipeline.yaml': 'stages: {}\n' });
+    mkdirSync(join(dir, 'd'));
+    const add = await lockstep(dir, ['add', 'd']);
+    expect(add.exitCode, add.stderr).toBe(0);
+    rmSync(join(dir, 'd'), { recursive: true });
+    writeTree(dir, { d: '[]' });
+    expect((await lockstep(dir, ['status'])).stdout).toContain('data changed: d');
+  });
 });
 
 describe('a params file written by a stage is a graph edge (issue 16 item 3)', () => {
