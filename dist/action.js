@@ -32674,8 +32674,86 @@ function sortedBy(items, key2) {
   return [...items].sort((a2, b) => compareStrings(key2(a2), key2(b)));
 }
 
+// src/util/decimal-text.ts
+var DecimalText = class {
+  constructor(text) {
+    this.text = text;
+    this.canonical = canonicalDecimal(text) ?? text;
+  }
+  text;
+  /** Sign, significant digits and exponent (`1234567890123456789e1`): equal values, equal text. */
+  canonical;
+  toString() {
+    return this.text;
+  }
+  /** The nearest double, for arithmetic that needs no more (gate thresholds, deltas). */
+  toNumber() {
+    return Number(this.text);
+  }
+};
+var DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+var NON_DECIMAL_INT = /^0[xXoObB][0-9a-fA-F]+$/;
+function canonicalDecimal(text) {
+  let sign = "";
+  let digits;
+  let exp = 0;
+  const m = DECIMAL.exec(text);
+  if (m && (m[2] || m[3])) {
+    sign = m[1] === "-" ? "-" : "";
+    digits = `${m[2]}${m[3] ?? ""}`;
+    exp = Number(m[4] ?? 0) - (m[3] ?? "").length;
+  } else if (NON_DECIMAL_INT.test(text)) {
+    digits = BigInt(text).toString();
+  } else {
+    return void 0;
+  }
+  digits = digits.replace(/^0+/, "");
+  const trimmed = digits.replace(/0+$/, "");
+  exp += digits.length - trimmed.length;
+  return trimmed ? `${sign}${trimmed}e${exp}` : "0";
+}
+function isExactDouble(source, value2) {
+  const text = source.trim();
+  if (!Number.isFinite(value2)) return !DECIMAL.test(text);
+  if (value2 === 0) return true;
+  const written = canonicalDecimal(text);
+  if (written === void 0 || DECIMAL.test(text) && Number(text) !== value2) return true;
+  return written === canonicalDecimal(String(value2));
+}
+function specialNumberText(value2) {
+  if (value2 instanceof DecimalText) return value2.canonical;
+  if (typeof value2 !== "number") return void 0;
+  if (Object.is(value2, -0)) return "-0";
+  return Number.isFinite(value2) ? void 0 : String(value2);
+}
+function displayValue(value2) {
+  if (typeof value2 === "string") return value2;
+  if (value2 instanceof DecimalText) return value2.text;
+  if (typeof value2 === "number") return Object.is(value2, -0) ? "-0" : String(value2);
+  return JSON.stringify(value2, exactReplacer);
+}
+function exactReplacer(_key, value2) {
+  return value2 instanceof DecimalText ? value2.text : value2;
+}
+function jsonValue(value2) {
+  return value2 === void 0 ? void 0 : JSON.parse(JSON.stringify(value2, exactReplacer) ?? "null");
+}
+
+// src/util/canonical-json.ts
+function canonicalJson(value2) {
+  const special = specialNumberText(value2);
+  if (special !== void 0) return special;
+  if (Array.isArray(value2)) return `[${value2.map((v) => v === void 0 ? "null" : canonicalJson(v)).join(",")}]`;
+  if (value2 !== null && typeof value2 === "object") {
+    const obj = value2;
+    const fields = Object.keys(obj).sort().filter((key2) => obj[key2] !== void 0).map((key2) => `${JSON.stringify(key2)}:${canonicalJson(obj[key2])}`);
+    return `{${fields.join(",")}}`;
+  }
+  return JSON.stringify(value2);
+}
+
 // src/metrics/diff.ts
-var same = (a2, b) => JSON.stringify(a2) === JSON.stringify(b);
+var same = (a2, b) => canonicalJson(a2) === canonicalJson(b);
 function diffValues(a2, b, all = false) {
   const rows = [];
   const files = [.../* @__PURE__ */ new Set([...Object.keys(a2), ...Object.keys(b)])].sort(compareStrings);
@@ -32691,9 +32769,10 @@ function diffValues(a2, b, all = false) {
       const state = !inA ? "added" : !inB ? "removed" : same(oldV, newV) ? "unchanged" : "changed";
       if (state === "unchanged" && !all) continue;
       const row = { path: path6, name, old: inA ? oldV : void 0, new: inB ? newV : void 0, state };
-      if (isNumber(oldV) && isNumber(newV)) {
-        row.change = newV - oldV;
-        if (oldV !== 0) row.changePct = row.change / Math.abs(oldV) * 100;
+      const [from, to] = [numericValue(oldV), numericValue(newV)];
+      if (from !== void 0 && to !== void 0) {
+        row.change = to - from;
+        if (from !== 0) row.changePct = row.change / Math.abs(from) * 100;
       }
       rows.push(row);
     }
@@ -32702,6 +32781,10 @@ function diffValues(a2, b, all = false) {
 }
 function isNumber(v) {
   return typeof v === "number" && Number.isFinite(v);
+}
+function numericValue(v) {
+  const n2 = v instanceof DecimalText ? v.toNumber() : v;
+  return isNumber(n2) ? n2 : void 0;
 }
 
 // src/metrics/gate.ts
@@ -32773,7 +32856,7 @@ function describeBound(gate) {
       return `rise <= ${gate.bound}%`;
   }
 }
-function evaluateGates(gates, current, baseline) {
+function evaluateGates(gates, current, baseline, unreadable = {}) {
   const results = gates.map((gate) => {
     const failed = (note, extra2 = {}) => ({
       gate,
@@ -32783,41 +32866,56 @@ function evaluateGates(gates, current, baseline) {
     });
     const hit = lookup(current, gate);
     if (!hit.found) return failed(hit.note);
-    if (!isNumber(hit.value)) return failed(`${gate.metric} is ${JSON.stringify(hit.value)}, not a number`);
-    const value2 = hit.value;
-    let base;
-    if (baseline) {
-      const b = lookup(baseline, gate);
-      if (b.found && isNumber(b.value)) base = b.value;
-    }
-    const extra = { value: value2, ...base === void 0 ? {} : { baseline: base, delta: value2 - base } };
+    const value2 = numericValue(hit.value);
+    if (value2 === void 0) return failed(`${gate.metric} is ${quoted(hit.value)}, not a number`);
     const relative2 = gate.kind !== "min" && gate.kind !== "max";
-    if (relative2 && base === void 0) {
-      return { gate, status: "n/a", note: baseline ? "n/a (not in baseline)" : "n/a (no baseline)", ...extra };
+    if (!relative2) return check(gate, value2, 0) ? { gate, status: "pass", value: value2 } : failed(breaks(gate, value2), { value: value2 });
+    if (!baseline) return { gate, status: "n/a", note: "n/a (no baseline)", value: value2 };
+    const b = lookup(baseline, gate);
+    if (!b.found) {
+      const missing = missingBaseline(gate, unreadable);
+      return failed(missing.note, { value: value2, hint: missing.hint });
     }
-    const ok = check(gate, value2, base);
-    return ok ? { gate, status: "pass", ...extra } : failed(`${gate.metric} ${value2} breaks ${describeBound(gate)}`, extra);
+    const base = numericValue(b.value);
+    if (base === void 0) return failed(`the baseline ${gate.metric} is ${quoted(b.value)}, not a number`, { value: value2 });
+    const extra = { value: value2, baseline: base, delta: value2 - base };
+    return check(gate, value2, base) ? { gate, status: "pass", ...extra } : failed(breaks(gate, value2), extra);
   });
   return { verdict: results.some((r) => r.status === "fail") ? "fail" : "pass", results };
+}
+var quoted = (v) => typeof v === "string" ? JSON.stringify(v) : displayValue(v);
+var breaks = (gate, value2) => `${gate.metric} ${value2} breaks ${describeBound(gate)}`;
+function missingBaseline(gate, unreadable) {
+  const file2 = Object.keys(unreadable).sort(compareStrings).find((f) => gate.path === void 0 || gate.path === f);
+  if (file2 !== void 0) {
+    return {
+      note: `baseline ${file2} cannot be read: ${unreadable[file2]}`,
+      hint: "bring the baseline's cached outputs into the local cache (lockstep pull), or run lockstep repro at the baseline revision"
+    };
+  }
+  return { note: `${gate.metric} is not in the baseline`, hint: `add ${gate.metric} to the baseline's metrics, or set level: warn on the gate until it has it` };
+}
+var ROUNDING = 8 * Number.EPSILON;
+function atMost(x, limit, ...magnitudes) {
+  return x <= limit + ROUNDING * Math.max(Math.abs(x), Math.abs(limit), ...magnitudes.map(Math.abs));
 }
 function check(gate, value2, base) {
   const drop = base - value2;
   const rise = value2 - base;
-  const pct = (d) => base === 0 ? d > 0 ? Infinity : 0 : d / Math.abs(base) * 100;
-  const EPS = 1e-9;
+  const pctLimit = gate.bound / 100 * Math.abs(base);
   switch (gate.kind) {
     case "min":
-      return value2 >= gate.bound - EPS;
+      return atMost(gate.bound, value2);
     case "max":
-      return value2 <= gate.bound + EPS;
+      return atMost(value2, gate.bound);
     case "max_drop":
-      return drop <= gate.bound + EPS;
+      return atMost(drop, gate.bound, value2, base);
     case "max_rise":
-      return rise <= gate.bound + EPS;
+      return atMost(rise, gate.bound, value2, base);
     case "max_drop_pct":
-      return pct(drop) <= gate.bound + EPS;
+      return atMost(drop, pctLimit, value2, base);
     case "max_rise_pct":
-      return pct(rise) <= gate.bound + EPS;
+      return atMost(rise, pctLimit, value2, base);
   }
 }
 function gatesDiffer(a2, b) {
@@ -32901,7 +32999,7 @@ var ENV_ROOT = "LOCKSTEP_ROOT";
 var ENV_STAGE = "LOCKSTEP_STAGE";
 var FAILURE_TAIL_LINES = 20;
 var KILL_GRACE_MS = 3e3;
-var RUN_CACHE_VERSION = 1;
+var RUN_CACHE_VERSION = 2;
 function tmpDirOf(root) {
   return join2(root, LOCKSTEP_DIR, TMP_DIR);
 }
@@ -39783,9 +39881,12 @@ function tryReadAtRevision(root, commit, relPath) {
 // src/metrics/format.ts
 function formatValue(v, precision = 5) {
   if (v === void 0) return "-";
-  if (typeof v === "number") return Number.isFinite(v) ? String(Number(v.toFixed(precision))) : String(v);
-  if (typeof v === "string") return v;
-  return JSON.stringify(v);
+  if (typeof v === "number") {
+    if (!Number.isFinite(v) || Object.is(v, -0)) return displayValue(v);
+    const rounded = Number(v.toFixed(precision));
+    return rounded === 0 && v !== 0 ? v.toExponential(1) : String(rounded);
+  }
+  return displayValue(v);
 }
 var signed = (v, precision, suffix = "") => v === void 0 ? "-" : `${v > 0 ? "+" : ""}${formatValue(v, precision)}${suffix}`;
 function renderText(t) {
@@ -59940,7 +60041,7 @@ function removeStaleTemps(dir, prefix = "", now = Date.now()) {
 }
 
 // src/util/parse-memo.ts
-var SALT = "lockstep-parse-memo-v2\0";
+var SALT = "lockstep-parse-memo-v3\0";
 var keyOf = (text) => hashSync([SALT, text], { algorithm: "sha256" });
 function primeMemo(text, memoFile, data) {
   const json2 = exactJson({ key: keyOf(text), data });
@@ -59971,7 +60072,8 @@ function parseWithMemo(text, memoFile, parse5) {
 function exactJson(value2) {
   let exact = true;
   const json2 = JSON.stringify(value2, (_k, v) => {
-    if (typeof v === "number" && !Number.isFinite(v) || v === void 0 || typeof v === "bigint" || v instanceof Date) exact = false;
+    if (typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0))) exact = false;
+    if (v === void 0 || typeof v === "bigint" || v instanceof Date || v instanceof DecimalText) exact = false;
     return v;
   });
   return exact ? json2 : void 0;
@@ -60011,6 +60113,30 @@ function relPosix(root, abs) {
 import { existsSync as existsSync4 } from "node:fs";
 import { extname, join as join4 } from "node:path";
 
+// src/util/parse-exact.ts
+function parseExact(text, json2 = false) {
+  const yaml = lazyYaml();
+  const doc = yaml.parseDocument(text, json2 ? { schema: "json", uniqueKeys: false } : {});
+  if (doc.errors.length) throw doc.errors[0];
+  keepInexactNumbers(doc);
+  return doc.toJS();
+}
+function keepInexactNumbers(doc) {
+  lazyYaml().visit(doc, {
+    Scalar(key2, node2) {
+      if (key2 === "key" || typeof node2.value !== "number" || node2.source === void 0) return;
+      if (!isExactDouble(node2.source, node2.value)) node2.value = new DecimalText(node2.source);
+    }
+  });
+}
+var decimalTextTag = {
+  identify: (value2) => value2 instanceof DecimalText,
+  tag: "tag:yaml.org,2002:float",
+  default: true,
+  resolve: (text) => new DecimalText(text),
+  stringify: (item) => item.value.text
+};
+
 // src/pipeline/types.ts
 function formatPos(pos) {
   return pos ? `${pos.file}:${pos.line}:${pos.col}` : "";
@@ -60042,15 +60168,26 @@ var ParamsReader = class {
   root;
   readText;
   memoFor;
+  /** Parsed exactly (see util/parse-exact.ts): what stages are fingerprinted with. */
   files = /* @__PURE__ */ new Map();
-  /** The parsed file, or undefined when it does not exist. */
+  /** The same with DecimalText as its text: what `${…}` templates see. */
+  plain = /* @__PURE__ */ new Map();
+  /**
+   * The parsed file for templates, or undefined when it does not exist. A number a double cannot hold
+   * exactly is its text (a string), so `${big}` in a cmd is what was written.
+   */
   tryRead(file2) {
+    if (!this.plain.has(file2)) this.plain.set(file2, decimalsAsText(this.tryReadExact(file2)));
+    return this.plain.get(file2);
+  }
+  /** The parsed file with every number exact (DecimalText where a double would round), or undefined. */
+  tryReadExact(file2) {
     if (this.files.has(file2)) return this.files.get(file2);
     const text = this.readText(file2);
     if (text === void 0) return void 0;
     let data;
     try {
-      data = extname(file2) === ".json" ? JSON.parse(text) : parseWithMemo(text, this.memoFor?.(file2), (t) => lazyYaml().parse(t));
+      data = extname(file2) === ".json" ? parseExact(text, true) : parseWithMemo(text, this.memoFor?.(file2), (t) => parseExact(t));
     } catch (err) {
       throw new ConfigError(`${file2}: cannot parse params file: ${err.message}`, {
         hint: `fix the syntax of ${file2}; nothing was run`,
@@ -60060,10 +60197,14 @@ var ParamsReader = class {
     this.files.set(file2, data ?? {});
     return data ?? {};
   }
-  /** Forget what was read, e.g. after a stage that writes a params file. */
-  invalidate(file2) {
-    if (file2 === void 0) this.files.clear();
-    else this.files.delete(file2);
+  /** Forget the files at or under `path`: a stage just wrote that out, and it may hold params files. */
+  invalidate(path6) {
+    for (const file2 of this.files.keys()) {
+      if (isSameOrInside(file2, path6)) {
+        this.files.delete(file2);
+        this.plain.delete(file2);
+      }
+    }
   }
   /**
    * The values a stage depends on, flattened to leaves. Throws ConfigError naming file and key, unless
@@ -60072,7 +60213,7 @@ var ParamsReader = class {
   valuesFor(refs, stageName, lenient = false) {
     const out = {};
     for (const ref of refs) {
-      const data = this.tryRead(ref.file);
+      const data = this.tryReadExact(ref.file);
       const where = () => ref.pos ? `${formatPos(ref.pos)} ` : "";
       if (data === void 0 && lenient) continue;
       if (data === void 0) {
@@ -60115,21 +60256,33 @@ function readWorkspaceFile(root, file2) {
 function getDotted(data, key2) {
   let node2 = data;
   for (const part of key2.split(".")) {
-    if (node2 === null || typeof node2 !== "object" || Array.isArray(node2) || !(part in node2)) {
+    if (!isMapping(node2) || !(part in node2)) {
       return { found: false };
     }
     node2 = node2[part];
   }
   return { found: true, value: node2 };
 }
+var isMapping = (v) => v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof DecimalText);
 function flattenInto(out, prefix, value2) {
-  if (value2 !== null && typeof value2 === "object" && !Array.isArray(value2)) {
+  if (isMapping(value2)) {
     const entries = Object.entries(value2);
     if (entries.length === 0 && prefix) out[prefix] = {};
     for (const [k, v] of entries) flattenInto(out, prefix ? `${prefix}.${k}` : k, v);
     return;
   }
   if (prefix) out[prefix] = value2;
+}
+function decimalsAsText(value2) {
+  if (value2 instanceof DecimalText) return value2.text;
+  if (value2 === null || typeof value2 !== "object") return value2;
+  if (Array.isArray(value2)) {
+    const items = value2.map(decimalsAsText);
+    return items.some((v, i2) => v !== value2[i2]) ? items : value2;
+  }
+  const entries = Object.entries(value2);
+  const mapped = entries.map(([k, v]) => [k, decimalsAsText(v)]);
+  return mapped.some(([, v], i2) => v !== entries[i2][1]) ? Object.fromEntries(mapped) : value2;
 }
 
 // src/pipeline/schema.ts
@@ -60952,7 +61105,7 @@ function parseLockText(text, name, memoFile) {
 }
 function parseYamlText(text, name) {
   try {
-    return lazyYaml().parse(text);
+    return parseExact(text);
   } catch (err) {
     throw new ConfigError(`${name} is not valid YAML: ${err.message}`, {
       hint: `restore it from git (git checkout -- ${name}) or delete it to rerun every stage`,
@@ -61004,7 +61157,7 @@ var entryTexts = /* @__PURE__ */ new WeakMap();
 function entryText(name, entry) {
   const hit = entryTexts.get(entry);
   if (hit?.name === name) return hit.text;
-  const doc = new (lazyYaml()).Document({ [name]: orderedEntry(entry) });
+  const doc = new (lazyYaml()).Document({ [name]: orderedEntry(entry) }, { customTags: [decimalTextTag] });
   for (const key2 of ["deps", "outs"]) {
     const seq = doc.getIn([name, key2], true);
     for (const item of seq?.items ?? []) item.flow = true;
@@ -61056,11 +61209,10 @@ function metricFiles(pipeline) {
   for (const m of pipeline.metrics) if (!files.has(m)) files.set(m, false);
   return [...files].sort((a2, b) => compareStrings(a2[0], b[0])).map(([path6, cached2]) => ({ path: path6, cached: cached2 }));
 }
-function parseProblem(text, err) {
-  const yamlError = err;
-  const located = yamlError.linePos ? yamlError : lazyYaml().parseDocument(text, { schema: "json" }).errors[0];
-  const where = located?.linePos?.[0];
-  if (located?.message && where) {
+function parseProblem(err) {
+  const located = err;
+  const where = located.linePos?.[0];
+  if (located.message && where) {
     const what = located.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
     return `:${where.line}:${where.col}: ${what.charAt(0).toLowerCase()}${what.slice(1)}`;
   }
@@ -61069,9 +61221,9 @@ function parseProblem(text, err) {
 function parseMetrics(text, path6) {
   let data;
   try {
-    data = extname2(path6) === ".json" ? JSON.parse(text) : lazyYaml().parse(text);
+    data = parseExact(text, extname2(path6) === ".json");
   } catch (err) {
-    throw new LockstepError("E_BAD_METRICS", `metrics file ${path6}${parseProblem(text, err)}`, {
+    throw new LockstepError("E_BAD_METRICS", `metrics file ${path6}${parseProblem(err)}`, {
       hint: "metrics files are JSON or YAML maps of names to numbers",
       cause: err
     });
@@ -61083,7 +61235,7 @@ function parseMetrics(text, path6) {
   }
   const out = {};
   const walk = (prefix, v) => {
-    if (v !== null && typeof v === "object") {
+    if (v !== null && typeof v === "object" && !(v instanceof DecimalText)) {
       for (const [k, child] of Object.entries(v)) walk(prefix ? `${prefix}.${k}` : k, child);
     } else if (prefix) {
       out[prefix] = v;
@@ -61106,11 +61258,11 @@ function readWorkspaceMetrics(pipeline) {
   }
   return out;
 }
-function readRevisionMetrics(pipeline, rev) {
+function readRevisionMetricsWithGaps(pipeline, rev) {
   const commit = resolveRevision(pipeline.root, rev);
   const lockName = pipeline.lockFile.slice(pipeline.root.length + 1);
   let lockText;
-  const out = {};
+  const out = { metrics: {}, unreadable: {} };
   for (const { path: path6 } of metricFiles(pipeline)) {
     let text = tryReadAtRevision(pipeline.root, commit, path6);
     if (text === void 0) {
@@ -61122,10 +61274,11 @@ function readRevisionMetrics(pipeline, rev) {
           text = readFileSync6(new ObjectStore(pipeline.root).pathOf(digest), "utf8");
         } catch (err) {
           if (errnoCode(err) !== "ENOENT") throw err;
+          out.unreadable[path6] = `its cached copy (${digest.slice(0, 8)}, from ${lockName} at ${rev}) is not in the local cache`;
         }
       }
     }
-    if (text !== void 0) out[path6] = parseMetrics(text, path6);
+    if (text !== void 0) out.metrics[path6] = parseMetrics(text, path6);
   }
   return out;
 }
@@ -61141,8 +61294,8 @@ function buildDag(pipeline) {
   }
   const producersOf = producerIndex(pipeline.stages);
   for (const consumer of pipeline.stages) {
-    for (const dep of consumer.deps) {
-      for (const producer of producersOf(dep.path)) {
+    for (const path6 of [...consumer.deps.map((d) => d.path), ...consumer.params.map((p) => p.file)]) {
+      for (const producer of producersOf(path6)) {
         upstream.get(consumer.name).add(producer.name);
         downstream.get(producer.name).add(consumer.name);
       }
@@ -61270,24 +61423,6 @@ import { basename as basename5, dirname as dirname4, join as join12 } from "node
 // src/cache/run-records.ts
 import { readFileSync as readFileSync7, rmSync as rmSync3 } from "node:fs";
 import { join as join9 } from "node:path";
-
-// src/util/canonical-json.ts
-function canonicalJson(value2) {
-  return JSON.stringify(sortKeys(value2));
-}
-function sortKeys(value2) {
-  if (Array.isArray(value2)) return value2.map(sortKeys);
-  if (value2 !== null && typeof value2 === "object") {
-    const out = {};
-    for (const key2 of Object.keys(value2).sort()) {
-      out[key2] = sortKeys(value2[key2]);
-    }
-    return out;
-  }
-  return value2;
-}
-
-// src/cache/run-records.ts
 var isLockedPath = (v) => {
   const p = v;
   return typeof p === "object" && p !== null && typeof p.path === "string" && typeof p.sha256 === "string" && /^[0-9a-f]{64}$/.test(p.sha256) && Number.isSafeInteger(p.size) && (p.nfiles === void 0 || Number.isSafeInteger(p.nfiles));
@@ -61617,14 +61752,14 @@ var Hasher = class {
           pending.push({ index: manifest.length - 1, abs: childAbs, key: key2 });
           continue;
         }
-        let isDir = ent.isDirectory();
+        let isDir2 = ent.isDirectory();
         let childSt;
-        if (ent.isSymbolicLink() || !isDir) {
+        if (ent.isSymbolicLink() || !isDir2) {
           childSt = this.statFollow(childAbs, key2);
           if (!childSt) continue;
-          isDir = childSt.isDirectory();
+          isDir2 = childSt.isDirectory();
         }
-        if (isDir) {
+        if (isDir2) {
           walk(childAbs, childRel);
           continue;
         }
@@ -61926,8 +62061,8 @@ function metricRows(current, base, gates) {
     if (d.state === "unchanged" && !gated.has(k)) continue;
     seen.add(k);
     const row = { path: d.path, name: d.name, gates: [] };
-    if (d.state !== "added") row.base = d.old;
-    if (d.state !== "removed") row.current = d.new;
+    if (d.state !== "added") row.base = jsonValue(d.old);
+    if (d.state !== "removed") row.current = jsonValue(d.new);
     if (d.change !== void 0) row.change = d.change;
     if (d.changePct !== void 0) row.changePct = d.changePct;
     rows.push(withGates(row, k));
@@ -61940,8 +62075,8 @@ function paramRows(base, current) {
   return diffValues(base, current).map((d) => ({
     path: d.path,
     name: d.name,
-    ...d.state === "added" ? {} : { old: d.old },
-    ...d.state === "removed" ? {} : { new: d.new }
+    ...d.state === "added" ? {} : { old: jsonValue(d.old) },
+    ...d.state === "removed" ? {} : { new: jsonValue(d.new) }
   }));
 }
 
@@ -61953,13 +62088,15 @@ function compareStage(entry, state) {
     reasons.push({ kind: "cmd-changed", from: entry.cmd, to: state.cmd });
   }
   comparePaths(entry.deps, state.deps, "dep", reasons);
-  compareParams(entry.params, state.params, reasons);
+  for (const path6 of state.pendingParams ?? []) reasons.push({ kind: "dep-missing", path: path6 });
+  compareParams(entry.params, state.params, new Set(state.pendingParams), reasons);
   for (const name of /* @__PURE__ */ new Set([...Object.keys(entry.env), ...Object.keys(state.env)])) {
     if (own2(entry.env, name) !== own2(state.env, name)) reasons.push({ kind: "env-changed", name });
   }
   comparePaths(entry.outs, state.outs, "out", reasons);
   return reasons;
 }
+var isDir = (p) => p.nfiles !== void 0;
 function comparePaths(locked, current, what, reasons) {
   const byPath = new Map(locked.map((l) => [l.path, l]));
   for (const { path: path6, digest } of current) {
@@ -61967,12 +62104,15 @@ function comparePaths(locked, current, what, reasons) {
     byPath.delete(path6);
     if (!digest) reasons.push({ kind: what === "dep" ? "dep-missing" : "out-missing", path: path6 });
     else if (!old) reasons.push({ kind: what === "dep" ? "dep-new" : "out-new", path: path6 });
-    else if (old.sha256 !== digest.sha256) reasons.push({ kind: what === "dep" ? "dep-modified" : "out-modified", path: path6 });
+    else if (old.sha256 !== digest.sha256 || isDir(old) !== isDir(digest)) {
+      reasons.push({ kind: what === "dep" ? "dep-modified" : "out-modified", path: path6 });
+    }
   }
   for (const path6 of byPath.keys()) reasons.push({ kind: what === "dep" ? "dep-removed" : "out-removed", path: path6 });
 }
-function compareParams(locked, current, reasons) {
+function compareParams(locked, current, pending, reasons) {
   for (const file2 of /* @__PURE__ */ new Set([...Object.keys(locked), ...Object.keys(current)])) {
+    if (pending.has(file2)) continue;
     const a2 = own2(locked, file2) ?? {};
     const b = own2(current, file2) ?? {};
     for (const key2 of /* @__PURE__ */ new Set([...Object.keys(a2), ...Object.keys(b)])) {
@@ -61984,7 +62124,6 @@ function compareParams(locked, current, reasons) {
     }
   }
 }
-var show = (v) => typeof v === "string" ? v : JSON.stringify(v);
 function formatReason(r, defaultParamsFile = "params.yaml") {
   const inFile = (file2) => file2 === defaultParamsFile ? "" : ` (${file2})`;
   switch (r.kind) {
@@ -62013,7 +62152,7 @@ function formatReason(r, defaultParamsFile = "params.yaml") {
     case "out-missing":
       return `out missing: ${r.path}`;
     case "param-changed":
-      return `param changed: ${r.key}: ${show(r.from)} -> ${show(r.to)}${inFile(r.file)}`;
+      return `param changed: ${r.key}: ${displayValue(r.from)} -> ${displayValue(r.to)}${inFile(r.file)}`;
     case "param-new":
       return `param added: ${r.key}${inFile(r.file)}`;
     case "param-removed":
@@ -62052,7 +62191,7 @@ function dataChanges(ws, lock) {
     const entry = locked.get(path6);
     if (!current) changes.push({ path: path6, change: "missing" });
     else if (!entry) changes.push({ path: path6, change: "not-added" });
-    else if (entry.sha256 !== current.sha256) changes.push({ path: path6, change: "modified" });
+    else if (entry.sha256 !== current.sha256 || isDir(entry) !== (current.kind === "dir")) changes.push({ path: path6, change: "modified" });
   }
   return changes;
 }
@@ -62311,7 +62450,8 @@ function runCacheEligible(stage) {
 function runInputs(stage, state) {
   return {
     cmd: state.cmd,
-    deps: Object.fromEntries(state.deps.map((d) => [d.path, d.digest?.sha256 ?? ""])),
+    // The kind is part of the key: a file holding a directory's manifest text has the directory's sha256.
+    deps: Object.fromEntries(state.deps.map((d) => [d.path, d.digest ? `${isDir(d.digest) ? "dir" : "file"}:${d.digest.sha256}` : ""])),
     params: state.params,
     env: state.env,
     outs: stage.outs.map((o2) => o2.path)
@@ -62439,13 +62579,19 @@ function digestOf(ws, path6) {
   const d = ws.hasher.tryDigest(path6);
   return d && lockedPath(path6, d);
 }
-function currentState(ws, stage) {
+function currentState(ws, stage, planning = false) {
+  const produced = planning ? stage.params.filter((p) => ws.dag.producersOf(p.file).length > 0) : [];
+  const pending = produced.filter((p) => !existsSync8(join16(ws.root, p.file))).map((p) => p.file);
   return {
     cmd: stage.cmd.length === 1 ? stage.cmd[0] : stage.cmd,
     deps: stage.deps.map((d) => ({ path: d.path, digest: digestOf(ws, d.path) })),
-    params: ws.params.valuesFor(stage.params, stage.name),
+    params: {
+      ...ws.params.valuesFor(stage.params.filter((p) => !produced.includes(p)), stage.name),
+      ...ws.params.valuesFor(produced.filter((p) => !pending.includes(p.file)), stage.name, true)
+    },
     env: Object.fromEntries(stage.env.map((name) => [name, envDigest(process.env[name])])),
-    outs: stage.outs.map((o2) => ({ path: o2.path, digest: digestOf(ws, o2.path) }))
+    outs: stage.outs.map((o2) => ({ path: o2.path, digest: digestOf(ws, o2.path) })),
+    ...pending.length ? { pendingParams: pending } : {}
   };
 }
 function preflight(ws, names) {
@@ -62593,6 +62739,7 @@ function tryRestore(ws, stage, state, reasons, lock, finish) {
   try {
     for (const locked of hit.outs) {
       ws.hasher.forget(locked.path);
+      ws.params.invalidate(locked.path);
       checkoutOut(ws.objects, ws.root, locked, linkModeFor(stage, locked.path, ws.config.cache.link), fileProgress(ws, "restoring", locked.path));
     }
   } catch (err) {
@@ -62623,6 +62770,7 @@ function prepareOuts(ws, stage) {
     else unprotect(abs, ws.objects.dir);
     mkdirSync6(dirname7(abs), { recursive: true });
     ws.hasher.forget(out.path);
+    ws.params.invalidate(out.path);
   }
 }
 function completeStage(ws, stage, state, reasons, durationMs, lock) {
@@ -62630,6 +62778,7 @@ function completeStage(ws, stage, state, reasons, durationMs, lock) {
   const missing = [];
   for (const out of stage.outs) {
     ws.hasher.forget(out.path);
+    ws.params.invalidate(out.path);
     const digest = ws.hasher.tryDigest(out.path);
     if (!digest) {
       missing.push(out.path);
@@ -62720,7 +62869,7 @@ function planWorkspace(ws, req) {
   const order = topoOrder(ws.dag, selected);
   preflight(ws, order);
   const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
-  const states = new Map(order.map((name) => [name, currentState(ws, ws.dag.stages.get(name))]));
+  const states = new Map(order.map((name) => [name, currentState(ws, ws.dag.stages.get(name), true)]));
   const compared = new Map(order.map((name) => [name, compareStage(lock.stages[name], states.get(name))]));
   const forced = new Set(req.force ? order : []);
   const plan = planStages(order, ws.dag, compared, { forced });
@@ -62933,7 +63082,7 @@ async function produceReport(inputs, event, reporter) {
     if (remote.push && inputs.command === "repro" && failedStages(report).length === 0) await group("Push to the remote cache", () => pushStep(ws, reporter));
     const { current, base } = await group("Metrics and params diff", async () => {
       const current2 = readWorkspaceMetrics(ws.pipeline);
-      const base2 = report.baseSha ? readRevisionMetrics(ws.pipeline, report.baseSha) : void 0;
+      const base2 = report.baseSha ? readRevisionMetricsWithGaps(ws.pipeline, report.baseSha) : void 0;
       report.params = report.baseSha ? paramRows(readParamsAt(ws.pipeline, report.baseSha), readParamsAt(ws.pipeline, void 0)) : [];
       reporter.info(`${Object.keys(current2).length} metrics file(s) read; ${report.params.length} param(s) changed`);
       return { current: current2, base: base2 };
@@ -62944,14 +63093,14 @@ async function produceReport(inputs, event, reporter) {
       if (from) report.gatesFrom = from === report.baseSha ? `the base (${from.slice(0, 7)})` : from;
       report.gatesChanged = selection.gatesChanged;
       if (selection.gatesChanged) reporter.warn(`this change edits a gate in ${PIPELINE_FILE}; the gates of ${report.gatesFrom} were applied`);
-      const gates = evaluateGates(selection.gates, current, base);
+      const gates = evaluateGates(selection.gates, current, base?.metrics, base?.unreadable);
       reporter.info(gateVerdict(gates));
       if (gates.results.length) reporter.info(renderText(gateTable(gates, inputs.precision)));
       const { prefix } = repoInfo(root);
       for (const r of gates.results) {
         if (r.status !== "fail") continue;
-        const file2 = gatedFile(r, current, base);
-        error(`gate ${r.gate.metric} ${describeBound(r.gate)} failed: ${r.note ?? ""}`, {
+        const file2 = gatedFile(r, current, base?.metrics);
+        error(`gate ${r.gate.metric} ${describeBound(r.gate)} failed: ${r.note ?? ""}${r.hint ? ` (${r.hint})` : ""}`, {
           title: "lockstep gate",
           ...file2 ? { file: `${prefix}${file2}` } : {}
         });
@@ -62964,9 +63113,9 @@ async function produceReport(inputs, event, reporter) {
         status: r.status,
         ...r.value === void 0 ? {} : { value: r.value },
         ...r.baseline === void 0 ? {} : { baseline: r.baseline },
-        ...r.note ? { note: r.note } : {}
+        ...r.note ? { note: r.hint ? `${r.note}; ${r.hint}` : r.note } : {}
       }));
-      report.metrics = metricRows(current, base, gates);
+      report.metrics = metricRows(current, base?.metrics, gates);
     });
   } catch (err) {
     reporter.endStageGroup();
@@ -63091,8 +63240,8 @@ function renderReport(r, opts) {
   if (r.params.length) {
     out.push("**Params changed**", "");
     for (const p of r.params) {
-      const show2 = (v) => v === void 0 ? "(none)" : code(formatValue(v, opts.precision));
-      out.push(`- ${code(`${p.name}`)}: ${show2(p.old)} \u2192 ${show2(p.new)}${p.path === "params.yaml" ? "" : ` (${esc2(p.path)})`}`);
+      const show = (v) => v === void 0 ? "(none)" : code(formatValue(v, opts.precision));
+      out.push(`- ${code(`${p.name}`)}: ${show(p.old)} \u2192 ${show(p.new)}${p.path === "params.yaml" ? "" : ` (${esc2(p.path)})`}`);
     }
     out.push("");
   }

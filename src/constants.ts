@@ -27,8 +27,8 @@ export const ENV_STAGE = 'LOCKSTEP_STAGE';
 export const FAILURE_TAIL_LINES = 20;
 /** Grace period between SIGTERM and SIGKILL when stopping a stage's process group. */
 export const KILL_GRACE_MS = 3000;
-/** Salts run-cache keys; bump when what goes into a key changes. */
-export const RUN_CACHE_VERSION = 1;
+/** Salts run-cache keys; bump when what goes into a key changes (2: deps keyed with their kind, file or dir). */
+export const RUN_CACHE_VERSION = 2;
 export const CORRUPT_DIR = 'corrupt';
 
 /** `.lockstep/tmp` of a workspace: temp files live here, never beside the user's files. */

@@ -1,6 +1,7 @@
 import { diffValues, type ValuesByFile } from '../metrics/diff.js';
 import { describeBound, type GateReport, type GateResult } from '../metrics/gate.js';
 import type { MetricsByFile } from '../metrics/read.js';
+import { jsonValue } from '../util/decimal-text.js';
 import { compareStrings } from '../util/sort.js';
 import type { MetricRow } from './report.js';
 
@@ -41,8 +42,9 @@ export function metricRows(current: MetricsByFile, base: MetricsByFile | undefin
     if (d.state === 'unchanged' && !gated.has(k)) continue;
     seen.add(k);
     const row: MetricRow = { path: d.path, name: d.name, gates: [] };
-    if (d.state !== 'added') row.base = d.old as MetricRow['base'];
-    if (d.state !== 'removed') row.current = d.new as MetricRow['current'];
+    // The report is JSON: a number a double cannot hold exactly goes in as its text.
+    if (d.state !== 'added') row.base = jsonValue(d.old) as MetricRow['base'];
+    if (d.state !== 'removed') row.current = jsonValue(d.new) as MetricRow['current'];
     if (d.change !== undefined) row.change = d.change;
     if (d.changePct !== undefined) row.changePct = d.changePct;
     rows.push(withGates(row, k));
@@ -59,7 +61,7 @@ export function paramRows(base: ValuesByFile, current: ValuesByFile) {
   return diffValues(base, current).map((d) => ({
     path: d.path,
     name: d.name,
-    ...(d.state === 'added' ? {} : { old: d.old }),
-    ...(d.state === 'removed' ? {} : { new: d.new }),
+    ...(d.state === 'added' ? {} : { old: jsonValue(d.old) }),
+    ...(d.state === 'removed' ? {} : { new: jsonValue(d.new) }),
   }));
 }

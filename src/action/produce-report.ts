@@ -9,7 +9,7 @@ import { gateTable, gateVerdict, renderText } from '../metrics/format.js';
 import { describeBound, evaluateGates } from '../metrics/gate.js';
 import { selectGates } from '../metrics/gates-at.js';
 import { readParamsAt } from '../metrics/params-at.js';
-import { readRevisionMetrics, readWorkspaceMetrics } from '../metrics/read.js';
+import { readRevisionMetricsWithGaps, readWorkspaceMetrics } from '../metrics/read.js';
 import { topoOrder } from '../pipeline/dag.js';
 import { edgesOf } from '../pipeline/dag-render.js';
 import { openWorkspace } from '../run/workspace.js';
@@ -81,7 +81,8 @@ export async function produceReport(inputs: ActionInputs, event: RunEvent, repor
 
     const { current, base } = await core.group('Metrics and params diff', async () => {
       const current = readWorkspaceMetrics(ws.pipeline);
-      const base = report.baseSha ? readRevisionMetrics(ws.pipeline, report.baseSha) : undefined;
+      // Gaps (cached baseline metrics this runner does not have) make relative gates fail closed.
+      const base = report.baseSha ? readRevisionMetricsWithGaps(ws.pipeline, report.baseSha) : undefined;
       report.params = report.baseSha ? paramRows(readParamsAt(ws.pipeline, report.baseSha), readParamsAt(ws.pipeline, undefined)) : [];
       reporter.info(`${Object.keys(current).length} metrics file(s) read; ${report.params.length} param(s) changed`);
       return { current, base };
@@ -93,14 +94,14 @@ export async function produceReport(inputs: ActionInputs, event: RunEvent, repor
       if (from) report.gatesFrom = from === report.baseSha ? `the base (${from.slice(0, 7)})` : from;
       report.gatesChanged = selection.gatesChanged;
       if (selection.gatesChanged) reporter.warn(`this change edits a gate in ${PIPELINE_FILE}; the gates of ${report.gatesFrom} were applied`);
-      const gates = evaluateGates(selection.gates, current, base);
+      const gates = evaluateGates(selection.gates, current, base?.metrics, base?.unreadable);
       reporter.info(gateVerdict(gates));
       if (gates.results.length) reporter.info(renderText(gateTable(gates, inputs.precision)));
       const { prefix } = repoInfo(root);
       for (const r of gates.results) {
         if (r.status !== 'fail') continue;
-        const file = gatedFile(r, current, base);
-        core.error(`gate ${r.gate.metric} ${describeBound(r.gate)} failed: ${r.note ?? ''}`, {
+        const file = gatedFile(r, current, base?.metrics);
+        core.error(`gate ${r.gate.metric} ${describeBound(r.gate)} failed: ${r.note ?? ''}${r.hint ? ` (${r.hint})` : ''}`, {
           title: 'lockstep gate',
           ...(file ? { file: `${prefix}${file}` } : {}),
         });
@@ -113,9 +114,9 @@ export async function produceReport(inputs: ActionInputs, event: RunEvent, repor
         status: r.status,
         ...(r.value === undefined ? {} : { value: r.value }),
         ...(r.baseline === undefined ? {} : { baseline: r.baseline }),
-        ...(r.note ? { note: r.note } : {}),
+        ...(r.note ? { note: r.hint ? `${r.note}; ${r.hint}` : r.note } : {}),
       }));
-      report.metrics = metricRows(current, base, gates);
+      report.metrics = metricRows(current, base?.metrics, gates);
     });
   } catch (err) {
     reporter.endStageGroup();

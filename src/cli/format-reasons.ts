@@ -1,10 +1,15 @@
 import { formatReason, type Reason } from '../lock/compare.js';
 import type { PlannedStage } from '../run/plan.js';
+import { jsonValue } from '../util/decimal-text.js';
 
-/** Reasons as data for `--json`: the structured reason plus the sentence we print. */
+/**
+ * Reasons as data for `--json`: the structured reason plus the sentence we print. A param value a double
+ * cannot hold exactly is given as its text.
+ */
 export function reasonsJson(reasons: Reason[]): (Reason & { message: string })[] {
-  return reasons.map((r) => ({ ...r, message: formatReason(r) }));
+  return reasons.map((r) => ({ ...(r.kind === 'param-changed' ? { ...r, from: jsonValue(r.from), to: jsonValue(r.to) } : r), message: formatReason(r) }));
 }
+
 
 /** A plan as `status --json` and `repro --dry --json` print it. */
 export function planJson(plan: PlannedStage[]) {

@@ -1,4 +1,5 @@
 import { canonicalJson } from '../util/canonical-json.js';
+import { displayValue } from '../util/decimal-text.js';
 import { own } from '../util/dict.js';
 import type { LockEntry, LockedPath } from './types.js';
 
@@ -9,6 +10,8 @@ export interface StageState {
   params: Record<string, Record<string, unknown>>;
   env: Record<string, string | null>;
   outs: { path: string; digest: LockedPath | undefined }[];
+  /** Params files a stage produces that do not exist yet (when planning): compared as missing deps. */
+  pendingParams?: string[];
 }
 
 export type Reason =
@@ -34,13 +37,20 @@ export function compareStage(entry: LockEntry | undefined, state: StageState): R
     reasons.push({ kind: 'cmd-changed', from: entry.cmd, to: state.cmd });
   }
   comparePaths(entry.deps, state.deps, 'dep', reasons);
-  compareParams(entry.params, state.params, reasons);
+  for (const path of state.pendingParams ?? []) reasons.push({ kind: 'dep-missing', path });
+  compareParams(entry.params, state.params, new Set(state.pendingParams), reasons);
   for (const name of new Set([...Object.keys(entry.env), ...Object.keys(state.env)])) {
     if (own(entry.env, name) !== own(state.env, name)) reasons.push({ kind: 'env-changed', name });
   }
   comparePaths(entry.outs, state.outs, 'out', reasons);
   return reasons;
 }
+
+/**
+ * Only directories carry `nfiles`. The kind is compared too: a file holding a directory's manifest text
+ * has the directory's sha256.
+ */
+export const isDir = (p: LockedPath): boolean => p.nfiles !== undefined;
 
 function comparePaths(
   locked: LockedPath[],
@@ -54,13 +64,16 @@ function comparePaths(
     byPath.delete(path);
     if (!digest) reasons.push({ kind: what === 'dep' ? 'dep-missing' : 'out-missing', path });
     else if (!old) reasons.push({ kind: what === 'dep' ? 'dep-new' : 'out-new', path });
-    else if (old.sha256 !== digest.sha256) reasons.push({ kind: what === 'dep' ? 'dep-modified' : 'out-modified', path });
+    else if (old.sha256 !== digest.sha256 || isDir(old) !== isDir(digest)) {
+      reasons.push({ kind: what === 'dep' ? 'dep-modified' : 'out-modified', path });
+    }
   }
   for (const path of byPath.keys()) reasons.push({ kind: what === 'dep' ? 'dep-removed' : 'out-removed', path });
 }
 
-function compareParams(locked: LockEntry['params'], current: StageState['params'], reasons: Reason[]): void {
+function compareParams(locked: LockEntry['params'], current: StageState['params'], pending: Set<string>, reasons: Reason[]): void {
   for (const file of new Set([...Object.keys(locked), ...Object.keys(current)])) {
+    if (pending.has(file)) continue;
     const a = own(locked, file) ?? {};
     const b = own(current, file) ?? {};
     for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
@@ -72,8 +85,6 @@ function compareParams(locked: LockEntry['params'], current: StageState['params'
     }
   }
 }
-
-const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 export function formatReason(r: Reason, defaultParamsFile = 'params.yaml'): string {
   const inFile = (file: string) => (file === defaultParamsFile ? '' : ` (${file})`);
@@ -103,7 +114,7 @@ export function formatReason(r: Reason, defaultParamsFile = 'params.yaml'): stri
     case 'out-missing':
       return `out missing: ${r.path}`;
     case 'param-changed':
-      return `param changed: ${r.key}: ${show(r.from)} -> ${show(r.to)}${inFile(r.file)}`;
+      return `param changed: ${r.key}: ${displayValue(r.from)} -> ${displayValue(r.to)}${inFile(r.file)}`;
     case 'param-new':
       return `param added: ${r.key}${inFile(r.file)}`;
     case 'param-removed':

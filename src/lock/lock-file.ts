@@ -5,6 +5,7 @@ import { ConfigError, errnoCode } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { lazyYaml, lazyZod } from '../util/lazy-modules.js';
 import { parseWithMemo, primeMemo } from '../util/parse-memo.js';
+import { decimalTextTag, parseExact } from '../util/parse-exact.js';
 import { dict } from '../util/dict.js';
 import { compareStrings, sortedBy } from '../util/sort.js';
 import type { LockEntry, LockFile, LockedPath } from './types.js';
@@ -64,7 +65,7 @@ type Parsed = Omit<LockFile, 'version'>;
 
 function parseYamlText(text: string, name: string): unknown {
   try {
-    return lazyYaml().parse(text);
+    return parseExact(text);
   } catch (err) {
     throw new ConfigError(`${name} is not valid YAML: ${(err as Error).message}`, {
       hint: `restore it from git (git checkout -- ${name}) or delete it to rerun every stage`,
@@ -128,7 +129,7 @@ const entryTexts = new WeakMap<LockEntry, { name: string; text: string }>();
 function entryText(name: string, entry: LockEntry): string {
   const hit = entryTexts.get(entry);
   if (hit?.name === name) return hit.text;
-  const doc = new (lazyYaml().Document)({ [name]: orderedEntry(entry) });
+  const doc = new (lazyYaml().Document)({ [name]: orderedEntry(entry) }, { customTags: [decimalTextTag] });
   for (const key of ['deps', 'outs']) {
     const seq = doc.getIn([name, key], true) as { items?: { flow?: boolean }[] } | undefined;
     for (const item of seq?.items ?? []) item.flow = true;

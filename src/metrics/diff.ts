@@ -1,3 +1,5 @@
+import { canonicalJson } from '../util/canonical-json.js';
+import { DecimalText } from '../util/decimal-text.js';
 import { compareStrings } from '../util/sort.js';
 import type { MetricValue } from './read.js';
 
@@ -18,7 +20,8 @@ export interface DiffRow {
   state: DiffState;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** Exact: `.inf` is not `-.inf`, `-0` is not `0`, 12345678901234567890 is not 12345678901234567891. */
+const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 
 /**
  * Row per value present on either side: `added` when only B has it, `removed` when only A has it.
@@ -39,9 +42,10 @@ export function diffValues(a: ValuesByFile, b: ValuesByFile, all = false): DiffR
       const state: DiffState = !inA ? 'added' : !inB ? 'removed' : same(oldV, newV) ? 'unchanged' : 'changed';
       if (state === 'unchanged' && !all) continue;
       const row: DiffRow = { path, name, old: inA ? oldV : undefined, new: inB ? newV : undefined, state };
-      if (isNumber(oldV) && isNumber(newV)) {
-        row.change = newV - oldV;
-        if (oldV !== 0) row.changePct = (row.change / Math.abs(oldV)) * 100;
+      const [from, to] = [numericValue(oldV), numericValue(newV)];
+      if (from !== undefined && to !== undefined) {
+        row.change = to - from;
+        if (from !== 0) row.changePct = (row.change / Math.abs(from)) * 100;
       }
       rows.push(row);
     }
@@ -51,6 +55,12 @@ export function diffValues(a: ValuesByFile, b: ValuesByFile, all = false): DiffR
 
 export function isNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** A finite number to compute with: a DecimalText as its nearest double (deltas and thresholds need no more). */
+export function numericValue(v: unknown): number | undefined {
+  const n = v instanceof DecimalText ? v.toNumber() : v;
+  return isNumber(n) ? n : undefined;
 }
 
 export type { MetricValue };

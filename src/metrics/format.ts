@@ -1,3 +1,4 @@
+import { displayValue } from '../util/decimal-text.js';
 import type { DiffRow } from './diff.js';
 import { describeBound, type GateReport, type GateResult } from './gate.js';
 import type { MetricsByFile } from './read.js';
@@ -5,11 +6,18 @@ import type { MetricsByFile } from './read.js';
 /** Tables for humans (aligned text) and for PR comments (markdown). Pure. */
 export type Table = { headers: string[]; rows: string[][] };
 
+/**
+ * Numbers rounded to `precision` decimals, except a non-zero value that would round to 0: it keeps two
+ * significant digits (`9.0e-10`), so a failing `fpr <= 1e-10` never shows as 0.
+ */
 export function formatValue(v: unknown, precision = 5): string {
   if (v === undefined) return '-';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(Number(v.toFixed(precision))) : String(v);
-  if (typeof v === 'string') return v;
-  return JSON.stringify(v);
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v) || Object.is(v, -0)) return displayValue(v);
+    const rounded = Number(v.toFixed(precision));
+    return rounded === 0 && v !== 0 ? v.toExponential(1) : String(rounded);
+  }
+  return displayValue(v);
 }
 
 const signed = (v: number | undefined, precision: number, suffix = '') =>

@@ -1,6 +1,7 @@
 import type { WrittenGate } from '../pipeline/schema.js';
 import { compareStrings } from '../util/sort.js';
-import { isNumber } from './diff.js';
+import { displayValue } from '../util/decimal-text.js';
+import { numericValue } from './diff.js';
 import type { MetricsByFile } from './read.js';
 
 /** Gates: thresholds on metrics, absolute or relative to a baseline. Pure: parsing and evaluation only. */
@@ -84,6 +85,8 @@ export interface GateResult {
   delta?: number;
   /** Why it failed or was not evaluated. */
   note?: string;
+  /** What to do about it, when there is something to do. */
+  hint?: string;
 }
 
 export interface GateReport {
@@ -119,10 +122,17 @@ export function describeBound(gate: Gate): string {
 }
 
 /**
- * Fail closed: a gated metric that is missing, not a number or NaN fails. Relative gates without a
- * baseline (or without the metric in it) are `n/a` and never fail. A failing warn-level gate is `warn`.
+ * Fail closed: a gated metric that is missing, not a number or NaN fails. A relative gate is `n/a` only
+ * when no baseline was given; with a baseline that lacks the metric, or whose file could not be read
+ * (`unreadable`: file → why, e.g. cached metrics not in the local cache), it fails too. A failing
+ * warn-level gate is `warn`.
  */
-export function evaluateGates(gates: Gate[], current: MetricsByFile, baseline: MetricsByFile | undefined): GateReport {
+export function evaluateGates(
+  gates: Gate[],
+  current: MetricsByFile,
+  baseline: MetricsByFile | undefined,
+  unreadable: Readonly<Record<string, string>> = {},
+): GateReport {
   const results = gates.map((gate): GateResult => {
     const failed = (note: string, extra: Partial<GateResult> = {}): GateResult => ({
       gate,
@@ -132,43 +142,70 @@ export function evaluateGates(gates: Gate[], current: MetricsByFile, baseline: M
     });
     const hit = lookup(current, gate);
     if (!hit.found) return failed(hit.note);
-    if (!isNumber(hit.value)) return failed(`${gate.metric} is ${JSON.stringify(hit.value)}, not a number`);
-    const value = hit.value;
-    let base: number | undefined;
-    if (baseline) {
-      const b = lookup(baseline, gate);
-      if (b.found && isNumber(b.value)) base = b.value;
-    }
-    const extra: Partial<GateResult> = { value, ...(base === undefined ? {} : { baseline: base, delta: value - base }) };
+    const value = numericValue(hit.value);
+    if (value === undefined) return failed(`${gate.metric} is ${quoted(hit.value)}, not a number`);
     const relative = gate.kind !== 'min' && gate.kind !== 'max';
-    if (relative && base === undefined) {
-      return { gate, status: 'n/a', note: baseline ? 'n/a (not in baseline)' : 'n/a (no baseline)', ...extra };
+    if (!relative) return check(gate, value, 0) ? { gate, status: 'pass', value } : failed(breaks(gate, value), { value });
+    if (!baseline) return { gate, status: 'n/a', note: 'n/a (no baseline)', value };
+    const b = lookup(baseline, gate);
+    if (!b.found) {
+      const missing = missingBaseline(gate, unreadable);
+      return failed(missing.note, { value, hint: missing.hint });
     }
-    const ok = check(gate, value, base!);
-    return ok ? { gate, status: 'pass', ...extra } : failed(`${gate.metric} ${value} breaks ${describeBound(gate)}`, extra);
+    const base = numericValue(b.value);
+    if (base === undefined) return failed(`the baseline ${gate.metric} is ${quoted(b.value)}, not a number`, { value });
+    const extra: Partial<GateResult> = { value, baseline: base, delta: value - base };
+    return check(gate, value, base) ? { gate, status: 'pass', ...extra } : failed(breaks(gate, value), extra);
   });
   return { verdict: results.some((r) => r.status === 'fail') ? 'fail' : 'pass', results };
+}
+
+const quoted = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : displayValue(v));
+const breaks = (gate: Gate, value: number) => `${gate.metric} ${value} breaks ${describeBound(gate)}`;
+
+/** Why the baseline has no value for the gate, and what to do: the note and the hint of the result. */
+function missingBaseline(gate: Gate, unreadable: Readonly<Record<string, string>>): { note: string; hint: string } {
+  const file = Object.keys(unreadable)
+    .sort(compareStrings)
+    .find((f) => gate.path === undefined || gate.path === f);
+  if (file !== undefined) {
+    return {
+      note: `baseline ${file} cannot be read: ${unreadable[file]}`,
+      hint: "bring the baseline's cached outputs into the local cache (lockstep pull), or run lockstep repro at the baseline revision",
+    };
+  }
+  return { note: `${gate.metric} is not in the baseline`, hint: `add ${gate.metric} to the baseline's metrics, or set level: warn on the gate until it has it` };
+}
+
+/**
+ * Slack for the rounding of decimal inputs: a few units in the last place of the largest magnitude
+ * involved. Relative, so `0.70 - 0.68 <= 0.02` passes (it is 0.020000000000000018) while a bound of
+ * 1e-10 still tells 9e-10 apart; an absolute epsilon swallowed every bound below itself.
+ */
+const ROUNDING = 8 * Number.EPSILON;
+
+function atMost(x: number, limit: number, ...magnitudes: number[]): boolean {
+  return x <= limit + ROUNDING * Math.max(Math.abs(x), Math.abs(limit), ...magnitudes.map(Math.abs));
 }
 
 function check(gate: Gate, value: number, base: number): boolean {
   const drop = base - value;
   const rise = value - base;
-  const pct = (d: number) => (base === 0 ? (d > 0 ? Infinity : 0) : (d / Math.abs(base)) * 100);
-  // A tiny epsilon so that 0.70 - 0.68 (= 0.020000000000000018) still passes "drop <= 0.02".
-  const EPS = 1e-9;
+  // Percent bounds become absolute ones, so nothing is divided by a baseline that may be 0 or tiny.
+  const pctLimit = (gate.bound / 100) * Math.abs(base);
   switch (gate.kind) {
     case 'min':
-      return value >= gate.bound - EPS;
+      return atMost(gate.bound, value);
     case 'max':
-      return value <= gate.bound + EPS;
+      return atMost(value, gate.bound);
     case 'max_drop':
-      return drop <= gate.bound + EPS;
+      return atMost(drop, gate.bound, value, base);
     case 'max_rise':
-      return rise <= gate.bound + EPS;
+      return atMost(rise, gate.bound, value, base);
     case 'max_drop_pct':
-      return pct(drop) <= gate.bound + EPS;
+      return atMost(drop, pctLimit, value, base);
     case 'max_rise_pct':
-      return pct(rise) <= gate.bound + EPS;
+      return atMost(rise, pctLimit, value, base);
   }
 }
 

@@ -5,11 +5,13 @@ import { LockstepError, errnoCode } from '../errors.js';
 import { resolveRevision, tryReadAtRevision } from '../git/git.js';
 import { parseLockText } from '../lock/lock-file.js';
 import type { Pipeline } from '../pipeline/types.js';
-import { lazyYaml } from '../util/lazy-modules.js';
+import { DecimalText } from '../util/decimal-text.js';
+import { parseExact } from '../util/parse-exact.js';
 import { compareStrings } from '../util/sort.js';
 import { readText } from '../util/read-text.js';
 
-export type MetricValue = number | string | boolean | null;
+/** A number a double cannot hold exactly stays a DecimalText (see util/parse-exact.ts). */
+export type MetricValue = number | DecimalText | string | boolean | null;
 /** metrics file → flattened key → value */
 export type MetricsByFile = Record<string, Record<string, MetricValue>>;
 
@@ -22,14 +24,13 @@ export function metricFiles(pipeline: Pipeline): { path: string; cached: boolean
 }
 
 /**
- * `:2:7: unresolved plain scalar "oops"`: where and what, on one line, without quoting the file. JSON.parse
- * names no line, so a JSON error is located by parsing the text again as YAML with the JSON schema.
+ * `:2:7: unresolved plain scalar "oops"`: where and what, on one line, without quoting the file. JSON is
+ * parsed as YAML with the JSON schema too (util/parse-exact.ts), so its errors carry a position as well.
  */
-function parseProblem(text: string, err: unknown): string {
-  const yamlError = err as { linePos?: { line: number; col: number }[]; message?: string };
-  const located = yamlError.linePos ? yamlError : lazyYaml().parseDocument(text, { schema: 'json' }).errors[0];
-  const where = located?.linePos?.[0];
-  if (located?.message && where) {
+function parseProblem(err: unknown): string {
+  const located = err as { linePos?: { line: number; col: number }[]; message?: string };
+  const where = located.linePos?.[0];
+  if (located.message && where) {
     const what = located.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
     return `:${where.line}:${where.col}: ${what.charAt(0).toLowerCase()}${what.slice(1)}`;
   }
@@ -40,9 +41,9 @@ function parseProblem(text: string, err: unknown): string {
 export function parseMetrics(text: string, path: string): Record<string, MetricValue> {
   let data: unknown;
   try {
-    data = extname(path) === '.json' ? JSON.parse(text) : lazyYaml().parse(text);
+    data = parseExact(text, extname(path) === '.json');
   } catch (err) {
-    throw new LockstepError('E_BAD_METRICS', `metrics file ${path}${parseProblem(text, err)}`, {
+    throw new LockstepError('E_BAD_METRICS', `metrics file ${path}${parseProblem(err)}`, {
       hint: 'metrics files are JSON or YAML maps of names to numbers',
       cause: err,
     });
@@ -54,7 +55,7 @@ export function parseMetrics(text: string, path: string): Record<string, MetricV
   }
   const out: Record<string, MetricValue> = {};
   const walk = (prefix: string, v: unknown) => {
-    if (v !== null && typeof v === 'object') {
+    if (v !== null && typeof v === 'object' && !(v instanceof DecimalText)) {
       for (const [k, child] of Object.entries(v)) walk(prefix ? `${prefix}.${k}` : k, child);
     } else if (prefix) {
       out[prefix] = v as MetricValue;
@@ -79,15 +80,27 @@ export function readWorkspaceMetrics(pipeline: Pipeline): MetricsByFile {
   return out;
 }
 
+/** Metrics at a revision, and the files whose content exists there but cannot be read here (file → why). */
+export interface RevisionMetrics {
+  metrics: MetricsByFile;
+  unreadable: Record<string, string>;
+}
+
+/** The metrics as committed at `rev` (see readRevisionMetricsWithGaps); files that cannot be read are left out. */
+export function readRevisionMetrics(pipeline: Pipeline, rev: string): MetricsByFile {
+  return readRevisionMetricsWithGaps(pipeline, rev).metrics;
+}
+
 /**
  * Metrics as committed at `rev`. Files git tracks are read from git; cached metrics (git-ignored) through
- * that revision's lock digest and the local object store.
+ * that revision's lock digest and the local object store. A cached file whose object is not in the local
+ * cache (a fresh CI runner) is reported as unreadable, so a gate can fail closed instead of skipping.
  */
-export function readRevisionMetrics(pipeline: Pipeline, rev: string): MetricsByFile {
+export function readRevisionMetricsWithGaps(pipeline: Pipeline, rev: string): RevisionMetrics {
   const commit = resolveRevision(pipeline.root, rev);
   const lockName = pipeline.lockFile.slice(pipeline.root.length + 1);
   let lockText: string | undefined;
-  const out: MetricsByFile = {};
+  const out: RevisionMetrics = { metrics: {}, unreadable: {} };
   for (const { path } of metricFiles(pipeline)) {
     let text = tryReadAtRevision(pipeline.root, commit, path);
     if (text === undefined) {
@@ -99,10 +112,11 @@ export function readRevisionMetrics(pipeline: Pipeline, rev: string): MetricsByF
           text = readFileSync(new ObjectStore(pipeline.root).pathOf(digest), 'utf8');
         } catch (err) {
           if (errnoCode(err) !== 'ENOENT') throw err;
+          out.unreadable[path] = `its cached copy (${digest.slice(0, 8)}, from ${lockName} at ${rev}) is not in the local cache`;
         }
       }
     }
-    if (text !== undefined) out[path] = parseMetrics(text, path);
+    if (text !== undefined) out.metrics[path] = parseMetrics(text, path);
   }
   return out;
 }

@@ -3,8 +3,8 @@ import { compareStrings } from '../util/sort.js';
 import type { Pipeline, Stage } from './types.js';
 
 /**
- * The stage graph. `B` depends on `A` when a dep of B equals an out of A, lies inside an out directory of
- * A, or is a directory containing an out of A. Pure: no I/O.
+ * The stage graph. `B` depends on `A` when a dep or params file of B equals an out of A, lies inside an
+ * out directory of A, or is a directory containing an out of A. Pure: no I/O.
  */
 export interface Dag {
   stages: Map<string, Stage>;
@@ -26,8 +26,9 @@ export function buildDag(pipeline: Pipeline): Dag {
   }
   const producersOf = producerIndex(pipeline.stages);
   for (const consumer of pipeline.stages) {
-    for (const dep of consumer.deps) {
-      for (const producer of producersOf(dep.path)) {
+    // A params file is a dependency too (as in DVC): a stage that writes it runs first.
+    for (const path of [...consumer.deps.map((d) => d.path), ...consumer.params.map((p) => p.file)]) {
+      for (const producer of producersOf(path)) {
         upstream.get(consumer.name)!.add(producer.name);
         downstream.get(producer.name)!.add(consumer.name);
       }

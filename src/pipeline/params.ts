@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { LOCKSTEP_DIR, parseMemoPath } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
-import { lazyYaml } from '../util/lazy-modules.js';
+import { DecimalText } from '../util/decimal-text.js';
+import { parseExact } from '../util/parse-exact.js';
 import { parseWithMemo } from '../util/parse-memo.js';
+import { isSameOrInside } from '../util/paths.js';
 import type { ParamsRef } from './types.js';
 import { formatPos } from './types.js';
 import { readText } from '../util/read-text.js';
@@ -13,7 +15,10 @@ export type ParamValues = Record<string, Record<string, unknown>>;
 
 /** Reads params files (YAML or JSON) once per command and answers dotted-key look-ups. */
 export class ParamsReader {
+  /** Parsed exactly (see util/parse-exact.ts): what stages are fingerprinted with. */
   private readonly files = new Map<string, unknown>();
+  /** The same with DecimalText as its text: what `${…}` templates see. */
+  private readonly plain = new Map<string, unknown>();
 
   /** `readText` reads a params file by its root-relative path; by default from the workspace. */
   /**
@@ -26,14 +31,23 @@ export class ParamsReader {
     private readonly memoFor?: (file: string) => string,
   ) {}
 
-  /** The parsed file, or undefined when it does not exist. */
+  /**
+   * The parsed file for templates, or undefined when it does not exist. A number a double cannot hold
+   * exactly is its text (a string), so `${big}` in a cmd is what was written.
+   */
   tryRead(file: string): unknown {
+    if (!this.plain.has(file)) this.plain.set(file, decimalsAsText(this.tryReadExact(file)));
+    return this.plain.get(file);
+  }
+
+  /** The parsed file with every number exact (DecimalText where a double would round), or undefined. */
+  private tryReadExact(file: string): unknown {
     if (this.files.has(file)) return this.files.get(file);
     const text = this.readText(file);
     if (text === undefined) return undefined;
     let data: unknown;
     try {
-      data = extname(file) === '.json' ? JSON.parse(text) : parseWithMemo(text, this.memoFor?.(file), (t) => lazyYaml().parse(t));
+      data = extname(file) === '.json' ? parseExact(text, true) : parseWithMemo(text, this.memoFor?.(file), (t) => parseExact(t));
     } catch (err) {
       throw new ConfigError(`${file}: cannot parse params file: ${(err as Error).message}`, {
         hint: `fix the syntax of ${file}; nothing was run`,
@@ -44,10 +58,14 @@ export class ParamsReader {
     return data ?? {};
   }
 
-  /** Forget what was read, e.g. after a stage that writes a params file. */
-  invalidate(file?: string): void {
-    if (file === undefined) this.files.clear();
-    else this.files.delete(file);
+  /** Forget the files at or under `path`: a stage just wrote that out, and it may hold params files. */
+  invalidate(path: string): void {
+    for (const file of this.files.keys()) {
+      if (isSameOrInside(file, path)) {
+        this.files.delete(file);
+        this.plain.delete(file);
+      }
+    }
   }
 
   /**
@@ -57,7 +75,7 @@ export class ParamsReader {
   valuesFor(refs: ParamsRef[], stageName: string, lenient = false): ParamValues {
     const out: ParamValues = {};
     for (const ref of refs) {
-      const data = this.tryRead(ref.file);
+      const data = this.tryReadExact(ref.file);
       // A function: locating the entry in pipeline.yaml parses it, which only an error should pay for.
       const where = () => (ref.pos ? `${formatPos(ref.pos)} ` : '');
       if (data === undefined && lenient) continue;
@@ -105,7 +123,7 @@ function readWorkspaceFile(root: string, file: string): string | undefined {
 export function getDotted(data: unknown, key: string): { found: true; value: unknown } | { found: false } {
   let node: unknown = data;
   for (const part of key.split('.')) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node) || !(part in node)) {
+    if (!isMapping(node) || !(part in node)) {
       return { found: false };
     }
     node = (node as Record<string, unknown>)[part];
@@ -113,13 +131,30 @@ export function getDotted(data: unknown, key: string): { found: true; value: unk
   return { found: true, value: node };
 }
 
+/** A YAML mapping: not a list, and not a number kept as DecimalText. */
+const isMapping = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof DecimalText);
+
 /** Objects become dotted leaves; arrays and scalars are leaves, so `grid: [1, 2]` compares as one value. */
 function flattenInto(out: Record<string, unknown>, prefix: string, value: unknown): void {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+  if (isMapping(value)) {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 0 && prefix) out[prefix] = {};
     for (const [k, v] of entries) flattenInto(out, prefix ? `${prefix}.${k}` : k, v);
     return;
   }
   if (prefix) out[prefix] = value;
+}
+
+/** A copy with every DecimalText replaced by its text; the value itself when it holds none. */
+function decimalsAsText(value: unknown): unknown {
+  if (value instanceof DecimalText) return value.text;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const items = value.map(decimalsAsText);
+    return items.some((v, i) => v !== value[i]) ? items : value;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  const mapped = entries.map(([k, v]) => [k, decimalsAsText(v)] as const);
+  return mapped.some(([, v], i) => v !== entries[i]![1]) ? Object.fromEntries(mapped) : value;
 }

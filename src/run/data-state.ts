@@ -1,3 +1,4 @@
+import { isDir } from '../lock/compare.js';
 import type { LockedPath, LockFile } from '../lock/types.js';
 import type { Workspace } from './workspace.js';
 
@@ -22,7 +23,7 @@ export function dataChanges(ws: Workspace, lock: LockFile): DataChange[] {
     const entry = locked.get(path);
     if (!current) changes.push({ path, change: 'missing' });
     else if (!entry) changes.push({ path, change: 'not-added' });
-    else if (entry.sha256 !== current.sha256) changes.push({ path, change: 'modified' });
+    else if (entry.sha256 !== current.sha256 || isDir(entry) !== (current.kind === 'dir')) changes.push({ path, change: 'modified' });
   }
   return changes;
 }

@@ -1,9 +1,11 @@
-import { rmSync } from 'node:fs';
-import { relative } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { isComplete, objectsOf } from '../cache/checkout.js';
 import { commitsTouching, tryReadAtRevision } from '../git/git.js';
 import { parseLockText, readLock } from '../lock/lock-file.js';
 import type { LockedPath, LockFile } from '../lock/types.js';
+import { findPipelineFiles } from '../pipeline/discover.js';
+import { lockFileFor } from '../pipeline/load.js';
+import { relPosix } from '../util/paths.js';
 import { withWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
@@ -14,28 +16,49 @@ export interface GcResult {
   recordsPruned: number;
 }
 
+/**
+ * The lock of every pipeline file in the workspace (several in one folder, others in subfolders), not just
+ * the one this command loaded: they share the cache, so an object only another pipeline uses is in use.
+ * A lock that cannot be read stops gc (it might reference anything).
+ */
+function workspaceLockFiles(ws: Workspace): string[] {
+  const files = new Set([ws.pipeline.lockFile]);
+  const pipelines = findPipelineFiles(ws.root, (n) => ws.reporter.progress(`looking for pipeline files: ${n} folders`));
+  for (const pipeline of pipelines) {
+    const lock = lockFileFor(pipeline);
+    if (existsSync(lock)) files.add(lock);
+  }
+  return [...files];
+}
+
 /** Temp files younger than this may belong to a lockstep that is running now. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
 /**
- * Removes objects referenced neither by the current lock nor (with `allCommits`) by the lock of any
- * commit; never an object the current lock references. Run records whose objects are gone are pruned in
- * the same pass, so a later restore never points at nothing.
+ * Removes objects referenced neither by a lock of the workspace nor (with `allCommits`) by those locks
+ * at any commit; never an object a lock of the workspace references. Run records whose objects are gone
+ * are pruned in the same pass, so a later restore never points at nothing.
  */
 export function collectGarbage(ws: Workspace, opts: { allCommits: boolean; dry: boolean }): GcResult {
   return withWorkspaceLock(ws.root, () => collectLocked(ws, opts));
 }
 
 function collectLocked(ws: Workspace, opts: { allCommits: boolean; dry: boolean }): GcResult {
-  const locks: LockFile[] = [readLock(ws.pipeline.lockFile, ws.lockMemo)];
+  const lockFiles = workspaceLockFiles(ws);
+  // Other pipelines' locks are named by their path: several are called pipeline.lock.
+  const locks: LockFile[] = lockFiles.map((file) =>
+    file === ws.pipeline.lockFile ? readLock(file, ws.lockMemo) : parseLockText(readFileSync(file, 'utf8'), relPosix(ws.root, file)),
+  );
   if (opts.allCommits) {
-    const rel = relative(ws.root, ws.pipeline.lockFile);
-    const commits = commitsTouching(ws.root, rel);
-    commits.forEach((commit, i) => {
-      ws.reporter.progress(`reading ${rel} in history: ${i + 1}/${commits.length} commits`);
-      const text = tryReadAtRevision(ws.root, commit, rel);
-      if (text !== undefined) locks.push(parseLockText(text, `${rel} (history)`));
-    });
+    for (const file of lockFiles) {
+      const rel = relPosix(ws.root, file);
+      const commits = commitsTouching(ws.root, rel);
+      commits.forEach((commit, i) => {
+        ws.reporter.progress(`reading ${rel} in history: ${i + 1}/${commits.length} commits`);
+        const text = tryReadAtRevision(ws.root, commit, rel);
+        if (text !== undefined) locks.push(parseLockText(text, `${rel} (history)`));
+      });
+    }
   }
   const keep = new Set<string>();
   for (const lock of locks) {

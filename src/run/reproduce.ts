@@ -33,7 +33,7 @@ export function planWorkspace(ws: Workspace, req: PlanRequest): WorkspacePlan {
   const order = topoOrder(ws.dag, selected);
   preflight(ws, order);
   const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
-  const states = new Map(order.map((name) => [name, currentState(ws, ws.dag.stages.get(name)!)]));
+  const states = new Map(order.map((name) => [name, currentState(ws, ws.dag.stages.get(name)!, true)]));
   const compared = new Map<string, Reason[]>(order.map((name) => [name, compareStage(lock.stages[name], states.get(name)!)]));
   const forced = new Set(req.force ? order : []);
   const plan = planStages(order, ws.dag, compared, { forced });

@@ -1,6 +1,6 @@
 import { isComplete } from '../cache/checkout.js';
 import { runKey, type RunInputs } from '../cache/run-records.js';
-import type { StageState } from '../lock/compare.js';
+import { isDir, type StageState } from '../lock/compare.js';
 import type { LockedPath } from '../lock/types.js';
 import type { Stage } from '../pipeline/types.js';
 import { compareStrings } from '../util/sort.js';
@@ -20,7 +20,8 @@ export function runCacheEligible(stage: Stage): boolean {
 export function runInputs(stage: Stage, state: StageState): RunInputs {
   return {
     cmd: state.cmd,
-    deps: Object.fromEntries(state.deps.map((d) => [d.path, d.digest?.sha256 ?? ''])),
+    // The kind is part of the key: a file holding a directory's manifest text has the directory's sha256.
+    deps: Object.fromEntries(state.deps.map((d) => [d.path, d.digest ? `${isDir(d.digest) ? 'dir' : 'file'}:${d.digest.sha256}` : ''])),
     params: state.params,
     env: state.env,
     outs: stage.outs.map((o) => o.path),

@@ -179,6 +179,7 @@ function tryRestore(ws: Workspace, stage: Stage, state: StageState, reasons: Rea
   try {
     for (const locked of hit.outs) {
       ws.hasher.forget(locked.path);
+      ws.params.invalidate(locked.path);
       checkoutOut(ws.objects, ws.root, locked, linkModeFor(stage, locked.path, ws.config.cache.link), fileProgress(ws, 'restoring', locked.path));
     }
   } catch (err) {
@@ -220,6 +221,7 @@ function prepareOuts(ws: Workspace, stage: Stage): void {
     else unprotect(abs, ws.objects.dir);
     mkdirSync(dirname(abs), { recursive: true });
     ws.hasher.forget(out.path);
+    ws.params.invalidate(out.path);
   }
 }
 
@@ -235,6 +237,8 @@ function completeStage(
   const missing: string[] = [];
   for (const out of stage.outs) {
     ws.hasher.forget(out.path);
+    // A params file this stage wrote: the stages that read it see the new values.
+    ws.params.invalidate(out.path);
     const digest = ws.hasher.tryDigest(out.path);
     if (!digest) {
       missing.push(out.path);

@@ -34,14 +34,25 @@ function digestOf(ws: Workspace, path: string): LockedPath | undefined {
   return d && lockedPath(path, d);
 }
 
-/** The stage as it is now on disk, in the lock's terms. */
-export function currentState(ws: Workspace, stage: Stage): StageState {
+/**
+ * The stage as it is now on disk, in the lock's terms. When `planning`, a params file another stage
+ * produces may not exist yet, or lack a key its producer is about to write: it is read leniently, and a
+ * missing one is reported as pending. Right before the stage runs (its producers are done) every params
+ * file is read strictly.
+ */
+export function currentState(ws: Workspace, stage: Stage, planning = false): StageState {
+  const produced = planning ? stage.params.filter((p) => ws.dag.producersOf(p.file).length > 0) : [];
+  const pending = produced.filter((p) => !existsSync(join(ws.root, p.file))).map((p) => p.file);
   return {
     cmd: stage.cmd.length === 1 ? stage.cmd[0]! : stage.cmd,
     deps: stage.deps.map((d) => ({ path: d.path, digest: digestOf(ws, d.path) })),
-    params: ws.params.valuesFor(stage.params, stage.name),
+    params: {
+      ...ws.params.valuesFor(stage.params.filter((p) => !produced.includes(p)), stage.name),
+      ...ws.params.valuesFor(produced.filter((p) => !pending.includes(p.file)), stage.name, true),
+    },
     env: Object.fromEntries(stage.env.map((name) => [name, envDigest(process.env[name])])),
     outs: stage.outs.map((o) => ({ path: o.path, digest: digestOf(ws, o.path) })),
+    ...(pending.length ? { pendingParams: pending } : {}),
   };
 }
 

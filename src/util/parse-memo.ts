@@ -1,15 +1,17 @@
 import { hashSync } from 'hasha';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-write.js';
+import { DecimalText } from './decimal-text.js';
 
 /**
  * Remembers the result of parsing a text, keyed by the sha256 of the text itself (so it can never be
  * stale), in a JSON file. YAML parsing of a 1,000-stage pipeline and its lock was most of a no-op
  * `status`; JSON.parse of the same data is an order of magnitude faster. Values JSON cannot carry
- * exactly (NaN, Infinity, dates…) are simply never memoized.
+ * exactly (NaN, Infinity, -0, DecimalText, dates…) are simply never memoized.
  */
-// Bumped when the shape of a memoized value changes (v2: the lock memo also carries `data`).
-const SALT = 'lockstep-parse-memo-v2\0';
+// Bumped when the shape of a memoized value changes (v2: the lock memo also carries `data`; v3: numbers a
+// double cannot hold exactly are kept as DecimalText and never memoized, so older memos hold rounded ones).
+const SALT = 'lockstep-parse-memo-v3\0';
 
 const keyOf = (text: string) => hashSync([SALT, text], { algorithm: 'sha256' });
 
@@ -48,7 +50,8 @@ export function parseWithMemo(text: string, memoFile: string | undefined, parse:
 function exactJson(value: unknown): string | undefined {
   let exact = true;
   const json = JSON.stringify(value, (_k, v: unknown) => {
-    if ((typeof v === 'number' && !Number.isFinite(v)) || v === undefined || typeof v === 'bigint' || v instanceof Date) exact = false;
+    if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) exact = false;
+    if (v === undefined || typeof v === 'bigint' || v instanceof Date || v instanceof DecimalText) exact = false;
     return v;
   });
   return exact ? json : undefined;

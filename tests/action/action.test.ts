@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -275,6 +276,22 @@ describe('the GitHub Action (bundled, run as the runner does)', () => {
     const r = await prRun(repo, { command: 'status' });
     expect(r.summary).toContain('**Stages**: 2 would run (prepare, train)');
     expect(r.outputs['stages-ran']).toBe('0');
+  });
+
+  it('a drop gate fails closed when the base commit\'s cached metrics are not on this runner (issue 16 item 8)', async () => {
+    const baseMetrics = JSON.stringify({ recall: 0.8 });
+    const cached: Tree = {
+      '.gitignore': 'runlog.txt\nm.json\n',
+      'in.txt': '0.8',
+      'eval.mjs': "import { readFileSync, writeFileSync } from 'node:fs';\nwriteFileSync('m.json', JSON.stringify({ recall: Number(readFileSync('in.txt', 'utf8')) }));\n",
+      'pipeline.yaml': 'stages:\n  eval:\n    cmd: node eval.mjs\n    deps: [in.txt, eval.mjs]\n    metrics:\n      - m.json: {cache: true}\ngates:\n  recall: {max_drop: 0.05}\n',
+      // What the base's repro committed: the digest of its m.json, whose bytes only a cache would have.
+      'pipeline.lock': `version: 1\nstages:\n  eval:\n    cmd: node eval.mjs\n    outs:\n      - {path: m.json, sha256: ${createHash('sha256').update(baseMetrics).digest('hex')}, size: ${baseMetrics.length}}\n`,
+    };
+    const r = await prRun(prRepo(cached, { 'in.txt': '0.79' }));
+    expect(r.exitCode).toBe(1);
+    expect(errorLines(r.stdout)[0]).toMatch(/gate recall drop <= 0\.05 failed: baseline m\.json cannot be read: its cached copy \([0-9a-f]{8}, from pipeline\.lock at [0-9a-f]{40}\) is not in the local cache \(bring/);
+    expect(r.summary).toContain('baseline m.json cannot be read');
   });
 
   describe('bad input: one error annotation, exit 1, no stack, and the summary says what happened', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultDirection, evaluateGates, gatesFromPipeline, parseGateExpression, type Gate } from '../../src/metrics/gate.js';
 import { diffValues } from '../../src/metrics/diff.js';
+import { formatValue } from '../../src/metrics/format.js';
 
 const gate = (expr: string): Gate => {
   const g = parseGateExpression(expr);
@@ -75,6 +76,56 @@ describe('evaluateGates', () => {
     const report = evaluateGates([g!], m({ recall: 0.5 }), undefined);
     expect(report.results[0]!.status).toBe('warn');
     expect(report.verdict).toBe('pass');
+  });
+});
+
+describe('gate tolerance (issue 16 item 8)', () => {
+  const run = (expr: string, current: Record<string, unknown>, base?: Record<string, unknown>) =>
+    evaluateGates([gate(expr)], m(current), base && m(base)).results[0]!;
+
+  it('a tiny bound is not swallowed by an absolute epsilon', () => {
+    expect(run('fpr<=1e-10', { fpr: 9e-10 }).status).toBe('fail');
+    expect(run('fpr<=1e-10', { fpr: 1e-10 }).status).toBe('pass');
+    expect(run('fpr>=1e-10', { fpr: 5e-11 }).status).toBe('fail');
+    expect(run('fpr:rise<=1e-12', { fpr: 3e-12 }, { fpr: 1e-12 }).status).toBe('fail');
+    expect(run('x:drop<=1e-10', { x: 1e-10 }, { x: 3e-10 }).status).toBe('fail');
+  });
+
+  it('rounding of decimal inputs still passes exact boundaries, at every magnitude', () => {
+    expect(0.8 - 0.6).toBeGreaterThan(0.2);
+    expect(run('accuracy:drop<=0.2', { accuracy: 0.6 }, { accuracy: 0.8 }).status).toBe('pass');
+    expect(run('accuracy:drop<=0.02', { accuracy: 0.68 }, { accuracy: 0.7 }).status).toBe('pass');
+    expect(run('x:drop<=0.02e-10', { x: 0.68e-10 }, { x: 0.7e-10 }).status).toBe('pass');
+    expect(run('x:rise<=0.1', { x: 0.3 }, { x: 0.2 }).status).toBe('pass');
+    expect(run('x:rise<=10%', { x: 1.1 }, { x: 1 }).status).toBe('pass');
+    expect(run('x:drop<=10%', { x: 0.9e-12 }, { x: 1e-12 }).status).toBe('pass');
+    expect(run('x:drop<=10%', { x: 0.89e-12 }, { x: 1e-12 }).status).toBe('fail');
+    expect(run('x<=0.3', { x: 0.1 + 0.2 }).status).toBe('pass');
+  });
+
+  it('small values are printed so that they show', () => {
+    expect(formatValue(9e-10)).toBe('9.0e-10');
+    expect(formatValue(-1.26e-7)).toBe('-1.3e-7');
+    expect(formatValue(0.00012)).toBe('0.00012');
+    expect(formatValue(0)).toBe('0');
+    expect(formatValue(0.123456789)).toBe('0.12346');
+  });
+
+  it('a relative gate fails closed when the baseline was asked for but cannot be read, unless warn', () => {
+    const unreadable = { 'metrics.json': 'its cached copy is not in the local cache' };
+    const report = evaluateGates([gate('recall:drop<=0.1'), gate('recall>=0.5')], m({ recall: 0.9 }), {}, unreadable);
+    expect(report.verdict).toBe('fail');
+    expect(report.results[0]).toMatchObject({ status: 'fail', note: 'baseline metrics.json cannot be read: its cached copy is not in the local cache' });
+    expect(report.results[0]!.hint).toContain('lockstep pull');
+    expect(report.results[1]!.status).toBe('pass');
+    const [warn] = gatesFromPipeline({ recall: { max_drop: 0.1, level: 'warn' } }, 'pipeline.yaml');
+    expect(evaluateGates([warn!], m({ recall: 0.9 }), {}, unreadable)).toMatchObject({ verdict: 'pass', results: [{ status: 'warn' }] });
+  });
+
+  it('n/a only when no baseline was given: a metric the baseline lacks fails closed', () => {
+    expect(run('recall:drop<=0.1', { recall: 0.9 }, { other: 1 })).toMatchObject({ status: 'fail', note: 'recall is not in the baseline' });
+    expect(run('recall:drop<=0.1', { recall: 0.9 }, { recall: 'high' })).toMatchObject({ status: 'fail' });
+    expect(run('recall:drop<=0.1', { recall: 0.9 })).toMatchObject({ status: 'n/a', note: 'n/a (no baseline)' });
   });
 });
 

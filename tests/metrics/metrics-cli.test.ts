@@ -1,6 +1,8 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { execaSync } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { lockstep, workspace, writeTree } from '../helpers/workspace.js';
+import { lockstep, read, workspace, writeTree } from '../helpers/workspace.js';
 
 const PIPELINE = `stages:
   evaluate:
@@ -27,6 +29,19 @@ function repo(): string {
       'pipeline.yaml': PIPELINE,
       'eval/metrics.json': JSON.stringify({ recall: 0.8, nested: { f1: 0.75 }, old_only: 1 }),
       'eval/extra.yaml': 'loss: 0.5\nmodel: baseline\n',
+    },
+    { git: true },
+  );
+}
+
+/** A repo whose stage writes recall (from in.txt, 0.9) to a cached, git-ignored m.json. */
+function cachedMetricsRepo(extra = ''): string {
+  return workspace(
+    {
+      '.gitignore': 'm.json\n.lockstep/cache/\n.lockstep/tmp/\n',
+      'in.txt': '0.9',
+      'eval.cjs': "const fs = require('fs'); fs.writeFileSync('m.json', JSON.stringify({ recall: Number(fs.readFileSync('in.txt', 'utf8')) }));\n",
+      'pipeline.yaml': `stages:\n  eval:\n    cmd: node eval.cjs\n    deps: [in.txt, eval.cjs]\n    metrics:\n      - m.json: {cache: true}\n${extra}`,
     },
     { git: true },
   );
@@ -70,15 +85,7 @@ describe('metrics show / diff', () => {
   });
 
   it('reads a cached (git-ignored) metrics file at a revision through that revision\'s lock and the local cache', async () => {
-    const dir = workspace(
-      {
-        '.gitignore': 'm.json\n.lockstep/cache/\n.lockstep/tmp/\n',
-        'in.txt': '0.9',
-        'eval.cjs': "const fs = require('fs'); fs.writeFileSync('m.json', JSON.stringify({ recall: Number(fs.readFileSync('in.txt', 'utf8')) }));\n",
-        'pipeline.yaml': 'stages:\n  eval:\n    cmd: node eval.cjs\n    deps: [in.txt, eval.cjs]\n    metrics:\n      - m.json: {cache: true}\n',
-      },
-      { git: true },
-    );
+    const dir = cachedMetricsRepo();
     expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
     commit(dir, 'recall 0.9');
     writeTree(dir, { 'in.txt': '0.7' });
@@ -210,5 +217,30 @@ describe('lockstep gate', () => {
     expect(r.stdout).toContain("> **Warning**: the gates in pipeline.yaml differ from HEAD's; HEAD's gates were applied");
     expect(r.stdout).toContain('| recall (eval/metrics.json) | 0.5 | - | - | >= 0.7 | FAIL: recall 0.5 breaks >= 0.7 |');
     expect(r.stderr).toContain('warning: the gates in pipeline.yaml differ');
+  });
+
+  it('a tiny bound fails and shows the value (issue 16 item 8)', async () => {
+    const dir = workspace({ 'pipeline.yaml': 'stages: {}\nmetrics: [m.json]\ngates:\n  fpr: {max: 1e-10}\n', 'm.json': '{"fpr": 9e-10}' });
+    const r = await lockstep(dir, ['gate']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/fpr\s+9\.0e-10\s+-\s+-\s+<= 1e-10\s+FAIL: fpr 9e-10 breaks <= 1e-10/);
+  });
+
+  it('a relative gate whose cached baseline is not in the local cache fails closed with a hint, unless warn', async () => {
+    const dir = cachedMetricsRepo('gates:\n  recall: {max_drop: 0.05}\n');
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    commit(dir, 'recall 0.9');
+    expect((await lockstep(dir, ['gate', '--baseline', 'HEAD'])).exitCode).toBe(0);
+    // A fresh CI runner: the baseline's cached metrics were never fetched.
+    rmSync(join(dir, '.lockstep/cache'), { recursive: true });
+    const r = await lockstep(dir, ['gate', '--baseline', 'HEAD']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/FAIL: baseline m\.json cannot be read: its cached copy \([0-9a-f]{8}, from pipeline\.lock at HEAD\) is not in the local cache/);
+    expect(r.stdout).toContain('hint: bring the baseline');
+    expect((await lockstep(dir, ['gate'])).stdout).toContain('n/a (no baseline)');
+    writeTree(dir, { 'pipeline.yaml': read(dir, 'pipeline.yaml').replace('max_drop: 0.05', 'max_drop: 0.05, level: warn') });
+    const warn = await lockstep(dir, ['gate', '--baseline', 'HEAD']);
+    expect(warn.exitCode).toBe(0);
+    expect(warn.stdout).toContain('warn: baseline m.json cannot be read');
   });
 });

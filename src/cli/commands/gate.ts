@@ -3,7 +3,7 @@ import { UsageError } from '../../errors.js';
 import { gateTable, gateVerdict, renderMarkdown, renderText } from '../../metrics/format.js';
 import { evaluateGates } from '../../metrics/gate.js';
 import { selectGates } from '../../metrics/gates-at.js';
-import { readRevisionMetrics, readWorkspaceMetrics } from '../../metrics/read.js';
+import { readRevisionMetricsWithGaps, readWorkspaceMetrics } from '../../metrics/read.js';
 import { loadPipeline } from '../../pipeline/load.js';
 import { parseCommandArgs, type Options } from '../args.js';
 import type { Command } from '../command.js';
@@ -28,9 +28,10 @@ gates: in pipeline.yaml, one entry per metric (flattened name), any of these bou
   direction: higher|lower             which way is better (default from the name); bounds do not depend on it
   e.g.  recall: {min: 0.70}   accuracy: {min: 0.60, max_drop: 0.02}   loss: {max_rise_pct: 5, level: warn}
 
-A gated metric that is missing or not a number fails (fail closed). Without a baseline (no --baseline,
-or the metric absent at REV) the drop/rise gates show "n/a (no baseline)" and do not fail; min/max are
-always checked. Baselines by default: gate none, metrics diff HEAD, the GitHub Action (planned) the
+A gated metric that is missing or not a number fails (fail closed). Without --baseline the drop/rise
+gates show "n/a (no baseline)" and do not fail; with one, a baseline that lacks the metric or cannot be
+read (cached metrics not in the local cache) fails them too, unless level: warn. min/max are always
+checked. Baselines by default: gate none, metrics diff HEAD, the GitHub Action (planned) the
 pull request's base commit.`;
 
 const options = {
@@ -50,8 +51,8 @@ export async function gateCommand(ctx: CommandContext, args: string[]): Promise<
   const { gates, gatesChanged } = selectGates(pipeline, { ...(from ? { gatesFrom: from } : {}), extra: values.gate ?? [] }, ctx.reporter);
 
   const current = readWorkspaceMetrics(pipeline);
-  const baseline = values.baseline ? readRevisionMetrics(pipeline, values.baseline) : undefined;
-  const report = evaluateGates(gates, current, baseline);
+  const baseline = values.baseline ? readRevisionMetricsWithGaps(pipeline, values.baseline) : undefined;
+  const report = evaluateGates(gates, current, baseline?.metrics, baseline?.unreadable);
   const changedNote = gatesChanged
     ? `the gates in ${label} differ from ${from}'s; ${from}'s gates were applied (a change cannot loosen its own gate)`
     : undefined;
@@ -62,6 +63,8 @@ export async function gateCommand(ctx: CommandContext, args: string[]): Promise<
     const lines = [gateVerdict(report)];
     if (changedNote) lines.push(values.md ? `> **Warning**: ${changedNote}` : `WARNING: ${changedNote}`);
     if (report.results.length) lines.push('', values.md ? renderMarkdown(gateTable(report, precision)) : renderText(gateTable(report, precision)));
+    const hints = [...new Set(report.results.filter((r) => r.status !== 'pass' && r.hint).map((r) => r.hint!))];
+    if (hints.length) lines.push('', ...hints.map((h) => `hint: ${h}`));
     ctx.stdout(lines.join('\n'));
   }
   if (changedNote) ctx.reporter.warn(changedNote);

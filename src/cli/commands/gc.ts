@@ -9,8 +9,8 @@ import type { CommandContext } from '../context.js';
 export const gcHelp = `usage: lockstep gc [--workspace | --all-commits] [--dry]
 
 Removes cache objects that no lock references, and run records that point at removed objects.
-  --workspace     keep only what the current pipeline.lock references (default)
-  --all-commits   keep what the lock of any commit on any branch references
+  --workspace     keep what the locks of the workspace's pipeline files reference (default)
+  --all-commits   also keep what those locks referenced at any commit on any branch
   --dry           say what would be removed, remove nothing`;
 
 const options = {

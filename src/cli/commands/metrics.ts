@@ -1,4 +1,5 @@
 import { UsageError } from '../../errors.js';
+import { exactReplacer } from '../../util/decimal-text.js';
 import { diffValues } from '../../metrics/diff.js';
 import { diffTable, metricsTable } from '../../metrics/format.js';
 import { readRevisionMetrics, readWorkspaceMetrics, type MetricsByFile } from '../../metrics/read.js';
@@ -38,13 +39,13 @@ export async function metricsCommand(ctx: CommandContext, args: string[]): Promi
   if (sub === 'show') {
     if (positionals.length) throw new UsageError('metrics show takes no arguments');
     const metrics = readWorkspaceMetrics(pipeline);
-    if (values.json) ctx.stdout(JSON.stringify(metrics, null, 2));
+    if (values.json) ctx.stdout(JSON.stringify(metrics, exactReplacer, 2));
     else ctx.stdout(renderTable(metricsTable(metrics, precision), values.md, 'No metrics files found.'));
     return 0;
   }
   const [a, b] = revisionPair(positionals, 'metrics diff');
   const rows = diffValues(metricsAt(pipeline, a), metricsAt(pipeline, b), values.all ?? false);
-  if (values.json) ctx.stdout(JSON.stringify({ a, b, rows }, null, 2));
+  if (values.json) ctx.stdout(JSON.stringify({ a, b, rows }, exactReplacer, 2));
   else ctx.stdout(renderTable(diffTable(rows, [a, b], precision), values.md, `No changes in metrics between ${a} and ${b}.`));
   return 0;
 }

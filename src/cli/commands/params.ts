@@ -8,6 +8,7 @@ import { parseCommandArgs, type Options } from '../args.js';
 import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { OUTPUT_OPTIONS, parsePrecision, renderTable } from '../output.js';
+import { exactReplacer } from '../../util/decimal-text.js';
 import { revisionPair, WORKSPACE } from './metrics.js';
 
 export const paramsHelp = `usage: lockstep params diff [A] [B] [--all] [--json|--md] [--precision N]
@@ -27,7 +28,7 @@ export async function paramsCommand(ctx: CommandContext, args: string[]): Promis
   const pipeline = loadPipeline(ctx.pipelineFile);
   const [a, b] = revisionPair(positionals, 'params diff');
   const rows = diffValues(paramsAt(pipeline, a), paramsAt(pipeline, b), values.all ?? false);
-  if (values.json) ctx.stdout(JSON.stringify({ a, b, rows }, null, 2));
+  if (values.json) ctx.stdout(JSON.stringify({ a, b, rows }, exactReplacer, 2));
   else ctx.stdout(renderTable(diffTable(rows, [a, b], precision, 'Param'), values.md, `No changes in params between ${a} and ${b}.`));
   return 0;
 }
