@@ -153,7 +153,7 @@ export function selectStages(dag: Dag, requested: readonly string[], sel: Select
     const group = dag.stages.has(t) ? [t] : [...dag.stages.keys()].filter((n) => n.startsWith(`${t}@`));
     if (group.length === 0) {
       throw new UsageError(`unknown stage '${t}'`, {
-        hint: `stages are: ${[...dag.stages.keys()].sort(compareStrings).join(', ')}`,
+        hint: `stages are: ${[...dag.stages.keys()].join(', ')}`,
       });
     }
     targets.push(...group);

@@ -32,7 +32,7 @@ export class ParamsReader {
     if (text === undefined) return undefined;
     let data: unknown;
     try {
-      data = extname(file) === '.json' ? JSON.parse(text) : parseWithMemo(text, this.memoFor?.(file), (t) => lazyYaml().parse(t));
+      data = extname(file) === '.json' ? JSON.parse(text) : parseWithMemo(text, this.memoFor?.(file), (t) => lazyYaml().parse(t, { merge: true }));
     } catch (err) {
       throw new ConfigError(`${file}: cannot parse params file: ${(err as Error).message}`, {
         hint: `fix the syntax of ${file}; nothing was run`,

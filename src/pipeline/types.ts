@@ -55,7 +55,7 @@ export interface Pipeline {
   root: string;
   /** Absolute path of the lock file. */
   lockFile: string;
-  /** Sorted by name. */
+  /** In the order of the pipeline file (generated stages in generation order). */
   stages: Stage[];
   metrics: string[];
   gates: Record<string, WrittenGate>;

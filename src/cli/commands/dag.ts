@@ -1,7 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { selectStages } from '../../pipeline/dag.js';
 import { edgesOf, renderAscii, renderDot, renderMermaid } from '../../pipeline/dag-render.js';
-import { topoOrder } from '../../pipeline/dag.js';
 import { loadPipeline } from '../../pipeline/load.js';
 import { checkedDag } from '../../pipeline/rules.js';
 import { parseCommandArgs } from '../args.js';
@@ -26,8 +25,9 @@ export async function dagCommand(ctx: CommandContext, args: string[]): Promise<n
   if (values.mermaid) ctx.stdout(renderMermaid(dag, only));
   else if (values.dot) ctx.stdout(renderDot(dag, only));
   else if (values.json) {
+    // Stages in the file's order, as DVC lists them; edges in run order.
     const edges = edgesOf(dag, only).map(([from, to]) => ({ from, to }));
-    ctx.stdout(JSON.stringify({ stages: topoOrder(dag, only), edges }, null, 2));
+    ctx.stdout(JSON.stringify({ stages: [...dag.stages.keys()].filter((n) => only.has(n)), edges }, null, 2));
   } else ctx.stdout(renderAscii(dag, only));
   return 0;
 }
