@@ -7,7 +7,9 @@ import { ConfigError, errnoCode } from '../errors.js';
 import { lazyYaml } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
 import { dict } from '../util/dict.js';
-import { normalizeRel } from '../util/paths.js';
+import { isOutside, normalizeRel, relPosix } from '../util/paths.js';
+import { repoRootOf } from '../util/repo-root.js';
+import { isExternalPath } from './external.js';
 import { compareStrings, sortedBy } from '../util/sort.js';
 import { floatsAsText } from './python-text.js';
 import { pipelineSchemas, stageSchemaFor, type WrittenGate, type WrittenPipeline, type WrittenStage } from './schema.js';
@@ -84,12 +86,13 @@ export function loadPipeline(pipelineFile: string): Pipeline {
   }) as WrittenPipeline;
 
   const problems: Problem[] = [];
-  const stages = expandStages(written, new TemplateFiles(root), positions, problems);
+  const stages = expandStages(written, root, new TemplateFiles(root), positions, problems);
   if (problems.length) fail(label, problems);
 
   return {
     file,
     root,
+    repoRoot: repoRootOf(root),
     lockFile: lockFileFor(file),
     stages,
     metrics: (written.metrics ?? []).map(normalizeRel),
@@ -130,7 +133,7 @@ function templateFloatsAsText(doc: Document): void {
  * params.yaml (when there is one) merged with the `vars` entries and stage vars, then the foreach/matrix
  * item, as in DVC. A problem of a template is reported once, named after the first stage it generates.
  */
-function expandStages(written: WrittenPipeline, files: TemplateFiles, positions: YamlPositions, problems: Problem[]): Stage[] {
+function expandStages(written: WrittenPipeline, root: string, files: TemplateFiles, positions: YamlPositions, problems: Problem[]): Stage[] {
   const seen = new Set<string>();
   const report = (where: PathSegment[], shown: PathSegment[], message: string) => {
     const id = `${formatPath(where)}\0${message}`;
@@ -169,7 +172,7 @@ function expandStages(written: WrittenPipeline, files: TemplateFiles, positions:
       }
       const sub = substituteBody(g.body, chainLookup(g.locals, scope.values));
       for (const t of sub.problems) report([...g.base, ...t.path], shown(t.path), t.message);
-      const stage = normalizeStage(g.name, sub.body, g.base, positions, problems);
+      const stage = normalizeStage(g.name, sub.body, root, g.base, positions, problems);
       if (stage) stages.push(stage);
     }
   }
@@ -215,15 +218,16 @@ function zodProblems(issues: readonly Issue[], positions: YamlPositions): Proble
 }
 
 /** One stage after templating: paths resolved against wdir, outs and params grouped, names checked. */
-function normalizeStage(name: string, w: WrittenStage, base: PathSegment[], positions: YamlPositions, problems: Problem[]): Stage | undefined {
+function normalizeStage(name: string, w: WrittenStage, root: string, base: PathSegment[], positions: YamlPositions, problems: Problem[]): Stage | undefined {
   const problem = (path: PathSegment[], message: string) =>
     problems.push({ pos: positions.at([...base, ...path]), path: formatPath([...base, ...path]), message });
 
+  // Paths are relative to wdir (itself relative to the pipeline's folder) and kept relative to that folder,
+  // so `../data/x` from a pipeline in a subfolder stays as written; rules.ts refuses those leaving the repository.
   const wdirRaw = w.wdir ?? '.';
-  if (isAbsolute(wdirRaw)) problem(['wdir'], 'must be relative to the pipeline file');
-  const wdir = normalizeRel(wdirRaw);
-  const inWdir = (p: string) => (isAbsolute(p) ? posix.normalize(p) : normalizeRel(posix.join(wdir, p)));
-
+  const fromRoot = (p: string) => (isAbsolute(p) ? absoluteFrom(root, p) : normalizeRel(posix.join(wdir, p)));
+  const wdir = isAbsolute(wdirRaw) ? absoluteFrom(root, wdirRaw) : normalizeRel(wdirRaw);
+  const inWdir = (p: string) => (isExternalPath(p) ? p : fromRoot(p));
   const deps = (w.deps ?? []).map((d, i) => ({ path: inWdir(d), pos: positions.lazy([...base, 'deps', i]) }));
   const outs: Out[] = [];
   const addOuts = (entries: WrittenStage['outs'] | WrittenStage['plots'], key: 'outs' | 'metrics' | 'plots') => {
@@ -272,6 +276,11 @@ function normalizeStage(name: string, w: WrittenStage, base: PathSegment[], posi
     alwaysChanged: w.always_changed ?? false,
     pos: positions.lazy(base),
   };
+}
+
+/** An absolute path inside the repository, relative to the pipeline's folder; any other stays absolute (and is refused). */
+function absoluteFrom(root: string, path: string): string {
+  return isOutside(relPosix(repoRootOf(root), path)) ? posix.normalize(path) : relPosix(root, path);
 }
 
 /** Only the `gates:` of a pipeline file's text (e.g. the base branch's), validated like the rest. */

@@ -1,5 +1,7 @@
 import { ConfigError } from '../errors.js';
-import { isOutside } from '../util/paths.js';
+import { resolve } from 'node:path';
+import { isOutside, relPosix } from '../util/paths.js';
+import { isExternalPath } from './external.js';
 import { buildDag, findCycle, parentsOf, type Dag } from './dag.js';
 import { formatPos, type Out, type Pipeline } from './types.js';
 
@@ -12,9 +14,14 @@ export function pipelineProblems(pipeline: Pipeline, dag: Dag): string[] {
   const at = (o: Out) => (o.pos ? `${formatPos(o.pos)} ` : '');
   const all: { stage: string; out: Out }[] = pipeline.stages.flatMap((s) => s.outs.map((out) => ({ stage: s.name, out })));
 
+  const leaves = (path: string) => !isExternalPath(path) && isOutside(relPosix(pipeline.repoRoot, resolve(pipeline.root, path)));
   for (const { stage, out } of all) {
-    if (isOutside(out.path)) {
-      problems.push(`${at(out)}stage ${stage}: out ${out.path} is outside the repository`);
+    if (leaves(out.path)) problems.push(`${at(out)}stage ${stage}: out ${out.path} is outside the repository`);
+  }
+  for (const stage of pipeline.stages) {
+    if (leaves(stage.wdir)) problems.push(`${stage.pos ? `${formatPos(stage.pos)} ` : ''}stage ${stage.name}: wdir ${stage.wdir} is outside the repository`);
+    for (const dep of stage.deps) {
+      if (leaves(dep.path)) problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ''}stage ${stage.name}: dep ${dep.path} is outside the repository`);
     }
   }
   // Overlaps by look-up rather than comparing every pair of outs: 1,000 stages made that quadratic.

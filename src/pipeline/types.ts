@@ -11,7 +11,7 @@ export function formatPos(pos: SourcePos | undefined): string {
   return pos ? `${pos.file}:${pos.line}:${pos.col}` : '';
 }
 
-/** All paths below are POSIX and relative to the pipeline root. */
+/** All paths below are POSIX and relative to the pipeline root (`../x` when outside its folder), or a URL (external). */
 export interface Dep {
   path: string;
   pos?: SourcePos;
@@ -51,8 +51,10 @@ export interface Stage {
 export interface Pipeline {
   /** Absolute path of the pipeline file. */
   file: string;
-  /** Absolute directory every path is relative to. */
+  /** Absolute directory every path is relative to: the pipeline file's folder. */
   root: string;
+  /** The repository (git root, else `root`): paths may use `../` but never leave it. */
+  repoRoot: string;
   /** Absolute path of the lock file. */
   lockFile: string;
   /** In the order of the pipeline file (generated stages in generation order). */

@@ -3,6 +3,7 @@ import { UsageError } from '../../errors.js';
 import { formatReason } from '../../lock/compare.js';
 import { planWorkspace, reproduce } from '../../run/reproduce.js';
 import type { StageOutcome } from '../../run/scheduler.js';
+import { fingerprintExternalDeps } from '../../run/external-deps.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { formatDuration } from '../../util/format.js';
 import { parseCommandArgs } from '../args.js';
@@ -53,6 +54,7 @@ export async function reproCommand(ctx: CommandContext, args: string[]): Promise
     noRunCache: values['no-run-cache'] ?? false,
   };
   const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
+  await fingerprintExternalDeps(ws);
 
   if (values.dry) {
     const { plan } = planWorkspace(ws, request);

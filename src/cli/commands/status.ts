@@ -2,6 +2,7 @@ import { ExitError, EXIT_FAILED } from '../../errors.js';
 import { formatReason } from '../../lock/compare.js';
 import type { PlannedStage } from '../../run/plan.js';
 import { planWorkspace } from '../../run/reproduce.js';
+import { fingerprintExternalDeps } from '../../run/external-deps.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { parseCommandArgs } from '../args.js';
 import type { CommandContext } from '../context.js';
@@ -35,6 +36,7 @@ export async function statusCommand(ctx: CommandContext, args: string[]): Promis
     'exit-code': { type: 'boolean' },
   });
   const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
+  await fingerprintExternalDeps(ws);
   const { plan } = planWorkspace(ws, { targets: positionals });
   const anyRun = plan.some((p) => p.action === 'run');
   if (values.json) {
