@@ -39,10 +39,9 @@ interface Problem {
  * pipeline.yaml → YAML document → zod written shape → normalized Pipeline. Every problem in the file is
  * collected and reported in one ConfigError, each as `pipeline.yaml:12:5 stages.train.deps[1]: …`.
  */
-export function loadPipeline(pipelineFile: string): Pipeline {
+export function loadPipeline(pipelineFile: string, label = basename(pipelineFile)): Pipeline {
   const file = resolve(pipelineFile);
   const root = dirname(file);
-  const label = basename(file);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -86,7 +85,7 @@ export function loadPipeline(pipelineFile: string): Pipeline {
   }) as WrittenPipeline;
 
   const problems: Problem[] = [];
-  const stages = expandStages(written, root, new TemplateFiles(root), positions, problems);
+  const stages = expandStages(written, root, label, new TemplateFiles(root), positions, problems);
   if (problems.length) fail(label, problems);
 
   return {
@@ -133,7 +132,7 @@ function templateFloatsAsText(doc: Document): void {
  * params.yaml (when there is one) merged with the `vars` entries and stage vars, then the foreach/matrix
  * item, as in DVC. A problem of a template is reported once, named after the first stage it generates.
  */
-function expandStages(written: WrittenPipeline, root: string, files: TemplateFiles, positions: YamlPositions, problems: Problem[]): Stage[] {
+function expandStages(written: WrittenPipeline, root: string, label: string, files: TemplateFiles, positions: YamlPositions, problems: Problem[]): Stage[] {
   const seen = new Set<string>();
   const report = (where: PathSegment[], shown: PathSegment[], message: string) => {
     const id = `${formatPath(where)}\0${message}`;
@@ -172,7 +171,7 @@ function expandStages(written: WrittenPipeline, root: string, files: TemplateFil
       }
       const sub = substituteBody(g.body, chainLookup(g.locals, scope.values));
       for (const t of sub.problems) report([...g.base, ...t.path], shown(t.path), t.message);
-      const stage = normalizeStage(g.name, sub.body, root, g.base, positions, problems);
+      const stage = normalizeStage(g.name, sub.body, { root, label }, g.base, positions, problems);
       if (stage) stages.push(stage);
     }
   }
@@ -218,7 +217,14 @@ function zodProblems(issues: readonly Issue[], positions: YamlPositions): Proble
 }
 
 /** One stage after templating: paths resolved against wdir, outs and params grouped, names checked. */
-function normalizeStage(name: string, w: WrittenStage, root: string, base: PathSegment[], positions: YamlPositions, problems: Problem[]): Stage | undefined {
+function normalizeStage(
+  name: string,
+  w: WrittenStage,
+  { root, label }: { root: string; label: string },
+  base: PathSegment[],
+  positions: YamlPositions,
+  problems: Problem[],
+): Stage | undefined {
   const problem = (path: PathSegment[], message: string) =>
     problems.push({ pos: positions.at([...base, ...path]), path: formatPath([...base, ...path]), message });
 
@@ -275,6 +281,7 @@ function normalizeStage(name: string, w: WrittenStage, root: string, base: PathS
     frozen: w.frozen ?? false,
     alwaysChanged: w.always_changed ?? false,
     pos: positions.lazy(base),
+    origin: { file: label, name },
   };
 }
 

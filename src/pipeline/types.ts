@@ -46,6 +46,19 @@ export interface Stage {
   frozen: boolean;
   alwaysChanged: boolean;
   pos?: SourcePos;
+  /** The pipeline file it is written in (relative to the root) and its name there (`train`, `train@a`). */
+  origin: { file: string; name: string };
+}
+
+/** One pipeline file of several loaded together (`-R`): its own lock, its paths under `prefix`. */
+export interface PipelineMember {
+  /** Absolute path of the pipeline file. */
+  file: string;
+  /** The file relative to the combined root, as targets and messages name it (`pipelines/dvc.yaml`). */
+  label: string;
+  lockFile: string;
+  /** Its folder relative to the combined root (`.` for the root itself). */
+  prefix: string;
 }
 
 export interface Pipeline {
@@ -61,4 +74,6 @@ export interface Pipeline {
   stages: Stage[];
   metrics: string[];
   gates: Record<string, WrittenGate>;
+  /** Set when several pipeline files were loaded as one graph; each keeps its own lock. */
+  members?: PipelineMember[];
 }

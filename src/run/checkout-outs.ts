@@ -1,7 +1,7 @@
 import { checkoutOut, isComplete } from '../cache/checkout.js';
-import { readLock } from '../lock/lock-file.js';
 import { selectStages, topoOrder } from '../pipeline/dag.js';
 import { compareStrings } from '../util/sort.js';
+import { readWorkspaceLock } from './lock-files.js';
 import { fileProgress } from './scheduler.js';
 import { linkModeFor, lockedPath } from './stage-state.js';
 import { withWorkspaceLock } from './workspace-lock.js';
@@ -24,7 +24,7 @@ export function checkoutOuts(ws: Workspace, targets: string[], force: boolean): 
 }
 
 function checkoutLocked(ws: Workspace, targets: string[], force: boolean): CheckoutResult {
-  const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
+  const lock = readWorkspaceLock(ws);
   const result: CheckoutResult = { restored: [], unchanged: [], missing: [], refused: [], ignored: [] };
   for (const name of topoOrder(ws.dag, selectStages(ws.dag, targets, { singleItem: true }))) {
     const entry = lock.stages[name];

@@ -47,15 +47,16 @@ export function ensureLockstepDir(root: string): boolean {
   return created;
 }
 
-export function openWorkspace(pipelineFile: string, reporter: Reporter): Workspace {
-  const pipeline = loadPipeline(pipelineFile);
+/** Opens the workspace of one pipeline file, or of a pipeline already loaded (several files, `-R`). */
+export function openWorkspace(source: string | Pipeline, reporter: Reporter): Workspace {
+  const pipeline = typeof source === 'string' ? loadPipeline(source) : source;
   const dag = checkedDag(pipeline);
   refuseExternalOuts(pipeline);
   const root = pipeline.root;
   ensureLockstepDir(root);
   // What a killed lockstep left behind: in .lockstep/tmp, and lock temps that older versions wrote beside the lock.
   removeStaleTemps(tmpDirOf(root));
-  removeStaleTemps(dirname(pipeline.lockFile), basename(pipeline.lockFile));
+  for (const lockFile of pipeline.members?.map((m) => m.lockFile) ?? [pipeline.lockFile]) removeStaleTemps(dirname(lockFile), basename(lockFile));
   const statCache = new StatCache(join(root, LOCKSTEP_DIR, TMP_DIR, STAT_CACHE_FILE));
   return {
     root,

@@ -7,6 +7,8 @@ export const CORPUS = join(REPO, 'tests/fixtures/dvc');
 
 export interface Expected {
   file: string;
+  /** Extra arguments of `dag` (`-R` for several files). */
+  args?: string[];
   /** In the file's order, as `dag --json` lists them. */
   stages: string[];
   /** In run order. */

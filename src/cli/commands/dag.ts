@@ -1,27 +1,31 @@
 import { UsageError } from '../../errors.js';
 import { selectStages } from '../../pipeline/dag.js';
 import { edgesOf, renderAscii, renderDot, renderMermaid } from '../../pipeline/dag-render.js';
-import { loadPipeline } from '../../pipeline/load.js';
 import { checkedDag } from '../../pipeline/rules.js';
 import { parseCommandArgs } from '../args.js';
+import { loadForTargets, RECURSIVE_OPTION } from '../pipeline-source.js';
 import type { CommandContext } from '../context.js';
 
-export const dagHelp = `usage: lockstep dag [targets...] [--mermaid | --dot | --json]
+export const dagHelp = `usage: lockstep dag [targets...] [-R] [--mermaid | --dot | --json]
 
-Prints the stage graph (ascii by default); with targets, only them and what they depend on.`;
+Prints the stage graph (ascii by default); with targets, only them and what they depend on.
+
+  -R, --recursive   every pipeline file of the repository as one graph (so does a directory argument)
+  targets           stages, foreach/matrix groups, pipeline files (path/dvc.yaml) or path/dvc.yaml:stage`;
 
 export async function dagCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('dag', args, {
     mermaid: { type: 'boolean' },
     dot: { type: 'boolean' },
     json: { type: 'boolean' },
+    ...RECURSIVE_OPTION,
   });
   if ([values.mermaid, values.dot, values.json].filter(Boolean).length > 1) {
     throw new UsageError('choose one of --mermaid, --dot, --json');
   }
-  const pipeline = loadPipeline(ctx.pipelineFile);
+  const { pipeline, targets } = loadForTargets(ctx, values.recursive, positionals);
   const dag = checkedDag(pipeline);
-  const only = selectStages(dag, positionals);
+  const only = selectStages(dag, targets);
   if (values.mermaid) ctx.stdout(renderMermaid(dag, only));
   else if (values.dot) ctx.stdout(renderDot(dag, only));
   else if (values.json) {

@@ -7,6 +7,7 @@ import { fingerprintExternalDeps } from '../../run/external-deps.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { formatDuration } from '../../util/format.js';
 import { parseCommandArgs } from '../args.js';
+import { loadForTargets, RECURSIVE_OPTION } from '../pipeline-source.js';
 import type { CommandContext } from '../context.js';
 import { planJson, reasonsJson } from '../format-reasons.js';
 import { renderPlan } from './status.js';
@@ -22,7 +23,10 @@ Runs the stages whose inputs changed (and, for targets, what they depend on).
   -k, --keep-going     after a failure, keep running stages that do not depend on it
   --no-run-cache       run changed stages even when the run-cache has their results
   -j, --jobs N|auto    run up to N independent stages at once (default 1)
-  --json               print a machine summary on stdout`;
+  --json               print a machine summary on stdout
+  -R, --recursive      every pipeline file of the repository as one graph (so does a directory argument)
+
+Targets: stages, foreach/matrix groups, pipeline files (path/dvc.yaml) or path/dvc.yaml:stage.`;
 
 function parseJobs(raw: string | undefined): number {
   if (raw === undefined) return 1;
@@ -44,16 +48,18 @@ export async function reproCommand(ctx: CommandContext, args: string[]): Promise
     jobs: { type: 'string', short: 'j' },
     'no-run-cache': { type: 'boolean' },
     json: { type: 'boolean' },
+    ...RECURSIVE_OPTION,
   });
   const jobs = parseJobs(values.jobs);
+  const { pipeline, targets } = loadForTargets(ctx, values.recursive, positionals);
   const request = {
-    targets: positionals,
+    targets,
     force: values.force ?? false,
     singleItem: values['single-item'] ?? false,
     downstream: values.downstream ?? false,
     noRunCache: values['no-run-cache'] ?? false,
   };
-  const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
+  const ws = openWorkspace(pipeline, ctx.reporter);
   await fingerprintExternalDeps(ws);
 
   if (values.dry) {

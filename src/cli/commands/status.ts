@@ -5,16 +5,18 @@ import { planWorkspace } from '../../run/reproduce.js';
 import { fingerprintExternalDeps } from '../../run/external-deps.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { parseCommandArgs } from '../args.js';
+import { loadForTargets, RECURSIVE_OPTION } from '../pipeline-source.js';
 import type { CommandContext } from '../context.js';
 import { planJson } from '../format-reasons.js';
 
-export const statusHelp = `usage: lockstep status [targets...] [--json] [--exit-code]
+export const statusHelp = `usage: lockstep status [targets...] [-R] [--json] [--exit-code]
 
 Says what \`lockstep repro\` would do and why, including stages that will run
 because an upstream stage will run.
 
   --json        machine-readable output on stdout
-  --exit-code   exit 1 when any stage would run (for CI)`;
+  --exit-code   exit 1 when any stage would run (for CI)
+  -R            every pipeline file of the repository as one graph (so does a directory argument)`;
 
 export function renderPlan(plan: PlannedStage[], verb: string): string {
   const lines: string[] = [];
@@ -34,10 +36,12 @@ export async function statusCommand(ctx: CommandContext, args: string[]): Promis
   const { values, positionals } = parseCommandArgs('status', args, {
     json: { type: 'boolean' },
     'exit-code': { type: 'boolean' },
+    ...RECURSIVE_OPTION,
   });
-  const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
+  const { pipeline, targets } = loadForTargets(ctx, values.recursive, positionals);
+  const ws = openWorkspace(pipeline, ctx.reporter);
   await fingerprintExternalDeps(ws);
-  const { plan } = planWorkspace(ws, { targets: positionals });
+  const { plan } = planWorkspace(ws, { targets });
   const anyRun = plan.some((p) => p.action === 'run');
   if (values.json) {
     const stages = planJson(plan);
