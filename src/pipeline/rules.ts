@@ -14,7 +14,8 @@ export function pipelineProblems(pipeline: Pipeline, dag: Dag): string[] {
   const problem = (pos: SourcePos | undefined, text: string) => found.push({ pos, text: `${pos ? `${formatPos(pos)} ` : ''}${text}` });
   const all: { stage: string; out: Out }[] = pipeline.stages.flatMap((s) => s.outs.map((out) => ({ stage: s.name, out })));
 
-  const leaves = (path: string) => !isExternalPath(path) && isOutside(relPosix(pipeline.repoRoot, resolve(pipeline.root, path)));
+  // Only `../` and absolute paths can leave; most paths are plainly inside the pipeline's folder.
+  const leaves = (path: string) => isOutside(path) && !isExternalPath(path) && isOutside(relPosix(pipeline.repoRoot, resolve(pipeline.root, path)));
   for (const { stage, out } of all) {
     if (leaves(out.path)) problem(out.pos, `stage ${stage}: out ${out.path} is outside the repository`);
   }
