@@ -18,6 +18,7 @@ export function pipelineProblems(pipeline: Pipeline, dag: Dag): string[] {
   const leaves = (path: string) => isOutside(path) && !isExternalPath(path) && isOutside(relPosix(pipeline.repoRoot, resolve(pipeline.root, path)));
   for (const { stage, out } of all) {
     if (leaves(out.path)) problem(out.pos, `stage ${stage}: out ${out.path} is outside the repository`);
+    else if (out.path.split('/').includes('.git')) problem(out.pos, `stage ${stage}: out ${out.path} is inside .git`);
   }
   for (const stage of pipeline.stages) {
     if (leaves(stage.wdir)) problem(stage.pos, `stage ${stage.name}: wdir ${stage.wdir} is outside the repository`);

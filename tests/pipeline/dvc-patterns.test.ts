@@ -41,6 +41,11 @@ describe('dvc.yaml patterns run end to end', () => {
         '  dvc.yaml:6:12 stage a: out ../../../../../y is outside the repository',
     );
     expect(r.stderr).toContain('hint: fix the outs or deps named above');
+
+    writeFileSync(join(dir, 'pipelines/dvc.yaml'), 'stages:\n  a:\n    cmd: echo\n    outs: [../.git/hooks/post-commit]\n');
+    const git = await lockstep(dir, ['-f', 'pipelines/dvc.yaml', 'repro']);
+    expect(git.exitCode).toBe(2);
+    expect(git.stderr).toContain('stage a: out ../.git/hooks/post-commit is inside .git');
   });
 
   it('a file with only metrics/plots/params has no stages; metrics show reads its metrics; an empty file says so', async () => {
