@@ -140,7 +140,7 @@ export class TemplateFiles {
       data = extname(file) === '.json' ? JSON.parse(text) : parseWithMemo(text, memo, parseTemplateYaml);
     } catch (err) {
       if (err instanceof ConfigError) throw err;
-      throw new ConfigError(`${file}: cannot parse: ${(err as Error).message}`, { hint: `fix the syntax of ${file}; nothing was run`, cause: err });
+      throw new ConfigError(`${file}: cannot parse params file: ${(err as Error).message}`, { hint: `fix the syntax of ${file}; nothing was run`, cause: err });
     }
     this.cache.set(file, data ?? {});
     return data ?? {};
