@@ -12,7 +12,7 @@ const PLACEHOLDER = /\\?\$\{\s*([^}\s]*)\s*\}/g;
 const SAFE_WORD = /^[A-Za-z0-9_./:=@%+,-]+$/;
 
 export type Scalar = string | number | boolean | null;
-export const isScalar = (v: unknown): v is Scalar => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+const isScalar = (v: unknown): v is Scalar => v === null || ['string', 'number', 'boolean'].includes(typeof v);
 const isDict = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A value as one shell word, for a bare (unquoted) position. */

@@ -9,8 +9,8 @@ import { parseWithMemo } from '../util/parse-memo.js';
 import { dict } from '../util/dict.js';
 import { isOutside, normalizeRel, relPosix } from '../util/paths.js';
 import { repoRootOf } from '../util/repo-root.js';
+import { sortedBy } from '../util/sort.js';
 import { isExternalPath } from './external.js';
-import { compareStrings, sortedBy } from '../util/sort.js';
 import { floatsAsText } from './python-text.js';
 import { pipelineSchemas, stageSchemaFor, type WrittenGate, type WrittenPipeline, type WrittenStage } from './schema.js';
 import { chainLookup, expandDefinition, substituteBody, type TemplateProblem } from './templates.js';
@@ -231,9 +231,8 @@ function normalizeStage(
   // Paths are relative to wdir (itself relative to the pipeline's folder) and kept relative to that folder,
   // so `../data/x` from a pipeline in a subfolder stays as written; rules.ts refuses those leaving the repository.
   const wdirRaw = w.wdir ?? '.';
-  const fromRoot = (p: string) => (isAbsolute(p) ? absoluteFrom(root, p) : normalizeRel(posix.join(wdir, p)));
   const wdir = isAbsolute(wdirRaw) ? absoluteFrom(root, wdirRaw) : normalizeRel(wdirRaw);
-  const inWdir = (p: string) => (isExternalPath(p) ? p : fromRoot(p));
+  const inWdir = (p: string) => (isExternalPath(p) ? p : isAbsolute(p) ? absoluteFrom(root, p) : normalizeRel(posix.join(wdir, p)));
   const deps = (w.deps ?? []).map((d, i) => ({ path: inWdir(d), pos: positions.lazy([...base, 'deps', i]) }));
   const outs: Out[] = [];
   const addOuts = (entries: WrittenStage['outs'] | WrittenStage['plots'], key: 'outs' | 'metrics' | 'plots') => {
