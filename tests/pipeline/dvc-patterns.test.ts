@@ -113,6 +113,18 @@ describe('dvc.yaml patterns run end to end', () => {
     expect(clash.stderr).toContain('hint: fix dvc.yaml');
   });
 
+  it('listings keep the file order; execution keeps the dependency order', async () => {
+    const dir = workspace({
+      'dvc.yaml': 'stages:\n  zeta:\n    cmd: cat a.out > z.out && echo zeta >> order.log\n    deps: [a.out]\n    outs: [z.out]\n  alpha:\n    cmd: echo a > a.out && echo alpha >> order.log\n    outs: [a.out]\n',
+    });
+    const dag = JSON.parse((await lockstep(dir, ['-f', 'dvc.yaml', 'dag', '--json'])).stdout) as { stages: string[] };
+    expect(dag.stages).toEqual(['zeta', 'alpha']);
+    const status = await lockstep(dir, ['-f', 'dvc.yaml', 'status', '--json']);
+    expect((JSON.parse(status.stdout) as { stages: { name: string }[] }).stages.map((s) => s.name)).toEqual(['zeta', 'alpha']);
+    expect((await lockstep(dir, ['-f', 'dvc.yaml', 'repro'])).exitCode).toBe(0);
+    expect(read(dir, 'order.log')).toBe('alpha\nzeta\n');
+  });
+
   it('a template problem is reported once, under the first generated name, and sorted by line', async () => {
     const dir = workspace({
       'dvc.yaml': 'stages:\n  a:\n    foreach: [x, y, z]\n    do:\n      cmd: echo ${nope}\n  b:\n    cmd: echo ${missing}\n    dpes: []\n',

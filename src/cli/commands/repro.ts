@@ -9,7 +9,7 @@ import { formatDuration } from '../../util/format.js';
 import { parseCommandArgs } from '../args.js';
 import { loadForTargets, RECURSIVE_OPTION } from '../pipeline-source.js';
 import type { CommandContext } from '../context.js';
-import { planJson, reasonsJson } from '../format-reasons.js';
+import { inFileOrder, planJson, reasonsJson } from '../format-reasons.js';
 import { renderPlan } from './status.js';
 
 export const reproHelp = `usage: lockstep repro [targets...] [options]
@@ -63,7 +63,7 @@ export async function reproCommand(ctx: CommandContext, args: string[]): Promise
   await fingerprintExternalDeps(ws);
 
   if (values.dry) {
-    const { plan } = planWorkspace(ws, request);
+    const plan = inFileOrder(planWorkspace(ws, request).plan, ws.dag);
     if (values.json) {
       const stages = planJson(plan);
       ctx.stdout(JSON.stringify({ dry: true, stages }, null, 2));

@@ -7,7 +7,7 @@ import { openWorkspace } from '../../run/workspace.js';
 import { parseCommandArgs } from '../args.js';
 import { loadForTargets, RECURSIVE_OPTION } from '../pipeline-source.js';
 import type { CommandContext } from '../context.js';
-import { planJson } from '../format-reasons.js';
+import { inFileOrder, planJson } from '../format-reasons.js';
 
 export const statusHelp = `usage: lockstep status [targets...] [-R] [--json] [--exit-code]
 
@@ -41,7 +41,7 @@ export async function statusCommand(ctx: CommandContext, args: string[]): Promis
   const { pipeline, targets } = loadForTargets(ctx, values.recursive, positionals);
   const ws = openWorkspace(pipeline, ctx.reporter);
   await fingerprintExternalDeps(ws);
-  const { plan } = planWorkspace(ws, { targets });
+  const plan = inFileOrder(planWorkspace(ws, { targets }).plan, ws.dag);
   const anyRun = plan.some((p) => p.action === 'run');
   if (values.json) {
     const stages = planJson(plan);
