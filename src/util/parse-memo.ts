@@ -8,7 +8,8 @@ import { writeFileAtomic } from './atomic-write.js';
  * `status`; JSON.parse of the same data is an order of magnitude faster. Values JSON cannot carry
  * exactly (NaN, Infinity, dates…) are simply never memoized.
  */
-const SALT = 'lockstep-parse-memo-v1\0';
+// v2: YAML merge keys are applied and template floats kept as text (#11), so v1 parses are stale.
+const SALT = 'lockstep-parse-memo-v2\0';
 
 const keyOf = (text: string) => createHash('sha256').update(SALT).update(text).digest('hex');
 
