@@ -28,6 +28,14 @@ describe('dvc.yaml patterns run end to end', () => {
     expect(read(dir, 'site/_data/x.csv')).toBe('id,v\n1,3\n');
   });
 
+  it('metrics above a subfolder pipeline are read at other revisions too', async () => {
+    const dir = workspace({ 'pipelines/dvc.yaml': 'metrics: [../eval/metrics.json]\n', 'eval/metrics.json': '{"acc": 0.5}' }, { git: true });
+    writeFileSync(join(dir, 'eval/metrics.json'), '{"acc": 0.75}');
+    const r = await lockstep(dir, ['-f', 'pipelines/dvc.yaml', 'metrics', 'diff', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/"old": 0\.5,\s*"new": 0\.75/);
+  });
+
   it('only paths leaving the repository are refused', async () => {
     const dir = workspace(
       { 'pipelines/dvc.yaml': 'stages:\n  a:\n    cmd: echo\n    wdir: ../..\n    deps: [../x]\n    outs: [../../../y]\n' },
