@@ -35,6 +35,10 @@ export class VarsScope {
     return new VarsScope(structuredClone(this.values), new Map(this.sources), new Set(this.wholeFiles));
   }
 
+  hasWholeFile(file: string): boolean {
+    return this.wholeFiles.has(file);
+  }
+
   /** Merges a whole file, unless it was merged whole before. */
   addFile(file: string, data: Record<string, unknown>, path: PathSegment[], problems: TemplateProblem[]): void {
     if (this.wholeFiles.has(file)) return;
@@ -87,6 +91,8 @@ export function loadVars(list: VarsList, dir: string, files: TemplateFiles, scop
     }
     const [file, keys] = splitEntry(entry);
     const rel = normalizeRel(posix.join(dir, file));
+    // Some keys of a file already merged whole (`params.yaml:train`) add nothing: not a conflict with itself.
+    if (scope.hasWholeFile(rel)) return;
     const data = files.tryRead(rel);
     if (!isMap(data)) {
       problems.push({ path: at, message: `vars file ${rel} does not exist or is not a map` });

@@ -113,8 +113,12 @@ describe('dvc.yaml patterns run end to end', () => {
     expect(read(dir, 'train.txt')).toBe('0.1 10\n');
     expect(read(dir, 'dvc.lockstep.lock')).toMatch(/train\.epochs: 10, train\.lr: 0\.1/);
 
+    // params.yaml listed again (whole or some keys) is not a conflict with itself.
+    writeFileSync(join(dir, 'dvc.yaml'), `vars: [params.yaml, 'params.yaml:train']\n${read(dir, 'dvc.yaml')}`);
+    expect((await lockstep(dir, ['-f', 'dvc.yaml', 'status'])).exitCode).toBe(0);
+
     writeFileSync(join(dir, 'more.yaml'), 'train:\n  lr: 0.5\n');
-    writeFileSync(join(dir, 'dvc.yaml'), `vars: [more.yaml]\n${read(dir, 'dvc.yaml')}`);
+    writeFileSync(join(dir, 'dvc.yaml'), read(dir, 'dvc.yaml').replace("vars: [params.yaml, 'params.yaml:train']", 'vars: [more.yaml]'));
     const clash = await lockstep(dir, ['-f', 'dvc.yaml', 'status']);
     expect(clash.exitCode).toBe(2);
     expect(clash.stderr).toContain("vars[0]: cannot redefine 'train.lr' from more.yaml: it is already defined in params.yaml");
