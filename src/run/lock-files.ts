@@ -5,7 +5,7 @@ import { tmpDirOf } from '../constants.js';
 import { emptyLock, primeLockMemo, readLock, writeLock } from '../lock/lock-file.js';
 import type { LockEntry, LockedPath, LockFile } from '../lock/types.js';
 import { isExternalPath } from '../pipeline/external.js';
-import type { PipelineMember } from '../pipeline/types.js';
+import type { PipelineMember, Stage } from '../pipeline/types.js';
 import type { Workspace } from './workspace.js';
 
 /**
@@ -49,7 +49,22 @@ export function primeWorkspaceLockMemo(ws: Workspace, lock: LockFile): void {
   if (!ws.pipeline.members) primeLockMemo(lock, ws.lockMemo);
 }
 
-const stagesOf = (ws: Workspace, m: PipelineMember) => [...ws.dag.stages.values()].filter((s) => s.origin.file === m.label);
+/** The stages of each file, grouped once per workspace: the lock is written after every stage. */
+const byFile = new WeakMap<Workspace, Map<string, Stage[]>>();
+
+function stagesOf(ws: Workspace, m: PipelineMember): Stage[] {
+  let groups = byFile.get(ws);
+  if (!groups) {
+    groups = new Map();
+    for (const s of ws.dag.stages.values()) {
+      const list = groups.get(s.origin.file);
+      if (list) list.push(s);
+      else groups.set(s.origin.file, [s]);
+    }
+    byFile.set(ws, groups);
+  }
+  return groups.get(m.label) ?? [];
+}
 
 const under = (prefix: string, path: string) => (prefix === '.' || isExternalPath(path) ? path : normalizeRel(`${prefix}/${path}`));
 
