@@ -39,9 +39,17 @@ interface Problem {
  * pipeline.yaml → YAML document → zod written shape → normalized Pipeline. Every problem in the file is
  * collected and reported in one ConfigError, each as `pipeline.yaml:12:5 stages.train.deps[1]: …`.
  */
-export function loadPipeline(pipelineFile: string, label = basename(pipelineFile)): Pipeline {
+export interface LoadOptions {
+  /** How messages and targets name the file (default: its name). */
+  label?: string;
+  /** The folder whose `.lockstep/` holds parse memos (default: the file's folder). */
+  stateRoot?: string;
+}
+
+export function loadPipeline(pipelineFile: string, { label = basename(pipelineFile), stateRoot }: LoadOptions = {}): Pipeline {
   const file = resolve(pipelineFile);
   const root = dirname(file);
+  const state = stateRoot ?? root;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -57,7 +65,7 @@ export function loadPipeline(pipelineFile: string, label = basename(pipelineFile
   let source: YamlSource | undefined;
   const parse = () => (source ??= parseYamlSource(text));
   const positions = new YamlPositions(parse, label);
-  const memo = existsSync(join(root, LOCKSTEP_DIR)) ? parseMemoPath(root, label) : undefined;
+  const memo = existsSync(join(state, LOCKSTEP_DIR)) ? parseMemoPath(state, label) : undefined;
   // Only a file that parsed *and* validated is memoized, so a memo hit needs neither yaml nor zod.
   const written = parseWithMemo(text, memo, () => {
     const { doc } = parse();
@@ -85,7 +93,7 @@ export function loadPipeline(pipelineFile: string, label = basename(pipelineFile
   }) as WrittenPipeline;
 
   const problems: Problem[] = [];
-  const stages = expandStages(written, root, label, new TemplateFiles(root), positions, problems);
+  const stages = expandStages(written, root, label, new TemplateFiles(root, state), positions, problems);
   if (problems.length) fail(label, problems);
 
   return {

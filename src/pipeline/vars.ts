@@ -4,7 +4,7 @@ import { LOCKSTEP_DIR, parseMemoPath } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import { lazyYaml } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
-import { normalizeRel } from '../util/paths.js';
+import { normalizeRel, relPosix } from '../util/paths.js';
 import { getDotted } from './params.js';
 import { floatsAsText } from './python-text.js';
 import type { VarsList } from './schema.js';
@@ -129,7 +129,11 @@ function splitEntry(entry: string): [string, string[] | undefined] {
 export class TemplateFiles {
   private readonly cache = new Map<string, unknown>();
 
-  constructor(private readonly root: string) {}
+  /** Files are read under `root`; parses are memoized in `stateRoot`'s `.lockstep/`, when there is one. */
+  constructor(
+    private readonly root: string,
+    private readonly stateRoot = root,
+  ) {}
 
   tryRead(file: string): unknown {
     if (this.cache.has(file)) return this.cache.get(file);
@@ -140,7 +144,7 @@ export class TemplateFiles {
       if (errnoCode(err) === 'ENOENT') return undefined;
       throw err;
     }
-    const memo = existsSync(join(this.root, LOCKSTEP_DIR)) ? parseMemoPath(this.root, `vars-${file}`) : undefined;
+    const memo = existsSync(join(this.stateRoot, LOCKSTEP_DIR)) ? parseMemoPath(this.stateRoot, `vars-${relPosix(this.stateRoot, join(this.root, file))}`) : undefined;
     let data: unknown;
     try {
       data = extname(file) === '.json' ? JSON.parse(text) : parseWithMemo(text, memo, parseTemplateYaml);

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { dict } from '../util/dict.js';
 import { normalizeRel } from '../util/paths.js';
-import { tmpDirOf } from '../constants.js';
+import { parseMemoPath, tmpDirOf } from '../constants.js';
 import { emptyLock, primeLockMemo, readLock, writeLock } from '../lock/lock-file.js';
 import type { LockEntry, LockedPath, LockFile } from '../lock/types.js';
 import { isExternalPath } from '../pipeline/external.js';
@@ -18,7 +18,7 @@ export function readWorkspaceLock(ws: Workspace): LockFile {
   if (!members) return readLock(ws.pipeline.lockFile, ws.lockMemo);
   const combined = emptyLock();
   members.forEach((m) => {
-    const own = readLock(m.lockFile);
+    const own = readLock(m.lockFile, parseMemoPath(ws.root, `lock-${m.label}`));
     for (const stage of stagesOf(ws, m)) {
       const entry = own.stages[stage.origin.name];
       if (entry) combined.stages[stage.name] = rebaseEntry(entry, (p) => under(m.prefix, p));
@@ -44,7 +44,7 @@ export function writeWorkspaceLock(ws: Workspace, lock: LockFile, stageName: str
   writeLock(member.lockFile, own, tmpDirOf(ws.root));
 }
 
-/** Spares the next command the parse of what was just written (one pipeline file only). */
+/** Spares the next command the parse of what was just written (one pipeline file only: see readWorkspaceLock). */
 export function primeWorkspaceLockMemo(ws: Workspace, lock: LockFile): void {
   if (!ws.pipeline.members) primeLockMemo(lock, ws.lockMemo);
 }
