@@ -32,6 +32,10 @@ export function collectPipelineFiles(dir: string): string[] {
   return found;
 }
 
+/** A path of a file whose folder is `prefix` (relative to the combined root), rebased onto the root. */
+export const underPrefix = (prefix: string, path: string): string =>
+  isExternalPath(path) || prefix === '.' ? path : normalizeRel(posix.join(prefix, path));
+
 /** Loads `files` (absolute) as one pipeline rooted at `root` (the repository). */
 export function loadPipelineSet(files: readonly string[], root: string): Pipeline {
   if (files.length === 0) {
@@ -53,7 +57,7 @@ export function loadPipelineSet(files: readonly string[], root: string): Pipelin
   const gates: Pipeline['gates'] = {};
   for (const { pipeline, label } of loaded) {
     const prefix = relPosix(root, pipeline.root);
-    const rebase = (path: string) => (isExternalPath(path) || prefix === '.' ? path : normalizeRel(posix.join(prefix, path)));
+    const rebase = (path: string) => underPrefix(prefix, path);
     members.push({ file: pipeline.file, label, lockFile: pipeline.lockFile, prefix });
     for (const s of pipeline.stages) {
       stages.push({

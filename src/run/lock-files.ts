@@ -1,10 +1,10 @@
 import { posix } from 'node:path';
 import { dict } from '../util/dict.js';
-import { normalizeRel } from '../util/paths.js';
 import { parseMemoPath, tmpDirOf } from '../constants.js';
 import { emptyLock, primeLockMemo, readLock, writeLock } from '../lock/lock-file.js';
 import type { LockEntry, LockedPath, LockFile } from '../lock/types.js';
 import { isExternalPath } from '../pipeline/external.js';
+import { underPrefix } from '../pipeline/pipeline-set.js';
 import type { PipelineMember, Stage } from '../pipeline/types.js';
 import type { Workspace } from './workspace.js';
 
@@ -21,7 +21,7 @@ export function readWorkspaceLock(ws: Workspace): LockFile {
     const own = readLock(m.lockFile, parseMemoPath(ws.root, `lock-${m.label}`));
     for (const stage of stagesOf(ws, m)) {
       const entry = own.stages[stage.origin.name];
-      if (entry) combined.stages[stage.name] = rebaseEntry(entry, (p) => under(m.prefix, p));
+      if (entry) combined.stages[stage.name] = rebaseEntry(entry, (p) => underPrefix(m.prefix, p));
     }
   });
   return combined;
@@ -66,9 +66,7 @@ function stagesOf(ws: Workspace, m: PipelineMember): Stage[] {
   return groups.get(m.label) ?? [];
 }
 
-const under = (prefix: string, path: string) => (prefix === '.' || isExternalPath(path) ? path : normalizeRel(`${prefix}/${path}`));
-
-/** The inverse of `under`: `pipelines/x` → `x`, `data/y` → `../data/y` for the prefix `pipelines`. */
+/** The inverse of `underPrefix`: `pipelines/x` → `x`, `data/y` → `../data/y` for the prefix `pipelines`. */
 function outOf(prefix: string, path: string): string {
   if (prefix === '.' || isExternalPath(path)) return path;
   // Both are relative to the combined root, which is the repository: anchoring them at `/` is exact.
