@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, posix, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Document, LineCounter, Node } from 'yaml';
 import type { z } from 'zod';
 import { DEFAULT_PARAMS_FILE, LOCK_FILE, LOCKSTEP_DIR, parseMemoPath } from '../constants.js';
@@ -7,16 +7,15 @@ import { ConfigError, errnoCode } from '../errors.js';
 import { lazyYaml } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
 import { dict } from '../util/dict.js';
-import { isOutside, normalizeRel, relPosix } from '../util/paths.js';
+import { normalizeRel } from '../util/paths.js';
 import { repoRootOf } from '../util/repo-root.js';
-import { sortedBy } from '../util/sort.js';
-import { isExternalPath } from './external.js';
 import { floatsAsText } from './python-text.js';
-import { pipelineSchemas, stageSchemaFor, type WrittenGate, type WrittenPipeline, type WrittenStage } from './schema.js';
+import { pipelineSchemas, stageSchemaFor, type WrittenGate, type WrittenPipeline } from './schema.js';
 import { chainLookup, expandDefinition, substituteBody, type TemplateProblem } from './templates.js';
 import { loadVars, TemplateFiles, VarsScope } from './vars.js';
-import type { Out, ParamsRef, Pipeline, SourcePos, Stage } from './types.js';
+import type { Pipeline, Stage } from './types.js';
 import { formatPos } from './types.js';
+import { normalizeStage, type Problem } from './normalize-stage.js';
 import { formatPath, type PathSegment, YamlPositions } from './yaml-positions.js';
 
 /** `dvc.yaml` gets its own lock name so we never clobber DVC's `dvc.lock`. */
@@ -27,13 +26,6 @@ export function lockFileFor(pipelineFile: string): string {
   return join(dirname(pipelineFile), name.replace(/\.ya?ml$/, '') + '.lock');
 }
 
-const GENERATED_NAME = /^[A-Za-z0-9_-]+@\S+$/;
-
-interface Problem {
-  pos: SourcePos;
-  path: string;
-  message: string;
-}
 
 /**
  * pipeline.yaml → YAML document → zod written shape → normalized Pipeline. Every problem in the file is
@@ -222,79 +214,6 @@ function zodProblems(issues: readonly Issue[], positions: YamlPositions): Proble
     out.push({ pos: positions.at(path), path: formatPath(path), message });
   }
   return out;
-}
-
-/** One stage after templating: paths resolved against wdir, outs and params grouped, names checked. */
-function normalizeStage(
-  name: string,
-  w: WrittenStage,
-  { root, label }: { root: string; label: string },
-  base: PathSegment[],
-  positions: YamlPositions,
-  problems: Problem[],
-): Stage | undefined {
-  const problem = (path: PathSegment[], message: string) =>
-    problems.push({ pos: positions.at([...base, ...path]), path: formatPath([...base, ...path]), message });
-
-  // Paths are relative to wdir (itself relative to the pipeline's folder) and kept relative to that folder,
-  // so `../data/x` from a pipeline in a subfolder stays as written; rules.ts refuses those leaving the repository.
-  const wdirRaw = w.wdir ?? '.';
-  const wdir = isAbsolute(wdirRaw) ? absoluteFrom(root, wdirRaw) : normalizeRel(wdirRaw);
-  const inWdir = (p: string) => (isExternalPath(p) ? p : isAbsolute(p) ? absoluteFrom(root, p) : normalizeRel(posix.join(wdir, p)));
-  const deps = (w.deps ?? []).map((d, i) => ({ path: inWdir(d), pos: positions.lazy([...base, 'deps', i]) }));
-  const outs: Out[] = [];
-  const addOuts = (entries: WrittenStage['outs'] | WrittenStage['plots'], key: 'outs' | 'metrics' | 'plots') => {
-    (entries ?? []).forEach((entry, i) => {
-      const [path, flags] = typeof entry === 'string' ? [entry, null] : Object.entries(entry)[0]!;
-      const metric = key === 'metrics';
-      outs.push({
-        path: inWdir(path),
-        cache: flags?.cache ?? !metric,
-        persist: flags?.persist ?? false,
-        metric,
-        pos: positions.lazy([...base, key, i]),
-      });
-    });
-  };
-  addOuts(w.outs, 'outs');
-  addOuts(w.metrics, 'metrics');
-  addOuts(w.plots, 'plots');
-
-  const defaultParams = normalizeRel(posix.join(wdir, DEFAULT_PARAMS_FILE));
-  const byFile = new Map<string, ParamsRef>();
-  (w.params ?? []).forEach((entry, i) => {
-    const pos = positions.lazy([...base, 'params', i]);
-    const pairs: [string, string[] | null][] =
-      typeof entry === 'string' ? [[defaultParams, [entry]]] : Object.entries(entry).map(([f, k]) => [inWdir(f), k]);
-    for (const [file, keys] of pairs) {
-      const prev = byFile.get(file);
-      const merged = prev === undefined ? keys : prev.keys === null || keys === null ? null : [...prev.keys, ...keys];
-      byFile.set(file, { file, keys: merged && [...new Set(merged)].sort(), pos: prev?.pos ?? pos });
-    }
-  });
-
-  const cmd = typeof w.cmd === 'string' ? [w.cmd] : w.cmd;
-  if (name.includes('@') && !GENERATED_NAME.test(name)) problem([], `generated stage name ${name} may not contain white space`);
-
-  return {
-    name,
-    ...(w.desc === undefined ? {} : { desc: w.desc }),
-    cmd,
-    wdir,
-    deps,
-    params: sortedBy(byFile.values(), (p) => p.file),
-    outs,
-    env: [...new Set(w.env ?? [])].sort(),
-    frozen: w.frozen ?? false,
-    alwaysChanged: w.always_changed ?? false,
-    pos: positions.lazy(base),
-    origin: { file: label, name },
-  };
-}
-
-/** An absolute path inside the repository, relative to the pipeline's folder; any other stays absolute (and is refused). */
-function absoluteFrom(root: string, path: string): string {
-  return isOutside(relPosix(repoRootOf(root), path)) ? posix.normalize(path) : relPosix(root, path);
 }
 
 /** Only the `gates:` of a pipeline file's text (e.g. the base branch's), validated like the rest. */
