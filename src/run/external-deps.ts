@@ -16,13 +16,24 @@ export async function fingerprintExternalDeps(ws: Workspace): Promise<void> {
   await Promise.all([...urls].map(async (url) => ws.external.set(url, await fingerprint(url))));
 }
 
+/** How each URL scheme is fingerprinted; `s3` joins once the S3 remote backend's client exists (HEAD → ETag). */
+const FINGERPRINTERS = new Map<string, (url: string) => Promise<LockedPath>>([
+  ['http', httpEtag],
+  ['https', httpEtag],
+]);
+
 async function fingerprint(url: string): Promise<LockedPath> {
   const scheme = schemeOf(url);
-  if (scheme !== 'http' && scheme !== 'https') {
+  const by = FINGERPRINTERS.get(scheme);
+  if (!by) {
     throw new ConfigError(`external dependency ${url}: ${scheme}:// dependencies are not supported yet`, {
       hint: 'use an https:// URL, or download the file in a stage of its own and depend on that file',
     });
   }
+  return by(url);
+}
+
+async function httpEtag(url: string): Promise<LockedPath> {
   let response: Response;
   try {
     response = await fetch(url, { method: 'HEAD', redirect: 'follow', signal: AbortSignal.timeout(TIMEOUT_MS) });
@@ -38,6 +49,10 @@ async function fingerprint(url: string): Promise<LockedPath> {
       hint: response.ok ? 'download it in a stage of its own and depend on the downloaded file' : 'check the URL; nothing was run',
     });
   }
-  const size = Number(response.headers.get('content-length') ?? 0);
+  return etagDigest(url, etag, Number(response.headers.get('content-length') ?? 0));
+}
+
+/** The ETag (with the size the server reports) as the lock's digest of an external dep. */
+function etagDigest(url: string, etag: string, size: number): LockedPath {
   return { path: url, sha256: sha256Bytes(`lockstep-etag-v1\0${etag}`), size: Number.isFinite(size) ? size : 0 };
 }
