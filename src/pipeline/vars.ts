@@ -53,7 +53,8 @@ export class VarsScope {
   private merge(into: Record<string, unknown>, update: Record<string, unknown>, prefix: string, source: string, path: PathSegment[], problems: TemplateProblem[]): void {
     for (const [key, value] of Object.entries(update)) {
       const dotted = prefix ? `${prefix}.${key}` : key;
-      const current = into[key];
+      // Own properties only, defined rather than assigned: a key named `__proto__` is data, never a prototype.
+      const current = Object.hasOwn(into, key) ? into[key] : undefined;
       if (isMap(current) && isMap(value)) {
         this.merge(current, value, dotted, source, path, problems);
         continue;
@@ -62,7 +63,7 @@ export class VarsScope {
         problems.push({ path, message: `cannot redefine '${dotted}' from ${source}: it is already defined in ${this.sourceOf(dotted)}` });
         continue;
       }
-      into[key] = value;
+      Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
       this.sources.set(dotted, source);
     }
   }

@@ -125,6 +125,16 @@ describe('dvc.yaml patterns run end to end', () => {
     expect(clash.stderr).toContain('hint: fix dvc.yaml');
   });
 
+  it('a vars key named __proto__ is data: it defines nothing else', async () => {
+    const dir = workspace({
+      'v.json': '{"__proto__": {"polluted": "yes"}, "a": 1}',
+      'dvc.yaml': 'vars: [v.json]\nstages:\n  s:\n    cmd: echo ${a} ${polluted}\n',
+    });
+    const r = await lockstep(dir, ['-f', 'dvc.yaml', 'dag']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('stages.s.cmd: ${polluted} is not defined');
+  });
+
   it('listings keep the file order; execution keeps the dependency order', async () => {
     const dir = workspace({
       'dvc.yaml': 'stages:\n  zeta:\n    cmd: cat a.out > z.out && echo zeta >> order.log\n    deps: [a.out]\n    outs: [z.out]\n  alpha:\n    cmd: echo a > a.out && echo alpha >> order.log\n    outs: [a.out]\n',
