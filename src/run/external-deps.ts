@@ -1,6 +1,7 @@
 import { ConfigError, LockstepError } from '../errors.js';
 import { sha256Bytes } from '../hash/file-digest.js';
 import type { LockedPath } from '../lock/types.js';
+import { selectStages, type Selection } from '../pipeline/dag.js';
 import { isExternalPath, schemeOf } from '../pipeline/external.js';
 import type { Workspace } from './workspace.js';
 
@@ -11,8 +12,10 @@ import type { Workspace } from './workspace.js';
  */
 const TIMEOUT_MS = 30_000;
 
-export async function fingerprintExternalDeps(ws: Workspace): Promise<void> {
-  const urls = new Set(ws.pipeline.stages.flatMap((s) => s.deps.map((d) => d.path).filter(isExternalPath)));
+/** Fingerprints the external deps of the stages a command with these targets works on. */
+export async function fingerprintExternalDeps(ws: Workspace, req: Selection & { targets: string[] }): Promise<void> {
+  const selected = [...selectStages(ws.dag, req.targets, req)].map((name) => ws.dag.stages.get(name)!);
+  const urls = new Set(selected.flatMap((s) => s.deps.map((d) => d.path).filter(isExternalPath)));
   await Promise.all([...urls].map(async (url) => ws.external.set(url, await fingerprint(url))));
 }
 

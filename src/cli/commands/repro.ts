@@ -60,7 +60,7 @@ export async function reproCommand(ctx: CommandContext, args: string[]): Promise
     noRunCache: values['no-run-cache'] ?? false,
   };
   const ws = openWorkspace(pipeline, ctx.reporter);
-  await fingerprintExternalDeps(ws);
+  await fingerprintExternalDeps(ws, request);
 
   if (values.dry) {
     const plan = inFileOrder(planWorkspace(ws, request).plan, ws.dag);

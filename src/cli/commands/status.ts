@@ -40,7 +40,7 @@ export async function statusCommand(ctx: CommandContext, args: string[]): Promis
   });
   const { pipeline, targets } = loadForTargets(ctx, values.recursive, positionals);
   const ws = openWorkspace(pipeline, ctx.reporter);
-  await fingerprintExternalDeps(ws);
+  await fingerprintExternalDeps(ws, { targets });
   const plan = inFileOrder(planWorkspace(ws, { targets }).plan, ws.dag);
   const anyRun = plan.some((p) => p.action === 'run');
   if (values.json) {
