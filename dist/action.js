@@ -2164,9 +2164,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve5, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve3(data);
+              return err ? reject(err) : resolve5(data);
             });
           });
         }
@@ -2204,12 +2204,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve5, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve3(data);
+              ) : resolve5(data);
             });
           });
         }
@@ -4476,8 +4476,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise2 = new Promise((resolve3, reject) => {
-        res = resolve3;
+      const promise2 = new Promise((resolve5, reject) => {
+        res = resolve5;
         rej = reject;
       });
       return { promise: promise2, resolve: res, reject: rej };
@@ -6728,12 +6728,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve5, reject) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve5;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7403,12 +7403,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve5, reject) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve5;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7887,16 +7887,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve3) => {
+        return new Promise((resolve5) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve3;
+            this[kClosedResolve] = resolve5;
           } else {
-            resolve3(null);
+            resolve5(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve3) => {
+        return new Promise((resolve5) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i2 = 0; i2 < requests.length; i2++) {
             const request2 = requests[i2];
@@ -7907,7 +7907,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve3(null);
+            resolve5(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7958,7 +7958,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve3, reject) => {
+        const socket = await new Promise((resolve5, reject) => {
           client[kConnector]({
             host,
             hostname: hostname3,
@@ -7970,7 +7970,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve3(socket2);
+              resolve5(socket2);
             }
           });
         });
@@ -8306,8 +8306,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c3) => c3.close()));
         } else {
-          await new Promise((resolve3) => {
-            this[kClosedResolve] = resolve3;
+          await new Promise((resolve5) => {
+            this[kClosedResolve] = resolve5;
           });
         }
       }
@@ -9576,7 +9576,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve3, reject) => {
+        return await new Promise((resolve5, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9589,7 +9589,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve3(null);
+              resolve5(null);
             }
           }).on("error", noop5).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9608,7 +9608,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert2(!stream[kConsume]);
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve5, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9625,7 +9625,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve3,
+              resolve: resolve5,
               reject,
               length: 0,
               body: []
@@ -9695,18 +9695,18 @@ var require_readable = __commonJS({
       return buffer2;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve3, stream, length } = consume2;
+      const { type, body, resolve: resolve5, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve3(chunksDecode(body, length));
+          resolve5(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve3(JSON.parse(chunksDecode(body, length)));
+          resolve5(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve3(chunksConcat(body, length).buffer);
+          resolve5(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve3(new Blob(body, { type: stream[kContentType] }));
+          resolve5(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve3(chunksConcat(body, length));
+          resolve5(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9963,9 +9963,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve5, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -10188,9 +10188,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve5, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -10475,9 +10475,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve5, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -10569,9 +10569,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve5, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -14434,7 +14434,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url2 = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve3, reject) => agent.dispatch(
+        return new Promise((resolve5, reject) => agent.dispatch(
           {
             path: url2.pathname + url2.search,
             origin: url2.origin,
@@ -14510,7 +14510,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable4({ read: resume });
               const onError = this.onError.bind(this);
-              resolve3({
+              resolve5({
                 status: status2,
                 statusText,
                 headersList,
@@ -14553,7 +14553,7 @@ var require_fetch = __commonJS({
               for (let i2 = 0; i2 < rawHeaders.length; i2 += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i2]), rawHeaders[i2 + 1].toString("latin1"), true);
               }
-              resolve3({
+              resolve5({
                 status: status2,
                 statusText: STATUS_CODES[status2],
                 headersList,
@@ -17701,13 +17701,13 @@ var require_receiver = __commonJS({
         this.#byteOffset -= n2;
         return buffer2;
       }
-      writeFragments(fragment) {
+      writeFragments(fragment2) {
         if (this.#maxFragments > 0 && this.#fragments.length === this.#maxFragments) {
           failWebsocketConnectionWithCode(this.ws, 1008, "Too many message fragments");
           return false;
         }
-        this.#fragmentsBytes += fragment.length;
-        this.#fragments.push(fragment);
+        this.#fragmentsBytes += fragment2.length;
+        this.#fragments.push(fragment2);
         return true;
       }
       consumeFragments() {
@@ -18294,8 +18294,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve3) => {
-        setTimeout(resolve3, ms).unref();
+      return new Promise((resolve5) => {
+        setTimeout(resolve5, ms).unref();
       });
     }
     module.exports = {
@@ -19277,11 +19277,11 @@ var require_lib = __commonJS({
     })();
     var __awaiter4 = exports && exports.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve3) {
-          resolve3(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve5) {
+          resolve5(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve3, reject) {
+      return new (P || (P = Promise))(function(resolve5, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -19297,7 +19297,7 @@ var require_lib = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -19384,26 +19384,26 @@ var require_lib = __commonJS({
       }
       readBody() {
         return __awaiter4(this, void 0, void 0, function* () {
-          return new Promise((resolve3) => __awaiter4(this, void 0, void 0, function* () {
+          return new Promise((resolve5) => __awaiter4(this, void 0, void 0, function* () {
             let output2 = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output2 = Buffer.concat([output2, chunk]);
             });
             this.message.on("end", () => {
-              resolve3(output2.toString());
+              resolve5(output2.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter4(this, void 0, void 0, function* () {
-          return new Promise((resolve3) => __awaiter4(this, void 0, void 0, function* () {
+          return new Promise((resolve5) => __awaiter4(this, void 0, void 0, function* () {
             const chunks = [];
             this.message.on("data", (chunk) => {
               chunks.push(chunk);
             });
             this.message.on("end", () => {
-              resolve3(Buffer.concat(chunks));
+              resolve5(Buffer.concat(chunks));
             });
           }));
         });
@@ -19611,14 +19611,14 @@ var require_lib = __commonJS({
        */
       requestRaw(info2, data) {
         return __awaiter4(this, void 0, void 0, function* () {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve5, reject) => {
             function callbackForResult(err, res) {
               if (err) {
                 reject(err);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve3(res);
+                resolve5(res);
               }
             }
             this.requestRawWithCallback(info2, data, callbackForResult);
@@ -19862,12 +19862,12 @@ var require_lib = __commonJS({
         return __awaiter4(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
           const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve3) => setTimeout(() => resolve3(), ms));
+          return new Promise((resolve5) => setTimeout(() => resolve5(), ms));
         });
       }
       _processResponse(res, options) {
         return __awaiter4(this, void 0, void 0, function* () {
-          return new Promise((resolve3, reject) => __awaiter4(this, void 0, void 0, function* () {
+          return new Promise((resolve5, reject) => __awaiter4(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -19875,7 +19875,7 @@ var require_lib = __commonJS({
               headers: {}
             };
             if (statusCode === HttpCodes2.NotFound) {
-              resolve3(response);
+              resolve5(response);
             }
             function dateTimeDeserializer(key2, value2) {
               if (typeof value2 === "string") {
@@ -19914,7 +19914,7 @@ var require_lib = __commonJS({
               err.result = response.result;
               reject(err);
             } else {
-              resolve3(response);
+              resolve5(response);
             }
           }));
         });
@@ -20019,12 +20019,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve3, reject) {
+        return new Promise(function(resolve5, reject) {
           isexe(path6, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve3(is);
+              resolve5(is);
             }
           });
         });
@@ -20090,27 +20090,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve3, reject) => {
+      const step = (i2) => new Promise((resolve5, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve3(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve5(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve3(subStep(p, i2, 0));
+        resolve5(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve3, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve5, reject) => {
         if (ii === pathExt.length)
-          return resolve3(step(i2 + 1));
+          return resolve5(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext);
             else
-              return resolve3(p + ext);
+              return resolve5(p + ext);
           }
-          return resolve3(subStep(p, i2, ii + 1));
+          return resolve5(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -20435,11 +20435,11 @@ var require_identity = __commonJS({
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isMap2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
     var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
     var isScalar2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
     var isSeq = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
-    function isCollection(node2) {
+    function isCollection2(node2) {
       if (node2 && typeof node2 === "object")
         switch (node2[NODE_TYPE]) {
           case MAP:
@@ -20459,7 +20459,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar2(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node2) => (isScalar2(node2) || isCollection2(node2)) && !!node2.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -20469,9 +20469,9 @@ var require_identity = __commonJS({
     exports.SEQ = SEQ;
     exports.hasAnchor = hasAnchor;
     exports.isAlias = isAlias;
-    exports.isCollection = isCollection;
+    exports.isCollection = isCollection2;
     exports.isDocument = isDocument;
-    exports.isMap = isMap;
+    exports.isMap = isMap2;
     exports.isNode = isNode;
     exports.isPair = isPair;
     exports.isScalar = isScalar2;
@@ -24583,9 +24583,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap = fc.start.source === "{";
-      const fcName = isMap ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap2 = fc.start.source === "{";
+      const fcName = isMap2 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -24621,7 +24621,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap && ctx.options.strict && utilContainsNewline.containsNewline(key2))
+          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key2))
             onError(
               key2,
               // checked by containsNewline()
@@ -24661,7 +24661,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap && !sep4 && !props.found) {
+        if (!isMap2 && !sep4 && !props.found) {
           const valueNode = value2 ? composeNode(ctx, value2, props, onError) : composeEmptyNode(ctx, props.end, sep4, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -24684,7 +24684,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap && !props.found && ctx.options.strict) {
+            if (!isMap2 && !props.found && ctx.options.strict) {
               if (sep4)
                 for (const st of sep4) {
                   if (st === valueProps.found)
@@ -24716,7 +24716,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap) {
+          if (isMap2) {
             const map2 = coll;
             if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -24732,7 +24732,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap ? "}" : "]";
+      const expectedEnd = isMap2 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -26018,7 +26018,7 @@ var require_cst = __commonJS({
     var DOCUMENT = "";
     var FLOW_END = "";
     var SCALAR = "";
-    var isCollection = (token) => !!token && "items" in token;
+    var isCollection2 = (token) => !!token && "items" in token;
     var isScalar2 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
@@ -26102,7 +26102,7 @@ var require_cst = __commonJS({
     exports.DOCUMENT = DOCUMENT;
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
-    exports.isCollection = isCollection;
+    exports.isCollection = isCollection2;
     exports.isScalar = isScalar2;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
@@ -27755,7 +27755,7 @@ var require_dist = __commonJS({
 // src/action/run.ts
 import { createHash as createHash2 } from "node:crypto";
 import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync5 } from "node:fs";
-import { join as join21 } from "node:path";
+import { join as join24 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -27922,11 +27922,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value2) {
-    return value2 instanceof P ? value2 : new P(function(resolve3) {
-      resolve3(value2);
+    return value2 instanceof P ? value2 : new P(function(resolve5) {
+      resolve5(value2);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value2) {
       try {
         step(generator.next(value2));
@@ -27942,7 +27942,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -28221,11 +28221,11 @@ var arch = os3.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value2) {
-    return value2 instanceof P ? value2 : new P(function(resolve3) {
-      resolve3(value2);
+    return value2 instanceof P ? value2 : new P(function(resolve5) {
+      resolve5(value2);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value2) {
       try {
         step(generator.next(value2));
@@ -28241,7 +28241,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -28367,11 +28367,11 @@ var httpClient = __toESM(require_lib(), 1);
 var import_undici2 = __toESM(require_undici(), 1);
 var __awaiter3 = function(thisArg, _arguments, P, generator) {
   function adopt(value2) {
-    return value2 instanceof P ? value2 : new P(function(resolve3) {
-      resolve3(value2);
+    return value2 instanceof P ? value2 : new P(function(resolve5) {
+      resolve5(value2);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value2) {
       try {
         step(generator.next(value2));
@@ -28387,7 +28387,7 @@ var __awaiter3 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -32975,8 +32975,8 @@ function readInputs() {
 }
 
 // src/action/produce-report.ts
-import { existsSync as existsSync9 } from "node:fs";
-import { join as join20 } from "node:path";
+import { existsSync as existsSync11 } from "node:fs";
+import { join as join23 } from "node:path";
 
 // src/constants.ts
 import { join as join2 } from "node:path";
@@ -34578,8 +34578,8 @@ var disconnect = (anyProcess) => {
 // node_modules/execa/lib/utils/deferred.js
 var createDeferred = () => {
   const methods = {};
-  const promise2 = new Promise((resolve3, reject) => {
-    Object.assign(methods, { resolve: resolve3, reject });
+  const promise2 = new Promise((resolve5, reject) => {
+    Object.assign(methods, { resolve: resolve5, reject });
   });
   return Object.assign(promise2, methods);
 };
@@ -39222,11 +39222,11 @@ var addConcurrentStream = (concurrentStreams, stream, waitName) => {
   const promises3 = weakMap.get(stream);
   const promise2 = createDeferred();
   promises3.push(promise2);
-  const resolve3 = promise2.resolve.bind(promise2);
-  return { resolve: resolve3, promises: promises3 };
+  const resolve5 = promise2.resolve.bind(promise2);
+  return { resolve: resolve5, promises: promises3 };
 };
-var waitForConcurrentStreams = async ({ resolve: resolve3, promises: promises3 }, subprocess) => {
-  resolve3();
+var waitForConcurrentStreams = async ({ resolve: resolve5, promises: promises3 }, subprocess) => {
+  resolve5();
   const [isSubprocessExit] = await Promise.race([
     Promise.allSettled([true, subprocess]),
     Promise.all([false, ...promises3])
@@ -39818,8 +39818,8 @@ var commitOf = (cwd, rev) => {
   return r.exitCode === 0 ? r.stdout.trim() : void 0;
 };
 function fetchRevision(root, rev, reporter) {
-  const known = commitOf(root, rev);
-  if (known) return known;
+  const known2 = commitOf(root, rev);
+  if (known2) return known2;
   reporter.info(`fetching the baseline: git fetch --no-tags --depth=1 origin ${rev}`);
   const fetched = git(root, ["fetch", "--no-tags", "--depth=1", "origin", rev]);
   const commit = fetched.exitCode === 0 ? commitOf(root, /^[0-9a-f]{40}$/.test(rev) ? rev : "FETCH_HEAD") : void 0;
@@ -39833,13 +39833,14 @@ function fetchRevision(root, rev, reporter) {
 }
 
 // src/git/git.ts
+import { posix } from "node:path";
 function git2(cwd, args) {
   return execaSync("git", args, { cwd, reject: false, stripFinalNewline: true, encoding: "utf8" });
 }
 var infos = /* @__PURE__ */ new Map();
 function repoInfo(root) {
-  const known = infos.get(root);
-  if (known) return known;
+  const known2 = infos.get(root);
+  if (known2) return known2;
   const r = git2(root, ["rev-parse", "--show-prefix"]);
   if (r.exitCode !== 0) {
     throw new UsageError(`not a git repository: ${root}, so there are no revisions to compare`, {
@@ -39874,7 +39875,7 @@ function resolveRevision(root, rev) {
 }
 function tryReadAtRevision(root, commit, relPath) {
   const { prefix } = repoInfo(root);
-  const r = git2(root, ["show", `${commit}:${prefix}${relPath}`]);
+  const r = git2(root, ["show", `${commit}:${posix.normalize(`${prefix}${relPath}`)}`]);
   return r.exitCode === 0 ? r.stdout : void 0;
 }
 
@@ -39925,8 +39926,8 @@ function gateTable(report, precision) {
 import { basename as basename3 } from "node:path";
 
 // src/pipeline/load.ts
-import { existsSync as existsSync5 } from "node:fs";
-import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join5, posix as posix3, resolve as resolve2 } from "node:path";
+import { existsSync as existsSync7 } from "node:fs";
+import { basename as basename2, dirname as dirname3, join as join7, resolve as resolve3 } from "node:path";
 
 // src/action/bundled-modules.ts
 var Yaml = __toESM(require_dist());
@@ -45263,7 +45264,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve3) {
+function isRecursive(inst, stack, resolve5) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -45273,7 +45274,7 @@ function isRecursive(inst, stack, resolve3) {
   let result = NONE;
   const check3 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve3);
+      const answer = isRecursive(child, stack, resolve5);
       if (answer > result)
         result = answer;
     }
@@ -45284,7 +45285,7 @@ function isRecursive(inst, stack, resolve3) {
       const desc = Object.getOwnPropertyDescriptor(sh, key2);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve3) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -45348,7 +45349,7 @@ function isRecursive(inst, stack, resolve3) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve3 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve5 ? inst._zod.innerType : void 0);
       merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -60090,12 +60091,12 @@ function own2(rec, key2) {
 }
 
 // src/util/paths.ts
-import { isAbsolute, posix, relative, sep as sep2 } from "node:path";
+import { isAbsolute, posix as posix2, relative, sep as sep2 } from "node:path";
 function toPosix(path6) {
   return sep2 === "/" ? path6 : path6.split(sep2).join("/");
 }
 function normalizeRel(path6) {
-  const norm = posix.normalize(toPosix(path6));
+  const norm = posix2.normalize(toPosix(path6));
   return norm.endsWith("/") && norm.length > 1 ? norm.slice(0, -1) : norm;
 }
 function isSameOrInside(child, parent) {
@@ -60109,14 +60110,163 @@ function relPosix(root, abs) {
   return normalizeRel(relative(root, abs) || ".");
 }
 
-// src/pipeline/params.ts
+// src/util/repo-root.ts
 import { existsSync as existsSync4 } from "node:fs";
-import { extname, join as join4 } from "node:path";
+import { dirname as dirname2, join as join4, resolve as resolve2 } from "node:path";
+var known = /* @__PURE__ */ new Map();
+function repoRootOf(dir) {
+  const start = resolve2(dir);
+  let found = known.get(start);
+  if (found === void 0) {
+    found = start;
+    for (let d = start; ; d = dirname2(d)) {
+      if (existsSync4(join4(d, ".git"))) {
+        found = d;
+        break;
+      }
+      if (dirname2(d) === d) break;
+    }
+    known.set(start, found);
+  }
+  return found;
+}
+
+// src/pipeline/python-text.ts
+function pythonFloat(x) {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  const [mantissa, exp] = x.toExponential().split("e");
+  const e = Number(exp);
+  if (e < -4 || e >= 16) return `${mantissa}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  const fixed = String(x);
+  return fixed.includes(".") ? fixed : `${fixed}.0`;
+}
+function pythonText(value2) {
+  if (value2 === null) return "None";
+  return String(value2);
+}
+function pythonElement(value2) {
+  if (typeof value2 === "boolean") return value2 ? "True" : "False";
+  return pythonText(value2);
+}
+var FLOAT_SOURCE = /[.eE]|inf|nan/i;
+function floatsAsText(node2) {
+  if (!node2) return;
+  const { visit: visit2, isScalar: isScalar2 } = lazyYaml();
+  visit2(node2, {
+    Scalar(_key, n2) {
+      if (!isScalar2(n2) || typeof n2.value !== "number" || n2.format === "HEX" || n2.format === "OCT") return;
+      if (FLOAT_SOURCE.test(n2.source ?? "")) n2.value = pythonFloat(n2.value);
+      else if (!Number.isSafeInteger(n2.value) && n2.source !== void 0 && /^[-+]?\d+$/.test(n2.source)) n2.value = n2.source.replace(/^\+/, "");
+    }
+  });
+}
+
+// src/pipeline/schema.ts
+var STAGE_NAME = /^[A-Za-z0-9_@-]+$/;
+var ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function build() {
+  const { z: z2 } = lazyZod();
+  const nonEmpty = z2.string().min(1, "must not be empty");
+  const outFlags = z2.strictObject({
+    cache: z2.boolean().optional(),
+    persist: z2.boolean().optional(),
+    desc: z2.string().optional(),
+    type: z2.string().optional(),
+    labels: z2.array(z2.string()).optional(),
+    meta: z2.unknown().optional(),
+    checkpoint: z2.boolean().optional(),
+    remote: nonEmpty.optional(),
+    push: z2.boolean().optional()
+  });
+  const plotFlags = outFlags.extend({
+    x: z2.unknown().optional(),
+    y: z2.unknown().optional(),
+    template: z2.unknown().optional(),
+    title: z2.unknown().optional(),
+    x_label: z2.unknown().optional(),
+    y_label: z2.unknown().optional(),
+    header: z2.unknown().optional()
+  });
+  const plotEntry = z2.union([
+    nonEmpty,
+    z2.record(nonEmpty, plotFlags.nullable()).refine((o2) => Object.keys(o2).length === 1, "a plot entry maps exactly one path to its flags")
+  ]);
+  const outEntry = z2.union([
+    nonEmpty,
+    z2.record(nonEmpty, outFlags.nullable()).refine((o2) => Object.keys(o2).length === 1, "an out entry maps exactly one path to its flags")
+  ]);
+  const paramsEntry = z2.union([nonEmpty, z2.record(nonEmpty, z2.array(nonEmpty).nullable())]);
+  const varsList = z2.array(z2.union([nonEmpty, z2.record(nonEmpty, z2.unknown())]));
+  const writtenStage = z2.strictObject({
+    vars: varsList.optional(),
+    desc: z2.string().optional(),
+    meta: z2.unknown().optional(),
+    cmd: z2.union([nonEmpty, z2.array(nonEmpty).min(1, "must list at least one command")]),
+    wdir: nonEmpty.optional(),
+    deps: z2.array(nonEmpty).optional(),
+    params: z2.array(paramsEntry).optional(),
+    outs: z2.array(outEntry).optional(),
+    metrics: z2.array(outEntry).optional(),
+    plots: z2.array(plotEntry).optional(),
+    env: z2.array(z2.string().regex(ENV_NAME, "must be an environment variable name")).optional(),
+    frozen: z2.boolean().optional(),
+    always_changed: z2.boolean().optional()
+  });
+  const foreachStage = z2.strictObject({
+    foreach: z2.union([z2.array(z2.unknown()).min(1, "needs at least one item"), z2.record(z2.string(), z2.unknown()), z2.string()]),
+    do: writtenStage
+  });
+  const matrixStage = writtenStage.extend({
+    matrix: z2.record(nonEmpty, z2.union([z2.array(z2.unknown()).min(1, "needs at least one value"), z2.string()]))
+  });
+  const bound = z2.number().finite();
+  const writtenGate = z2.strictObject({
+    path: nonEmpty.optional(),
+    min: bound.optional(),
+    max: bound.optional(),
+    max_drop: bound.nonnegative().optional(),
+    max_rise: bound.nonnegative().optional(),
+    max_drop_pct: bound.nonnegative().optional(),
+    max_rise_pct: bound.nonnegative().optional(),
+    direction: z2.enum(["higher", "lower"]).optional(),
+    level: z2.enum(["error", "warn"]).optional()
+  }).refine(
+    (g) => ["min", "max", "max_drop", "max_rise", "max_drop_pct", "max_rise_pct"].some((k) => k in g),
+    "a gate needs at least one of min, max, max_drop, max_rise, max_drop_pct, max_rise_pct"
+  );
+  const writtenPipeline = z2.strictObject({
+    vars: varsList.optional(),
+    // Optional: a file of only metrics/plots/params (as DVCLive writes) is a pipeline with no stages.
+    stages: z2.record(z2.string().regex(STAGE_NAME, "stage names use letters, digits, - and _"), z2.record(z2.string(), z2.unknown())).optional(),
+    metrics: z2.array(nonEmpty).optional(),
+    gates: z2.record(nonEmpty, writtenGate).optional(),
+    // Raw data paths recorded by `lockstep add` (relative to the pipeline file's folder).
+    data: z2.array(nonEmpty).optional(),
+    // dvc.yaml's top-level plot definitions, artifact registry, datasets and extra params files: accepted
+    // so an existing dvc.yaml runs unchanged; lockstep does not use them (yet).
+    plots: z2.unknown().optional(),
+    artifacts: z2.unknown().optional(),
+    datasets: z2.unknown().optional(),
+    params: z2.array(z2.unknown()).optional()
+  });
+  return { writtenStage, foreachStage, matrixStage, writtenGate, writtenPipeline };
+}
+var schemas;
+var pipelineSchemas = () => schemas ??= build();
+function stageSchemaFor(def) {
+  const s = pipelineSchemas();
+  return "foreach" in def || "do" in def ? s.foreachStage : "matrix" in def ? s.matrixStage : s.writtenStage;
+}
+
+// src/pipeline/params.ts
+import { existsSync as existsSync5 } from "node:fs";
+import { extname, join as join5 } from "node:path";
 
 // src/util/parse-exact.ts
 function parseExact(text, json2 = false) {
   const yaml = lazyYaml();
-  const doc = yaml.parseDocument(text, json2 ? { schema: "json", uniqueKeys: false } : {});
+  const doc = yaml.parseDocument(text, json2 ? { schema: "json", uniqueKeys: false } : { merge: true });
   if (doc.errors.length) throw doc.errors[0];
   keepInexactNumbers(doc);
   return doc.toJS();
@@ -60242,12 +60392,12 @@ var ParamsReader = class {
   }
 };
 function paramsMemo(root) {
-  if (!existsSync4(join4(root, LOCKSTEP_DIR))) return void 0;
+  if (!existsSync5(join5(root, LOCKSTEP_DIR))) return void 0;
   return (file2) => parseMemoPath(root, `params-${file2}`);
 }
 function readWorkspaceFile(root, file2) {
   try {
-    return readText(join4(root, file2));
+    return readText(join5(root, file2));
   } catch (err) {
     if (errnoCode(err) === "ENOENT") return void 0;
     throw err;
@@ -60285,95 +60435,27 @@ function decimalsAsText(value2) {
   return mapped.some(([, v], i2) => v !== entries[i2][1]) ? Object.fromEntries(mapped) : value2;
 }
 
-// src/pipeline/schema.ts
-var STAGE_NAME = /^[A-Za-z0-9_@-]+$/;
-var ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-function build() {
-  const { z: z2 } = lazyZod();
-  const nonEmpty = z2.string().min(1, "must not be empty");
-  const outFlags = z2.strictObject({
-    cache: z2.boolean().optional(),
-    persist: z2.boolean().optional(),
-    desc: z2.string().optional(),
-    remote: nonEmpty.optional(),
-    push: z2.boolean().optional()
-  });
-  const plotFlags = outFlags.extend({
-    x: z2.unknown().optional(),
-    y: z2.unknown().optional(),
-    template: z2.unknown().optional(),
-    title: z2.unknown().optional(),
-    x_label: z2.unknown().optional(),
-    y_label: z2.unknown().optional(),
-    header: z2.unknown().optional()
-  });
-  const plotEntry = z2.union([
-    nonEmpty,
-    z2.record(nonEmpty, plotFlags.nullable()).refine((o2) => Object.keys(o2).length === 1, "a plot entry maps exactly one path to its flags")
-  ]);
-  const outEntry = z2.union([
-    nonEmpty,
-    z2.record(nonEmpty, outFlags.nullable()).refine((o2) => Object.keys(o2).length === 1, "an out entry maps exactly one path to its flags")
-  ]);
-  const paramsEntry = z2.union([nonEmpty, z2.record(nonEmpty, z2.array(nonEmpty).nullable())]);
-  const varsList = z2.array(z2.union([nonEmpty, z2.record(nonEmpty, z2.unknown())]));
-  const writtenStage = z2.strictObject({
-    vars: varsList.optional(),
-    desc: z2.string().optional(),
-    meta: z2.unknown().optional(),
-    cmd: z2.union([nonEmpty, z2.array(nonEmpty).min(1, "must list at least one command")]),
-    wdir: nonEmpty.optional(),
-    deps: z2.array(nonEmpty).optional(),
-    params: z2.array(paramsEntry).optional(),
-    outs: z2.array(outEntry).optional(),
-    metrics: z2.array(outEntry).optional(),
-    plots: z2.array(plotEntry).optional(),
-    env: z2.array(z2.string().regex(ENV_NAME, "must be an environment variable name")).optional(),
-    frozen: z2.boolean().optional(),
-    always_changed: z2.boolean().optional()
-  });
-  const foreachStage = z2.strictObject({
-    foreach: z2.union([z2.array(z2.unknown()).min(1, "needs at least one item"), z2.record(z2.string(), z2.unknown()), z2.string()]),
-    do: writtenStage
-  });
-  const matrixStage = writtenStage.extend({
-    matrix: z2.record(nonEmpty, z2.union([z2.array(z2.unknown()).min(1, "needs at least one value"), z2.string()]))
-  });
-  const bound = z2.number().finite();
-  const writtenGate = z2.strictObject({
-    path: nonEmpty.optional(),
-    min: bound.optional(),
-    max: bound.optional(),
-    max_drop: bound.nonnegative().optional(),
-    max_rise: bound.nonnegative().optional(),
-    max_drop_pct: bound.nonnegative().optional(),
-    max_rise_pct: bound.nonnegative().optional(),
-    direction: z2.enum(["higher", "lower"]).optional(),
-    level: z2.enum(["error", "warn"]).optional()
-  }).refine(
-    (g) => ["min", "max", "max_drop", "max_rise", "max_drop_pct", "max_rise_pct"].some((k) => k in g),
-    "a gate needs at least one of min, max, max_drop, max_rise, max_drop_pct, max_rise_pct"
-  );
-  const writtenPipeline = z2.strictObject({
-    vars: varsList.optional(),
-    stages: z2.record(z2.string().regex(STAGE_NAME, "stage names use letters, digits, - and _"), z2.record(z2.string(), z2.unknown())),
-    metrics: z2.array(nonEmpty).optional(),
-    gates: z2.record(nonEmpty, writtenGate).optional(),
-    // Raw data paths recorded by `lockstep add` (relative to the pipeline file's folder).
-    data: z2.array(nonEmpty).optional(),
-    // dvc.yaml's top-level plot definitions, artifact registry and extra params files: accepted so an
-    // existing dvc.yaml runs unchanged; lockstep does not use them (yet).
-    plots: z2.unknown().optional(),
-    artifacts: z2.unknown().optional(),
-    params: z2.array(z2.unknown()).optional()
-  });
-  return { writtenStage, foreachStage, matrixStage, writtenGate, writtenPipeline };
+// src/pipeline/cmd-flags.ts
+function dictFlags(dict2) {
+  const words = [];
+  for (const [key2, value2] of flatten(dict2, "")) {
+    const flag = `--${key2}`;
+    if (typeof value2 === "boolean") {
+      if (value2) words.push(flag);
+    } else if (Array.isArray(value2)) {
+      if (value2.some((v) => v !== null && typeof v === "object")) return `cannot interpolate a nested list or mapping in '${key2}'`;
+      if (value2.length) words.push(flag, ...value2.map((v) => pythonElement(v)));
+    } else if (value2 === null || typeof value2 !== "object") {
+      words.push(flag, pythonText(value2));
+    }
+  }
+  return words;
 }
-var schemas;
-var pipelineSchemas = () => schemas ??= build();
-function stageSchemaFor(def) {
-  const s = pipelineSchemas();
-  return "foreach" in def || "do" in def ? s.foreachStage : "matrix" in def ? s.matrixStage : s.writtenStage;
+function flatten(dict2, prefix) {
+  return Object.entries(dict2).flatMap(([k, v]) => {
+    const key2 = prefix ? `${prefix}.${k}` : k;
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? flatten(v, key2) : [[key2, v]];
+  });
 }
 
 // src/pipeline/shell-context.ts
@@ -60457,6 +60539,8 @@ function shellContexts(text) {
 // src/pipeline/interpolate.ts
 var PLACEHOLDER = /\\?\$\{\s*([^}\s]*)\s*\}/g;
 var SAFE_WORD = /^[A-Za-z0-9_./:=@%+,-]+$/;
+var isScalar = (v) => v === null || ["string", "number", "boolean"].includes(typeof v);
+var isDict = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 function shellQuote(value2) {
   if (SAFE_WORD.test(value2)) return value2;
   return `'${value2.replace(/'/g, `'\\''`)}'`;
@@ -60489,36 +60573,70 @@ function interpolate(template, lookup2, quote = true) {
       return match;
     }
     const v = hit.value;
-    if (v === null || typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") {
-      problems.push({ key: key2, message: `\${${key2}} must be a string, number or boolean to be used in cmd` });
-      return match;
-    }
-    const text = String(v);
-    if (!contexts) return text;
-    const context3 = contexts(offset);
-    const unsafe = UNSAFE[context3];
+    const context3 = contexts?.(offset);
+    const unsafe = context3 && UNSAFE[context3];
     if (unsafe) {
       problems.push({ key: key2, message: `\${${key2}} stands ${unsafe}: lockstep cannot quote a value there safely` });
       return match;
     }
+    if (isDict(v) && context3 === "bare") {
+      const flags = dictFlags(v);
+      if (typeof flags === "string") {
+        problems.push({ key: key2, message: `\${${key2}}: ${flags}` });
+        return match;
+      }
+      return flags.map(shellQuote).join(" ");
+    }
+    if (isDict(v) && context3) {
+      problems.push({ key: key2, message: `\${${key2}} is a mapping, which expands to several --key value flags: place it outside quotes` });
+      return match;
+    }
+    if (!isScalar(v)) {
+      problems.push({ key: key2, message: `\${${key2}} must be a string, number, boolean or null${quote ? " (or a mapping, expanded to flags)" : ""} to be used here` });
+      return match;
+    }
+    const text = pythonText(v);
+    if (!context3) return text;
     return context3 === "double" ? quoteInDouble(text) : context3 === "single" ? quoteInSingle(text) : shellQuote(text);
   });
   return problems.length ? { ok: false, problems } : { ok: true, value: value2 };
 }
 
 // src/pipeline/templates.ts
-var isScalar = (v) => v === null || ["string", "number", "boolean"].includes(typeof v);
+var isCollection = (v) => v !== null && typeof v === "object";
 var WHOLE_REF = /^\$\{\s*([^}\s]+)\s*\}$/;
-function resolveCollection(value2, lookup2, path6, problems) {
-  if (typeof value2 !== "string") return value2;
-  const ref = WHOLE_REF.exec(value2);
-  const hit = ref ? lookup2(ref[1]) : { found: false };
-  if (!hit.found || hit.value === null || typeof hit.value !== "object") {
-    problems.push({ path: path6, message: `${value2} must name a list or a map defined in params.yaml or vars` });
+function resolveValue(value2, lookup2, path6, problems) {
+  if (typeof value2 === "string") {
+    if (!value2.includes("${")) return value2;
+    const ref = WHOLE_REF.exec(value2);
+    if (ref) {
+      const hit = lookup2(ref[1]);
+      if (hit.found) return hit.value;
+    }
+    const r = interpolate(value2, lookup2, false);
+    if (r.ok) return r.value;
+    for (const p of r.problems) problems.push({ path: path6, message: p.message });
     return void 0;
   }
-  return hit.value;
+  if (Array.isArray(value2)) return value2.map((v, i2) => resolveValue(v, lookup2, [...path6, i2], problems));
+  if (isCollection(value2)) {
+    return Object.fromEntries(
+      Object.entries(value2).map(([k, v]) => [resolveValue(k, lookup2, path6, problems), resolveValue(v, lookup2, [...path6, k], problems)])
+    );
+  }
+  return value2;
 }
+function resolveCollection(value2, lookup2, path6, problems) {
+  const before = problems.length;
+  const resolved = resolveValue(value2, lookup2, path6, problems);
+  if (problems.length > before) return void 0;
+  if (!isCollection(resolved)) {
+    problems.push({ path: path6, message: `${String(value2)} must name a list or a map defined in params.yaml or vars` });
+    return void 0;
+  }
+  return resolved;
+}
+var fragment = (value2, prefix, index) => isCollection(value2) ? `${prefix}${index}` : pythonText(value2);
 function expandDefinition(name, def, lookup2) {
   const problems = [];
   const base = ["stages", name];
@@ -60527,8 +60645,9 @@ function expandDefinition(name, def, lookup2) {
     const items = resolveCollection(f.foreach, lookup2, [...base, "foreach"], problems);
     const stages = [];
     if (Array.isArray(items)) {
-      items.forEach((item, i2) => stages.push({ name: `${name}@${isScalar(item) ? String(item) : i2}`, body: f.do, base: [...base, "do"], locals: { item } }));
-    } else if (items && typeof items === "object") {
+      const byIndex = items.some(isCollection);
+      items.forEach((item, i2) => stages.push({ name: `${name}@${byIndex ? i2 : pythonText(item)}`, body: f.do, base: [...base, "do"], locals: { item } }));
+    } else if (items) {
       for (const [key2, item] of Object.entries(items)) stages.push({ name: `${name}@${key2}`, body: f.do, base: [...base, "do"], locals: { key: key2, item } });
     }
     return { stages, problems };
@@ -60542,9 +60661,15 @@ function expandDefinition(name, def, lookup2) {
         if (values !== void 0) problems.push({ path: [...base, "matrix", dim2], message: "must be a list of values" });
         return { stages: [], problems };
       }
-      combos = combos.flatMap((c3) => values.map((v, i2) => ({ values: { ...c3.values, [dim2]: v }, suffix: [...c3.suffix, isScalar(v) ? String(v) : String(i2)] })));
+      combos = combos.flatMap((c3) => values.map((v, i2) => ({ values: { ...c3.values, [dim2]: v }, suffix: [...c3.suffix, fragment(v, dim2, i2)] })));
     }
-    return { stages: combos.map((c3) => ({ name: `${name}@${c3.suffix.join("-")}`, body, base, locals: { item: c3.values } })), problems };
+    return {
+      stages: combos.map((c3) => {
+        const key2 = c3.suffix.join("-");
+        return { name: `${name}@${key2}`, body, base, locals: { key: key2, item: c3.values } };
+      }),
+      problems
+    };
   }
   return { stages: [{ name, body: def, base, locals: {} }], problems };
 }
@@ -60585,37 +60710,148 @@ function substituteBody(body, lookup2) {
 }
 
 // src/pipeline/vars.ts
-import { posix as posix2 } from "node:path";
-function loadVars(list, dir, reader, path6, problems) {
-  const out = {};
+import { existsSync as existsSync6, readFileSync as readFileSync6 } from "node:fs";
+import { extname as extname2, join as join6, posix as posix3 } from "node:path";
+var VarsScope = class _VarsScope {
+  constructor(values, sources, wholeFiles) {
+    this.values = values;
+    this.sources = sources;
+    this.wholeFiles = wholeFiles;
+  }
+  values;
+  sources;
+  wholeFiles;
+  static empty() {
+    return new _VarsScope({}, /* @__PURE__ */ new Map(), /* @__PURE__ */ new Set());
+  }
+  /** A copy for one stage's own `vars`, so they never leak into other stages. */
+  clone() {
+    return new _VarsScope(structuredClone(this.values), new Map(this.sources), new Set(this.wholeFiles));
+  }
+  hasWholeFile(file2) {
+    return this.wholeFiles.has(file2);
+  }
+  /** Merges a whole file, unless it was merged whole before. */
+  addFile(file2, data, path6, problems) {
+    if (this.wholeFiles.has(file2)) return;
+    this.wholeFiles.add(file2);
+    this.merge(this.values, data, "", file2, path6, problems);
+  }
+  add(data, source, path6, problems) {
+    this.merge(this.values, data, "", source, path6, problems);
+  }
+  merge(into, update, prefix, source, path6, problems) {
+    for (const [key2, value2] of Object.entries(update)) {
+      const dotted = prefix ? `${prefix}.${key2}` : key2;
+      const current = Object.hasOwn(into, key2) ? into[key2] : void 0;
+      if (isMap(current) && isMap(value2)) {
+        this.merge(current, value2, dotted, source, path6, problems);
+        continue;
+      }
+      if (Object.hasOwn(into, key2)) {
+        problems.push({ path: path6, message: `cannot redefine '${dotted}' from ${source}: it is already defined in ${this.sourceOf(dotted)}` });
+        continue;
+      }
+      Object.defineProperty(into, key2, { value: value2, enumerable: true, writable: true, configurable: true });
+      this.sources.set(dotted, source);
+    }
+  }
+  sourceOf(dotted) {
+    for (let key2 = dotted; ; key2 = key2.slice(0, key2.lastIndexOf("."))) {
+      const found = this.sources.get(key2);
+      if (found) return found;
+      if (!key2.includes(".")) break;
+    }
+    for (const [key2, source] of this.sources) if (key2.startsWith(`${dotted}.`)) return source;
+    return "another vars entry";
+  }
+};
+var isMap = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+function loadVars(list, dir, files, scope, path6, problems) {
   list.forEach((entry, i2) => {
+    const at = [...path6, i2];
     if (typeof entry !== "string") {
-      Object.assign(out, entry);
+      scope.add(entry, formatVarsEntry(path6, i2), at, problems);
       return;
     }
     const [file2, keys] = splitEntry(entry);
-    const rel = normalizeRel(posix2.join(dir, file2));
-    const data = reader.tryRead(rel);
-    if (data === void 0 || data === null || typeof data !== "object") {
-      problems.push({ path: [...path6, i2], message: `vars file ${rel} does not exist or is not a map` });
+    const rel = normalizeRel(posix3.join(dir, file2));
+    if (scope.hasWholeFile(rel)) return;
+    const data = files.tryRead(rel);
+    if (!isMap(data)) {
+      problems.push({ path: at, message: `vars file ${rel} does not exist or is not a map` });
       return;
     }
     if (!keys) {
-      Object.assign(out, data);
+      scope.addFile(rel, data, at, problems);
       return;
     }
+    const picked = {};
     for (const key2 of keys) {
       const hit = getDotted(data, key2);
-      if (!hit.found) problems.push({ path: [...path6, i2], message: `${key2} is not defined in ${rel}` });
-      else out[key2] = hit.value;
+      if (!hit.found) problems.push({ path: at, message: `${key2} is not defined in ${rel}` });
+      else picked[key2] = hit.value;
     }
+    scope.add(picked, rel, at, problems);
   });
-  return out;
 }
+var formatVarsEntry = (path6, i2) => `${path6.filter((p) => typeof p === "string").join(".")}[${i2}]`;
 function splitEntry(entry) {
   const colon = entry.lastIndexOf(":");
   if (colon <= 0) return [entry, void 0];
   return [entry.slice(0, colon), entry.slice(colon + 1).split(",").map((k) => k.trim()).filter(Boolean)];
+}
+var TemplateFiles = class {
+  /** Files are read under `root`; parses are memoized in `stateRoot`'s `.lockstep/`, when there is one. */
+  constructor(root, stateRoot = root) {
+    this.root = root;
+    this.stateRoot = stateRoot;
+  }
+  root;
+  stateRoot;
+  cache = /* @__PURE__ */ new Map();
+  tryRead(file2) {
+    if (this.cache.has(file2)) return this.cache.get(file2);
+    let text;
+    try {
+      text = readFileSync6(join6(this.root, file2), "utf8");
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT") return void 0;
+      throw err;
+    }
+    const memo2 = existsSync6(join6(this.stateRoot, LOCKSTEP_DIR)) ? parseMemoPath(this.stateRoot, `vars-${relPosix(this.stateRoot, join6(this.root, file2))}`) : void 0;
+    let data;
+    try {
+      data = extname2(file2) === ".json" ? JSON.parse(text) : parseWithMemo(text, memo2, parseTemplateYaml);
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      throw new ConfigError(`${file2}: cannot parse params file: ${err.message}`, { hint: `fix the syntax of ${file2}; nothing was run`, cause: err });
+    }
+    this.cache.set(file2, data ?? {});
+    return data ?? {};
+  }
+};
+function parseTemplateYaml(text) {
+  const doc = lazyYaml().parseDocument(text, { merge: true, prettyErrors: false });
+  if (doc.errors.length) throw doc.errors[0];
+  floatsAsText(doc.contents);
+  return doc.toJS();
+}
+
+// src/pipeline/normalize-stage.ts
+import { isAbsolute as isAbsolute2, posix as posix4 } from "node:path";
+
+// src/pipeline/external.ts
+var URL_PATH = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+var isExternalPath = (path6) => URL_PATH.test(path6);
+function refuseExternalOuts(pipeline) {
+  const found = pipeline.stages.flatMap((s) => s.outs.filter((o2) => isExternalPath(o2.path)).map((o2) => `stage ${s.name}: out ${o2.path}`));
+  if (found.length) {
+    throw new ConfigError(`external outputs are not supported yet:
+${found.map((f) => `  ${f}`).join("\n")}`, {
+      hint: "write the output into the repository and upload it in a later stage; nothing was run"
+    });
+  }
 }
 
 // src/pipeline/yaml-positions.ts
@@ -60636,11 +60872,11 @@ var YamlPositions = class {
   source;
   fileLabel;
   at(path6) {
-    const { isMap, isPair, isScalar: isScalar2, isSeq } = lazyYaml();
+    const { isMap: isMap2, isPair, isScalar: isScalar2, isSeq } = lazyYaml();
     let node2 = this.source().doc.contents;
     let offset = rangeStart(node2) ?? 0;
     for (const seg of path6) {
-      if (isMap(node2)) {
+      if (isMap2(node2)) {
         const pair = node2.items.find((p) => isPair(p) && isScalar2(p.key) && String(p.key.value) === String(seg));
         if (!pair) break;
         offset = rangeStart(pair.key) ?? offset;
@@ -60685,18 +60921,74 @@ function rangeStart(node2) {
   return range ? range[0] : void 0;
 }
 
+// src/pipeline/normalize-stage.ts
+var GENERATED_NAME = /^[A-Za-z0-9_-]+@\S+$/;
+function normalizeStage(name, w, { root, label }, base, positions, problems) {
+  const problem = (path6, message) => problems.push({ pos: positions.at([...base, ...path6]), path: formatPath([...base, ...path6]), message });
+  const wdirRaw = w.wdir ?? ".";
+  const wdir = isAbsolute2(wdirRaw) ? absoluteFrom(root, wdirRaw) : normalizeRel(wdirRaw);
+  const inWdir = (p) => isExternalPath(p) ? p : isAbsolute2(p) ? absoluteFrom(root, p) : normalizeRel(posix4.join(wdir, p));
+  const deps = (w.deps ?? []).map((d, i2) => ({ path: inWdir(d), pos: positions.lazy([...base, "deps", i2]) }));
+  const outs = [];
+  const addOuts = (entries, key2) => {
+    (entries ?? []).forEach((entry, i2) => {
+      const [path6, flags] = typeof entry === "string" ? [entry, null] : Object.entries(entry)[0];
+      const metric = key2 === "metrics";
+      outs.push({
+        path: inWdir(path6),
+        cache: flags?.cache ?? !metric,
+        persist: flags?.persist ?? false,
+        metric,
+        pos: positions.lazy([...base, key2, i2])
+      });
+    });
+  };
+  addOuts(w.outs, "outs");
+  addOuts(w.metrics, "metrics");
+  addOuts(w.plots, "plots");
+  const defaultParams = normalizeRel(posix4.join(wdir, DEFAULT_PARAMS_FILE));
+  const byFile2 = /* @__PURE__ */ new Map();
+  (w.params ?? []).forEach((entry, i2) => {
+    const pos = positions.lazy([...base, "params", i2]);
+    const pairs = typeof entry === "string" ? [[defaultParams, [entry]]] : Object.entries(entry).map(([f, k]) => [inWdir(f), k]);
+    for (const [file2, keys] of pairs) {
+      const prev = byFile2.get(file2);
+      const merged = prev === void 0 ? keys : prev.keys === null || keys === null ? null : [...prev.keys, ...keys];
+      byFile2.set(file2, { file: file2, keys: merged && [...new Set(merged)].sort(), pos: prev?.pos ?? pos });
+    }
+  });
+  const cmd = typeof w.cmd === "string" ? [w.cmd] : w.cmd;
+  if (name.includes("@") && !GENERATED_NAME.test(name)) problem([], `generated stage name ${name} may not contain white space`);
+  return {
+    name,
+    ...w.desc === void 0 ? {} : { desc: w.desc },
+    cmd,
+    wdir,
+    deps,
+    params: sortedBy(byFile2.values(), (p) => p.file),
+    outs,
+    env: [...new Set(w.env ?? [])].sort(),
+    frozen: w.frozen ?? false,
+    alwaysChanged: w.always_changed ?? false,
+    pos: positions.lazy(base),
+    origin: { file: label, name }
+  };
+}
+function absoluteFrom(root, path6) {
+  return isOutside(relPosix(repoRootOf(root), path6)) ? posix4.normalize(path6) : relPosix(root, path6);
+}
+
 // src/pipeline/load.ts
 function lockFileFor(pipelineFile) {
   const name = basename2(pipelineFile);
-  if (name === "pipeline.yaml" || name === "pipeline.yml") return join5(dirname2(pipelineFile), LOCK_FILE);
-  if (name === "dvc.yaml") return join5(dirname2(pipelineFile), "dvc.lockstep.lock");
-  return join5(dirname2(pipelineFile), name.replace(/\.ya?ml$/, "") + ".lock");
+  if (name === "pipeline.yaml" || name === "pipeline.yml") return join7(dirname3(pipelineFile), LOCK_FILE);
+  if (name === "dvc.yaml") return join7(dirname3(pipelineFile), "dvc.lockstep.lock");
+  return join7(dirname3(pipelineFile), name.replace(/\.ya?ml$/, "") + ".lock");
 }
-var GENERATED_NAME = /^[A-Za-z0-9_-]+@\S+$/;
-function loadPipeline(pipelineFile) {
-  const file2 = resolve2(pipelineFile);
-  const root = dirname2(file2);
-  const label = basename2(file2);
+function loadPipeline(pipelineFile, { label = basename2(pipelineFile), stateRoot } = {}) {
+  const file2 = resolve3(pipelineFile);
+  const root = dirname3(file2);
+  const state = stateRoot ?? root;
   let text;
   try {
     text = readText(file2);
@@ -60711,11 +61003,17 @@ function loadPipeline(pipelineFile) {
   let source;
   const parse5 = () => source ??= parseYamlSource(text);
   const positions = new YamlPositions(parse5, label);
-  const memo2 = existsSync5(join5(root, LOCKSTEP_DIR)) ? parseMemoPath(root, label) : void 0;
+  const memo2 = existsSync7(join7(state, LOCKSTEP_DIR)) ? parseMemoPath(state, label) : void 0;
   const written = parseWithMemo(text, memo2, () => {
     const { doc } = parse5();
     failOnSyntax(label, doc, positions);
+    templateFloatsAsText(doc);
     const raw = doc.toJS() ?? {};
+    if (raw === null || typeof raw !== "object" || Object.keys(raw).length === 0) {
+      throw new ConfigError(`${label} has no stages (and no metrics, plots or params): it is empty`, {
+        hint: `add a stages: section to ${label}, or pass another file with -f FILE`
+      });
+    }
     const parsed = pipelineSchemas().writtenPipeline.safeParse(raw);
     const all = parsed.success ? [] : zodProblems(parsed.error.issues, positions);
     const stagesOut = dict();
@@ -60730,11 +61028,12 @@ function loadPipeline(pipelineFile) {
     return { ...parsed.data, stages: stagesOut };
   });
   const problems = [];
-  const stages = expandStages(written, new ParamsReader(root, void 0, paramsMemo(root)), positions, problems);
+  const stages = expandStages(written, root, label, new TemplateFiles(root, state), positions, problems);
   if (problems.length) fail(label, problems);
   return {
     file: file2,
     root,
+    repoRoot: repoRootOf(root),
     lockFile: lockFileFor(file2),
     stages,
     metrics: (written.metrics ?? []).map(normalizeRel),
@@ -60745,36 +61044,64 @@ function loadPipeline(pipelineFile) {
 function parseYamlSource(text) {
   const yaml = lazyYaml();
   const lines = new yaml.LineCounter();
-  return { doc: yaml.parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }), lines };
+  return { doc: yaml.parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true }), lines };
 }
 function failOnSyntax(label, doc, positions) {
   if (doc.errors.length) {
     fail(label, doc.errors.map((e) => ({ pos: positions.pos(e.pos[0]), path: "", message: e.message.split("\n")[0] ?? "" })));
   }
 }
-function expandStages(written, params, positions, problems) {
-  const template = (t) => problems.push({ pos: positions.at(t.path), path: formatPath(t.path), message: t.message });
-  const varProblems = [];
-  const defaults2 = params.tryRead(DEFAULT_PARAMS_FILE);
-  const globalVars = {
-    ...defaults2 !== null && typeof defaults2 === "object" ? defaults2 : {},
-    ...loadVars(written.vars ?? [], ".", params, ["vars"], varProblems)
+function templateFloatsAsText(doc) {
+  floatsAsText(doc.get("vars", true));
+  const stages = doc.get("stages", true);
+  if (!lazyYaml().isMap(stages)) return;
+  for (const pair of stages.items) {
+    const def = pair.value;
+    if (!lazyYaml().isMap(def)) continue;
+    for (const key2 of ["vars", "foreach", "matrix"]) floatsAsText(def.get(key2, true));
+    const body = def.get("do", true);
+    if (lazyYaml().isMap(body)) floatsAsText(body.get("vars", true));
+  }
+}
+function expandStages(written, root, label, files, positions, problems) {
+  const seen = /* @__PURE__ */ new Set();
+  const report = (where, shown, message) => {
+    const id = `${formatPath(where)}\0${message}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    problems.push({ pos: positions.at(where), path: formatPath(shown), message });
   };
+  const template = (t) => report(t.path, t.path, t.message);
+  const varProblems = [];
+  const global3 = VarsScope.empty();
+  const defaults2 = files.tryRead(DEFAULT_PARAMS_FILE);
+  if (defaults2 !== null && typeof defaults2 === "object" && !Array.isArray(defaults2)) {
+    global3.addFile(DEFAULT_PARAMS_FILE, defaults2, ["vars"], varProblems);
+  }
+  loadVars(written.vars ?? [], ".", files, global3, ["vars"], varProblems);
+  const defs = written.stages ?? {};
   const stages = [];
   const generated = /* @__PURE__ */ new Set();
-  for (const name of Object.keys(written.stages).sort(compareStrings)) {
-    const expanded = expandDefinition(name, written.stages[name], chainLookup({}, globalVars));
+  for (const name of Object.keys(defs)) {
+    const expanded = expandDefinition(name, defs[name], chainLookup({}, global3.values));
     expanded.problems.forEach(template);
     for (const g of expanded.stages) {
-      if (g.name !== name && written.stages[g.name] || generated.has(g.name)) {
+      if (g.name !== name && defs[g.name] || generated.has(g.name)) {
         template({ path: g.base, message: `generates stage ${g.name} twice, or one also defined by hand` });
         continue;
       }
       generated.add(g.name);
-      const stageVars = g.body.vars ? loadVars(g.body.vars, g.body.wdir ?? ".", params, [...g.base, "vars"], varProblems) : {};
-      const sub = substituteBody(g.body, chainLookup(g.locals, stageVars, globalVars));
-      for (const t of sub.problems) template({ path: [...g.base, ...t.path], message: t.message });
-      const stage = normalizeStage(g.name, sub.body, g.base, positions, problems);
+      const shown = (path6) => ["stages", g.name, ...path6];
+      let scope = global3;
+      if (g.body.vars) {
+        scope = global3.clone();
+        const stageProblems = [];
+        loadVars(g.body.vars, g.body.wdir ?? ".", files, scope, ["vars"], stageProblems);
+        for (const t of stageProblems) report([...g.base, ...t.path], shown(t.path), t.message);
+      }
+      const sub = substituteBody(g.body, chainLookup(g.locals, scope.values));
+      for (const t of sub.problems) report([...g.base, ...t.path], shown(t.path), t.message);
+      const stage = normalizeStage(g.name, sub.body, { root, label }, g.base, positions, problems);
       if (stage) stages.push(stage);
     }
   }
@@ -60813,57 +61140,6 @@ function zodProblems(issues, positions) {
     out.push({ pos: positions.at(path6), path: formatPath(path6), message });
   }
   return out;
-}
-function normalizeStage(name, w, base, positions, problems) {
-  const problem = (path6, message) => problems.push({ pos: positions.at([...base, ...path6]), path: formatPath([...base, ...path6]), message });
-  const wdirRaw = w.wdir ?? ".";
-  if (isAbsolute2(wdirRaw)) problem(["wdir"], "must be relative to the pipeline file");
-  const wdir = normalizeRel(wdirRaw);
-  const inWdir = (p) => isAbsolute2(p) ? posix3.normalize(p) : normalizeRel(posix3.join(wdir, p));
-  const deps = (w.deps ?? []).map((d, i2) => ({ path: inWdir(d), pos: positions.lazy([...base, "deps", i2]) }));
-  const outs = [];
-  const addOuts = (entries, key2) => {
-    (entries ?? []).forEach((entry, i2) => {
-      const [path6, flags] = typeof entry === "string" ? [entry, null] : Object.entries(entry)[0];
-      const metric = key2 === "metrics";
-      outs.push({
-        path: inWdir(path6),
-        cache: flags?.cache ?? !metric,
-        persist: flags?.persist ?? false,
-        metric,
-        pos: positions.lazy([...base, key2, i2])
-      });
-    });
-  };
-  addOuts(w.outs, "outs");
-  addOuts(w.metrics, "metrics");
-  addOuts(w.plots, "plots");
-  const defaultParams = normalizeRel(posix3.join(wdir, DEFAULT_PARAMS_FILE));
-  const byFile = /* @__PURE__ */ new Map();
-  (w.params ?? []).forEach((entry, i2) => {
-    const pos = positions.lazy([...base, "params", i2]);
-    const pairs = typeof entry === "string" ? [[defaultParams, [entry]]] : Object.entries(entry).map(([f, k]) => [inWdir(f), k]);
-    for (const [file2, keys] of pairs) {
-      const prev = byFile.get(file2);
-      const merged = prev === void 0 ? keys : prev.keys === null || keys === null ? null : [...prev.keys, ...keys];
-      byFile.set(file2, { file: file2, keys: merged && [...new Set(merged)].sort(), pos: prev?.pos ?? pos });
-    }
-  });
-  const cmd = typeof w.cmd === "string" ? [w.cmd] : w.cmd;
-  if (name.includes("@") && !GENERATED_NAME.test(name)) problem([], `generated stage name ${name} may not contain white space`);
-  return {
-    name,
-    ...w.desc === void 0 ? {} : { desc: w.desc },
-    cmd,
-    wdir,
-    deps,
-    params: sortedBy(byFile.values(), (p) => p.file),
-    outs,
-    env: [...new Set(w.env ?? [])].sort(),
-    frozen: w.frozen ?? false,
-    alwaysChanged: w.always_changed ?? false,
-    pos: positions.lazy(base)
-  };
 }
 function parseGates(text, label) {
   const source = parseYamlSource(text);
@@ -60922,12 +61198,12 @@ function readParamsAt(pipeline, rev) {
 }
 
 // src/metrics/read.ts
-import { readFileSync as readFileSync6 } from "node:fs";
-import { extname as extname2, join as join8 } from "node:path";
+import { readFileSync as readFileSync8 } from "node:fs";
+import { extname as extname3, join as join10 } from "node:path";
 
 // src/cache/object-store.ts
-import { chmodSync, constants as constants6, copyFileSync, existsSync as existsSync6, linkSync, mkdirSync as mkdirSync2, rmSync as rmSync2, statSync as statSync4, writeFileSync as writeFileSync2 } from "node:fs";
-import { dirname as dirname3, join as join7 } from "node:path";
+import { chmodSync, constants as constants6, copyFileSync, existsSync as existsSync8, linkSync, mkdirSync as mkdirSync2, rmSync as rmSync2, statSync as statSync4, writeFileSync as writeFileSync2 } from "node:fs";
+import { dirname as dirname4, join as join9 } from "node:path";
 
 // src/hash/digest.ts
 function manifestJson(manifest) {
@@ -60967,7 +61243,7 @@ function sha256Bytes(data) {
 
 // src/util/fan-out.ts
 import { readdirSync as readdirSync2 } from "node:fs";
-import { join as join6 } from "node:path";
+import { join as join8 } from "node:path";
 function* fanOutEntries(dir) {
   let fans;
   try {
@@ -60977,7 +61253,7 @@ function* fanOutEntries(dir) {
     throw err;
   }
   for (const fan of fans) {
-    for (const name of readdirSync2(join6(dir, fan)).sort()) yield { fan, name, path: join6(dir, fan, name) };
+    for (const name of readdirSync2(join8(dir, fan)).sort()) yield { fan, name, path: join8(dir, fan, name) };
   }
 }
 
@@ -60986,11 +61262,11 @@ var SHA256_HEX = /^[0-9a-f]{64}$/;
 var ObjectStore = class {
   dir;
   constructor(root) {
-    this.dir = join7(root, LOCKSTEP_DIR, CACHE_DIR, OBJECTS_DIR);
+    this.dir = join9(root, LOCKSTEP_DIR, CACHE_DIR, OBJECTS_DIR);
   }
   pathOf(sha256) {
     if (!SHA256_HEX.test(sha256)) throw new LockstepError("E_BAD_DIGEST", `${JSON.stringify(sha256)} is not a sha256 digest`, { hint: "the lock or run record that named it is corrupt" });
-    return join7(this.dir, sha256.slice(0, 2), sha256.slice(2));
+    return join9(this.dir, sha256.slice(0, 2), sha256.slice(2));
   }
   /** Every stored object: its digest (from its path), absolute path and size. Temp files are skipped. */
   *list() {
@@ -61005,7 +61281,7 @@ var ObjectStore = class {
     }
   }
   has(sha256) {
-    return existsSync6(this.pathOf(sha256));
+    return existsSync8(this.pathOf(sha256));
   }
   /** Stores a workspace file or directory (each file, then the manifest) under the given digest. */
   putPath(abs, digest, progress) {
@@ -61014,7 +61290,7 @@ var ObjectStore = class {
       return;
     }
     digest.manifest.forEach((entry, i2) => {
-      this.putFile(join7(abs, entry.path), entry.sha256);
+      this.putFile(join9(abs, entry.path), entry.sha256);
       if ((i2 & 255) === 255) progress?.(i2 + 1, digest.manifest.length);
     });
     this.putBytes(Buffer.from(manifestJson(digest.manifest)), digest.sha256);
@@ -61022,7 +61298,7 @@ var ObjectStore = class {
   putFile(src, sha256) {
     if (this.has(sha256)) return;
     const final = this.pathOf(sha256);
-    mkdirSync2(dirname3(final), { recursive: true });
+    mkdirSync2(dirname4(final), { recursive: true });
     const tmp = tempSibling(final);
     try {
       copyFileSync(src, tmp, constants6.COPYFILE_FICLONE);
@@ -61043,7 +61319,7 @@ var ObjectStore = class {
       throw new LockstepError("E_BAD_OBJECT", `refusing to store bytes under the wrong digest ${sha256}`);
     }
     const final = this.pathOf(sha256);
-    mkdirSync2(dirname3(final), { recursive: true });
+    mkdirSync2(dirname4(final), { recursive: true });
     const tmp = tempSibling(final);
     try {
       writeFileSync2(tmp, data, { flag: "wx" });
@@ -61221,7 +61497,7 @@ function parseProblem(err) {
 function parseMetrics(text, path6) {
   let data;
   try {
-    data = parseExact(text, extname2(path6) === ".json");
+    data = parseExact(text, extname3(path6) === ".json");
   } catch (err) {
     throw new LockstepError("E_BAD_METRICS", `metrics file ${path6}${parseProblem(err)}`, {
       hint: "metrics files are JSON or YAML maps of names to numbers",
@@ -61249,7 +61525,7 @@ function readWorkspaceMetrics(pipeline) {
   for (const { path: path6 } of metricFiles(pipeline)) {
     let text;
     try {
-      text = readText(join8(pipeline.root, path6));
+      text = readText(join10(pipeline.root, path6));
     } catch (err) {
       if (errnoCode(err) === "ENOENT") continue;
       throw err;
@@ -61271,7 +61547,7 @@ function readRevisionMetricsWithGaps(pipeline, rev) {
       const digest = Object.values(lock?.stages ?? {}).flatMap((s) => s.outs).find((o2) => o2.path === path6)?.sha256;
       if (digest) {
         try {
-          text = readFileSync6(new ObjectStore(pipeline.root).pathOf(digest), "utf8");
+          text = readFileSync8(new ObjectStore(pipeline.root).pathOf(digest), "utf8");
         } catch (err) {
           if (errnoCode(err) !== "ENOENT") throw err;
           out.unreadable[path6] = `its cached copy (${digest.slice(0, 8)}, from ${lockName} at ${rev}) is not in the local cache`;
@@ -61388,14 +61664,25 @@ function closure(start, edges) {
   }
   return seen;
 }
+function stagesNamedBy(dag, target) {
+  const t = target.replace(/^\.\//, "");
+  const inGroup = (name2, wanted) => name2 === wanted || name2.startsWith(`${wanted}@`);
+  if (dag.stages.has(t)) return [t];
+  const all = [...dag.stages.values()];
+  const group2 = all.filter((s) => s.name.startsWith(`${t}@`));
+  if (group2.length) return group2.map((s) => s.name);
+  const colon = t.lastIndexOf(":");
+  const [file2, name] = colon > 0 ? [t.slice(0, colon), t.slice(colon + 1)] : [t, void 0];
+  return all.filter((s) => s.origin.file === file2 && (name === void 0 || inGroup(s.origin.name, name))).map((s) => s.name);
+}
 function selectStages(dag, requested, sel = {}) {
   if (requested.length === 0) return new Set(dag.stages.keys());
   const targets = [];
   for (const t of requested) {
-    const group2 = dag.stages.has(t) ? [t] : [...dag.stages.keys()].filter((n2) => n2.startsWith(`${t}@`));
+    const group2 = stagesNamedBy(dag, t);
     if (group2.length === 0) {
       throw new UsageError(`unknown stage '${t}'`, {
-        hint: `stages are: ${[...dag.stages.keys()].sort(compareStrings).join(", ")}`
+        hint: `stages are: ${[...dag.stages.keys()].join(", ")}`
       });
     }
     targets.push(...group2);
@@ -61417,12 +61704,12 @@ function edgesOf(dag, only) {
 }
 
 // src/run/workspace.ts
-import { existsSync as existsSync7, mkdirSync as mkdirSync3, writeFileSync as writeFileSync3 } from "node:fs";
-import { basename as basename5, dirname as dirname4, join as join12 } from "node:path";
+import { existsSync as existsSync9, mkdirSync as mkdirSync3, writeFileSync as writeFileSync3 } from "node:fs";
+import { basename as basename6, dirname as dirname5, join as join14 } from "node:path";
 
 // src/cache/run-records.ts
-import { readFileSync as readFileSync7, rmSync as rmSync3 } from "node:fs";
-import { join as join9 } from "node:path";
+import { readFileSync as readFileSync9, rmSync as rmSync3 } from "node:fs";
+import { join as join11 } from "node:path";
 var isLockedPath = (v) => {
   const p = v;
   return typeof p === "object" && p !== null && typeof p.path === "string" && typeof p.sha256 === "string" && /^[0-9a-f]{64}$/.test(p.sha256) && Number.isSafeInteger(p.size) && (p.nfiles === void 0 || Number.isSafeInteger(p.nfiles));
@@ -61440,14 +61727,14 @@ function runKey(inputs) {
 var RunRecords = class {
   dir;
   constructor(root) {
-    this.dir = join9(root, LOCKSTEP_DIR, CACHE_DIR, RUNS_DIR);
+    this.dir = join11(root, LOCKSTEP_DIR, CACHE_DIR, RUNS_DIR);
   }
   pathOf(key2) {
-    return join9(this.dir, key2.slice(0, 2), `${key2}.json`);
+    return join11(this.dir, key2.slice(0, 2), `${key2}.json`);
   }
   read(key2) {
     try {
-      const data = JSON.parse(readFileSync7(this.pathOf(key2), "utf8"));
+      const data = JSON.parse(readFileSync9(this.pathOf(key2), "utf8"));
       return data.version === RUN_CACHE_VERSION && Array.isArray(data.results) ? data.results.filter(isRunResult) : [];
     } catch (err) {
       if (errnoCode(err) === "ENOENT" || err instanceof SyntaxError) return [];
@@ -61474,7 +61761,7 @@ var RunRecords = class {
 
 // src/hash/hasher.ts
 import { readdirSync as readdirSync4, statSync as statSync5, lstatSync } from "node:fs";
-import { join as join10 } from "node:path";
+import { join as join12 } from "node:path";
 
 // src/hash/parallel-file-hash.ts
 import { closeSync as closeSync3, openSync as openSync3, readSync as readSync2 } from "node:fs";
@@ -61679,7 +61966,7 @@ var Hasher = class {
   tryDigest(rel) {
     const hit = this.memo.get(rel);
     if (hit) return hit;
-    const abs = join10(this.root, rel);
+    const abs = join12(this.root, rel);
     const st = this.statFollow(abs, rel);
     if (!st) return void 0;
     const digest = st.isDirectory() ? this.digestDir(abs, rel) : { kind: "file", ...this.digestFile(abs, rel, st) };
@@ -61816,7 +62103,7 @@ var Hasher = class {
 };
 
 // src/hash/stat-cache.ts
-import { readFileSync as readFileSync8 } from "node:fs";
+import { readFileSync as readFileSync10 } from "node:fs";
 var HEADER = `lockstep-stat-cache ${STAT_CACHE_VERSION}`;
 var StatCache = class {
   constructor(file2) {
@@ -61824,7 +62111,7 @@ var StatCache = class {
     if (!file2) return;
     let text;
     try {
-      text = readFileSync8(file2, "utf8");
+      text = readFileSync10(file2, "utf8");
     } catch (err) {
       if (errnoCode(err) !== "ENOENT") this.dirty = true;
       return;
@@ -61879,7 +62166,7 @@ ${[...this.entries.values()].join("\n")}
 };
 
 // src/pipeline/config.ts
-import { join as join11 } from "node:path";
+import { join as join13 } from "node:path";
 var LINK_MODES = ["reflink", "copy", "hardlink", "symlink"];
 function buildSchema2() {
   const { z: z2 } = lazyZod();
@@ -61915,8 +62202,8 @@ ${problems.join("\n")}`, { hint: `cache.link is one of ${LINK_MODES.join(", ")}`
 }
 function loadConfig(root) {
   const memo2 = (name) => parseMemoPath(root, name);
-  const shared = readOne(join11(root, LOCKSTEP_DIR, CONFIG_FILE), `${LOCKSTEP_DIR}/${CONFIG_FILE}`, memo2(CONFIG_FILE));
-  const local = readOne(join11(root, LOCKSTEP_DIR, LOCAL_CONFIG_FILE), `${LOCKSTEP_DIR}/${LOCAL_CONFIG_FILE}`, memo2(LOCAL_CONFIG_FILE));
+  const shared = readOne(join13(root, LOCKSTEP_DIR, CONFIG_FILE), `${LOCKSTEP_DIR}/${CONFIG_FILE}`, memo2(CONFIG_FILE));
+  const local = readOne(join13(root, LOCKSTEP_DIR, LOCAL_CONFIG_FILE), `${LOCKSTEP_DIR}/${LOCAL_CONFIG_FILE}`, memo2(LOCAL_CONFIG_FILE));
   const remote = local.remote ?? shared.remote;
   return {
     cache: { link: local.cache?.link ?? shared.cache?.link ?? "reflink" },
@@ -61926,14 +62213,19 @@ function loadConfig(root) {
 }
 
 // src/pipeline/rules.ts
+import { basename as basename5, resolve as resolve4 } from "node:path";
 function pipelineProblems(pipeline, dag) {
-  const problems = [];
-  const at = (o2) => o2.pos ? `${formatPos(o2.pos)} ` : "";
+  const found = [];
+  const problem = (pos, text) => found.push({ pos, text: `${pos ? `${formatPos(pos)} ` : ""}${text}` });
   const all = pipeline.stages.flatMap((s) => s.outs.map((out) => ({ stage: s.name, out })));
+  const leaves = (path6) => isOutside(path6) && !isExternalPath(path6) && isOutside(relPosix(pipeline.repoRoot, resolve4(pipeline.root, path6)));
   for (const { stage, out } of all) {
-    if (isOutside(out.path)) {
-      problems.push(`${at(out)}stage ${stage}: out ${out.path} is outside the repository`);
-    }
+    if (leaves(out.path)) problem(out.pos, `stage ${stage}: out ${out.path} is outside the repository`);
+    else if (out.path.split("/").includes(".git")) problem(out.pos, `stage ${stage}: out ${out.path} is inside .git`);
+  }
+  for (const stage of pipeline.stages) {
+    if (leaves(stage.wdir)) problem(stage.pos, `stage ${stage.name}: wdir ${stage.wdir} is outside the repository`);
+    for (const dep of stage.deps) if (leaves(dep.path)) problem(dep.pos, `stage ${stage.name}: dep ${dep.path} is outside the repository`);
   }
   const byPath = /* @__PURE__ */ new Map();
   for (const entry of all) byPath.set(entry.out.path, [...byPath.get(entry.out.path) ?? [], entry]);
@@ -61942,17 +62234,18 @@ function pipelineProblems(pipeline, dag) {
       const a2 = entries[0];
       const b = entries[i2];
       const who = a2.stage === b.stage ? `stage ${a2.stage}` : `stages ${a2.stage} and ${b.stage}`;
-      problems.push(`${at(b.out)}${who} both produce ${path6}`);
+      problem(b.out.pos, `${who} both produce ${path6}`);
     }
   }
   for (const b of all) {
     for (const parent of parentsOf(b.out.path)) {
       for (const a2 of byPath.get(parent) ?? []) {
         const who = a2.stage === b.stage ? `stage ${a2.stage}` : `stages ${a2.stage} and ${b.stage}`;
-        problems.push(`${at(b.out)}${who} have overlapping outs ${a2.out.path} and ${b.out.path}`);
+        problem(b.out.pos, `${who} have overlapping outs ${a2.out.path} and ${b.out.path}`);
       }
     }
   }
+  const problems = found.length ? found.sort((x, y) => (x.pos?.line ?? Infinity) - (y.pos?.line ?? Infinity) || (x.pos?.col ?? 0) - (y.pos?.col ?? 0)).map((p) => p.text) : [];
   problems.push(...dataProblems(pipeline.data, dag));
   const cycle = findCycle(dag);
   if (cycle) problems.push(`the stages form a cycle: ${cycle.join(" -> ")}`);
@@ -61987,7 +62280,7 @@ function checkedDag(pipeline) {
   const dag = buildDag(pipeline);
   const problems = pipelineProblems(pipeline, dag);
   if (problems.length) {
-    const label = pipeline.file.split(/[\\/]/).pop();
+    const label = basename5(pipeline.file);
     throw new ConfigError(`${label} is invalid (${problems.length === 1 ? "1 problem" : `${problems.length} problems`}):
 ${problems.map((p) => `  ${p}`).join("\n")}`, {
       hint: "fix the outs or deps named above; nothing was run"
@@ -61999,22 +62292,23 @@ ${problems.map((p) => `  ${p}`).join("\n")}`, {
 // src/run/workspace.ts
 var GITIGNORE = "# written by lockstep init: the cache and temp files stay on this machine\n/cache/\n/tmp/\n/config.local.yaml\n";
 function ensureLockstepDir(root) {
-  const dir = join12(root, LOCKSTEP_DIR);
-  const created = !existsSync7(dir);
-  mkdirSync3(join12(dir, TMP_DIR), { recursive: true });
-  mkdirSync3(join12(dir, CACHE_DIR), { recursive: true });
-  const ignore = join12(dir, ".gitignore");
-  if (!existsSync7(ignore)) writeFileSync3(ignore, GITIGNORE);
+  const dir = join14(root, LOCKSTEP_DIR);
+  const created = !existsSync9(dir);
+  mkdirSync3(join14(dir, TMP_DIR), { recursive: true });
+  mkdirSync3(join14(dir, CACHE_DIR), { recursive: true });
+  const ignore = join14(dir, ".gitignore");
+  if (!existsSync9(ignore)) writeFileSync3(ignore, GITIGNORE);
   return created;
 }
-function openWorkspace(pipelineFile, reporter) {
-  const pipeline = loadPipeline(pipelineFile);
+function openWorkspace(source, reporter) {
+  const pipeline = typeof source === "string" ? loadPipeline(source) : source;
   const dag = checkedDag(pipeline);
+  refuseExternalOuts(pipeline);
   const root = pipeline.root;
   ensureLockstepDir(root);
   removeStaleTemps(tmpDirOf(root));
-  removeStaleTemps(dirname4(pipeline.lockFile), basename5(pipeline.lockFile));
-  const statCache = new StatCache(join12(root, LOCKSTEP_DIR, TMP_DIR, STAT_CACHE_FILE));
+  for (const lockFile of pipeline.members?.map((m) => m.lockFile) ?? [pipeline.lockFile]) removeStaleTemps(dirname5(lockFile), basename6(lockFile));
+  const statCache = new StatCache(join14(root, LOCKSTEP_DIR, TMP_DIR, STAT_CACHE_FILE));
   return {
     root,
     pipeline,
@@ -62026,7 +62320,8 @@ function openWorkspace(pipelineFile, reporter) {
     config: loadConfig(root),
     params: new ParamsReader(root, void 0, paramsMemo(root)),
     reporter,
-    lockMemo: parseMemoPath(root, basename5(pipeline.lockFile))
+    lockMemo: parseMemoPath(root, basename6(pipeline.lockFile)),
+    external: /* @__PURE__ */ new Map()
   };
 }
 
@@ -62207,12 +62502,12 @@ function formatDataChange(c3) {
 }
 
 // src/git/gitignore.ts
-import { readFileSync as readFileSync9 } from "node:fs";
-import { posix as posix4 } from "node:path";
+import { readFileSync as readFileSync11 } from "node:fs";
+import { posix as posix6 } from "node:path";
 
 // src/util/safe-path.ts
 import { lstatSync as lstatSync2, realpathSync } from "node:fs";
-import { join as join13 } from "node:path";
+import { isAbsolute as isAbsolute4, join as join15 } from "node:path";
 var UnsafePathError = class extends LockstepError {
   constructor(message) {
     super("E_UNSAFE_PATH", message, {
@@ -62231,12 +62526,16 @@ function realTarget(link) {
   }
 }
 function insideRoot(root, rel, what = "path") {
-  if (!isPlainRelative(rel)) throw new UnsafePathError(`refusing ${what} ${JSON.stringify(rel)}: not a plain path inside the repository`);
-  const realRoot = realpathSync(root);
-  const parts = rel.split("/");
-  let dir = root;
+  const plain = typeof rel === "string" && rel !== "" && rel !== "." && !rel.includes("\0") && normalizeRel(rel) === rel && !isAbsolute4(rel);
+  const repo = repoRootOf(root);
+  const inRepo = plain ? relPosix(repo, join15(root, rel)) : "";
+  if (!isPlainRelative(inRepo)) throw new UnsafePathError(`refusing ${what} ${JSON.stringify(rel)}: not a plain path inside the repository`);
+  if (inRepo.split("/").includes(".git")) throw new UnsafePathError(`refusing ${what} ${rel}: it lies inside .git`);
+  const realRepo = realpathSync(repo);
+  const parts = inRepo.split("/");
+  let dir = repo;
   for (const part of parts.slice(0, -1)) {
-    dir = join13(dir, part);
+    dir = join15(dir, part);
     let isLink;
     try {
       isLink = lstatSync2(dir).isSymbolicLink();
@@ -62244,11 +62543,11 @@ function insideRoot(root, rel, what = "path") {
       if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") break;
       throw err;
     }
-    if (isLink && !isSameOrInside(relPosix(realRoot, realTarget(dir)), ".")) {
+    if (isLink && !isSameOrInside(relPosix(realRepo, realTarget(dir)), ".")) {
       throw new UnsafePathError(`refusing ${what} ${rel}: its parent ${relPosix(root, dir)} is a symlink that leaves the repository`);
     }
   }
-  return join13(root, rel);
+  return join15(root, rel);
 }
 
 // src/git/gitignore.ts
@@ -62259,8 +62558,8 @@ var normalizeLine = (line) => line.replace(/(?<!\\)\s+$/, "").replace(/\/$/, "")
 function addToGitignore(root, paths) {
   const byFolder = /* @__PURE__ */ new Map();
   for (const path6 of paths) {
-    const folder = posix4.dirname(path6);
-    byFolder.set(folder, [...byFolder.get(folder) ?? [], ignoreLine(posix4.basename(path6))]);
+    const folder = posix6.dirname(path6);
+    byFolder.set(folder, [...byFolder.get(folder) ?? [], ignoreLine(posix6.basename(path6))]);
   }
   const changed = [];
   for (const [folder, lines] of byFolder) {
@@ -62279,7 +62578,7 @@ function addToGitignore(root, paths) {
 }
 function tryRead(file2) {
   try {
-    return readFileSync9(file2, "utf8");
+    return readFileSync11(file2, "utf8");
   } catch (err) {
     if (errnoCode(err) === "ENOENT") return "";
     throw err;
@@ -62298,6 +62597,73 @@ function ignoreCachedPaths(ws, paths) {
     ws.reporter.warn(`could not add ${paths.join(", ")} to .gitignore (${err.message}); git may show them as untracked`);
     return [];
   }
+}
+
+// src/run/lock-files.ts
+import { posix as posix8 } from "node:path";
+
+// src/pipeline/pipeline-set.ts
+import { join as join16, posix as posix7 } from "node:path";
+var underPrefix = (prefix, path6) => isExternalPath(path6) || prefix === "." ? path6 : normalizeRel(posix7.join(prefix, path6));
+
+// src/run/lock-files.ts
+function readWorkspaceLock(ws) {
+  const members2 = ws.pipeline.members;
+  if (!members2) return readLock(ws.pipeline.lockFile, ws.lockMemo);
+  const combined = emptyLock();
+  members2.forEach((m) => {
+    const own3 = readLock(m.lockFile, parseMemoPath(ws.root, `lock-${m.label}`));
+    for (const stage of stagesOf(ws, m)) {
+      const entry = own3.stages[stage.origin.name];
+      if (entry) combined.stages[stage.name] = rebaseEntry(entry, (p) => underPrefix(m.prefix, p));
+    }
+  });
+  return combined;
+}
+function writeWorkspaceLock(ws, lock, stageName) {
+  const members2 = ws.pipeline.members;
+  if (!members2) {
+    writeLock(ws.pipeline.lockFile, lock, tmpDirOf(ws.root));
+    return;
+  }
+  const origin = ws.dag.stages.get(stageName).origin;
+  const member = members2.find((m) => m.label === origin.file);
+  const own3 = { version: lock.version, stages: dict() };
+  for (const stage of stagesOf(ws, member)) {
+    const entry = lock.stages[stage.name];
+    if (entry) own3.stages[stage.origin.name] = rebaseEntry(entry, (p) => outOf(member.prefix, p));
+  }
+  writeLock(member.lockFile, own3, tmpDirOf(ws.root));
+}
+function primeWorkspaceLockMemo(ws, lock) {
+  if (!ws.pipeline.members) primeLockMemo(lock, ws.lockMemo);
+}
+var byFile = /* @__PURE__ */ new WeakMap();
+function stagesOf(ws, m) {
+  let groups = byFile.get(ws);
+  if (!groups) {
+    groups = /* @__PURE__ */ new Map();
+    for (const s of ws.dag.stages.values()) {
+      const list = groups.get(s.origin.file);
+      if (list) list.push(s);
+      else groups.set(s.origin.file, [s]);
+    }
+    byFile.set(ws, groups);
+  }
+  return groups.get(m.label) ?? [];
+}
+function outOf(prefix, path6) {
+  if (prefix === "." || isExternalPath(path6)) return path6;
+  return posix8.relative(`/${prefix}`, `/${path6}`) || ".";
+}
+function rebaseEntry(entry, move) {
+  const paths = (list) => list.map((p) => ({ ...p, path: move(p.path) }));
+  return {
+    ...entry,
+    deps: paths(entry.deps),
+    outs: paths(entry.outs),
+    params: Object.fromEntries(Object.entries(entry.params).map(([file2, values]) => [move(file2), values]))
+  };
 }
 
 // src/run/plan.ts
@@ -62328,14 +62694,14 @@ function planStages(order, dag, compared, options = {}) {
 
 // src/run/scheduler.ts
 import { mkdirSync as mkdirSync6, rmSync as rmSync5 } from "node:fs";
-import { dirname as dirname7, join as join17 } from "node:path";
+import { dirname as dirname8, join as join20 } from "node:path";
 
 // src/cache/checkout.ts
-import { chmodSync as chmodSync2, constants as constants7, copyFileSync as copyFileSync2, linkSync as linkSync2, lstatSync as lstatSync3, mkdirSync as mkdirSync4, readdirSync as readdirSync5, readFileSync as readFileSync10, realpathSync as realpathSync2, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync6, symlinkSync } from "node:fs";
-import { dirname as dirname5, join as join14, sep as sep3 } from "node:path";
+import { chmodSync as chmodSync2, constants as constants7, copyFileSync as copyFileSync2, linkSync as linkSync2, lstatSync as lstatSync3, mkdirSync as mkdirSync4, readdirSync as readdirSync5, readFileSync as readFileSync12, realpathSync as realpathSync2, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync6, symlinkSync } from "node:fs";
+import { dirname as dirname6, join as join17, sep as sep3 } from "node:path";
 function tryReadManifest(objects, sha256) {
   try {
-    const data = JSON.parse(readFileSync10(objects.pathOf(sha256), "utf8"));
+    const data = JSON.parse(readFileSync12(objects.pathOf(sha256), "utf8"));
     return Array.isArray(data) ? data : void 0;
   } catch (err) {
     if (errnoCode(err) === "ENOENT" || err instanceof SyntaxError) return void 0;
@@ -62367,7 +62733,7 @@ function place(objects, entry, dest, mode, tmpDir) {
       hint: "run lockstep cache verify"
     });
   }
-  mkdirSync4(dirname5(dest), { recursive: true });
+  mkdirSync4(dirname6(dest), { recursive: true });
   const build2 = (tmp2) => {
     if (mode === "hardlink") linkSync2(src, tmp2);
     else if (mode === "symlink") symlinkSync(src, tmp2);
@@ -62397,7 +62763,7 @@ function unprotectWalk(abs, objectsDir) {
     throw err;
   }
   if (st.isDirectory()) {
-    for (const name of readdirSync5(abs)) unprotectWalk(join14(abs, name), objectsDir);
+    for (const name of readdirSync5(abs)) unprotectWalk(join17(abs, name), objectsDir);
     return;
   }
   const ours = st.isSymbolicLink() ? isInside(realpathOrSelf(abs), objectsDir) : st.nlink > 1 && (st.mode & 146) === 0;
@@ -62437,7 +62803,7 @@ function checkoutOut(objects, root, locked, mode, progress) {
   rmSync4(abs, { recursive: true, force: true });
   mkdirSync4(abs, { recursive: true });
   manifest.forEach((entry, i2) => {
-    place(objects, entry, join14(abs, entry.path), mode, tmpDirOf(root));
+    place(objects, entry, join17(abs, entry.path), mode, tmpDirOf(root));
     if ((i2 & 255) === 255) progress?.(i2 + 1, manifest.length);
   });
 }
@@ -62471,13 +62837,13 @@ function findRestorable(ws, stage, state) {
 
 // src/run/stage-runner.ts
 import { closeSync as closeSync4, mkdirSync as mkdirSync5, openSync as openSync4, writeSync as writeSync2 } from "node:fs";
-import { dirname as dirname6, join as join15 } from "node:path";
+import { dirname as dirname7, join as join18 } from "node:path";
 import { spawn as spawn2 } from "node:child_process";
 function startStage(stage, opts) {
   let current;
   let stopping = false;
   const tail = [];
-  mkdirSync5(dirname6(opts.logFile), { recursive: true });
+  mkdirSync5(dirname7(opts.logFile), { recursive: true });
   const log = openSync4(opts.logFile, "w");
   const onLine = (line) => {
     tail.push(line);
@@ -62493,16 +62859,16 @@ function startStage(stage, opts) {
 `);
         const child = spawn2(cmd, {
           shell: true,
-          cwd: join15(opts.root, stage.wdir),
+          cwd: join18(opts.root, stage.wdir),
           env: { ...process.env, [ENV_ROOT]: opts.root, [ENV_STAGE]: stage.name },
           detached: true,
           stdio: ["ignore", "pipe", "pipe"]
         });
         current = child;
         const streams = [pipeLines(child.stdout, log, onLine), pipeLines(child.stderr, log, onLine)];
-        const result = await new Promise((resolve3) => {
-          child.once("error", (error63) => resolve3({ error: error63 }));
-          child.once("exit", (code2, signal) => resolve3({ ...code2 === null ? {} : { exitCode: code2 }, ...signal ? { signal } : {} }));
+        const result = await new Promise((resolve5) => {
+          child.once("error", (error63) => resolve5({ error: error63 }));
+          child.once("exit", (code2, signal) => resolve5({ ...code2 === null ? {} : { exitCode: code2 }, ...signal ? { signal } : {} }));
         });
         await Promise.all(streams);
         current = void 0;
@@ -62554,17 +62920,17 @@ function pipeLines(stream, log, onLine) {
     partial2 = parts.pop() ?? "";
     for (const line of parts) onLine(line.replace(/\r$/, ""));
   });
-  return new Promise((resolve3) => {
+  return new Promise((resolve5) => {
     stream.on("close", () => {
       if (partial2) onLine(partial2);
-      resolve3();
+      resolve5();
     });
   });
 }
 
 // src/run/stage-state.ts
-import { existsSync as existsSync8 } from "node:fs";
-import { join as join16 } from "node:path";
+import { existsSync as existsSync10 } from "node:fs";
+import { basename as basename7, join as join19 } from "node:path";
 function envDigest(value2) {
   return value2 === void 0 ? null : sha256Bytes(`lockstep-env-v1\0${value2}`);
 }
@@ -62576,12 +62942,13 @@ function linkModeFor(stage, path6, configured) {
   return linked && stage.outs.find((o2) => o2.path === path6)?.cache === false ? "copy" : configured;
 }
 function digestOf(ws, path6) {
+  if (isExternalPath(path6)) return ws.external.get(path6);
   const d = ws.hasher.tryDigest(path6);
   return d && lockedPath(path6, d);
 }
 function currentState(ws, stage, planning = false) {
   const produced = planning ? stage.params.filter((p) => ws.dag.producersOf(p.file).length > 0) : [];
-  const pending = produced.filter((p) => !existsSync8(join16(ws.root, p.file))).map((p) => p.file);
+  const pending = produced.filter((p) => !existsSync10(join19(ws.root, p.file))).map((p) => p.file);
   return {
     cmd: stage.cmd.length === 1 ? stage.cmd[0] : stage.cmd,
     deps: stage.deps.map((d) => ({ path: d.path, digest: digestOf(ws, d.path) })),
@@ -62599,7 +62966,7 @@ function preflight(ws, names) {
   for (const name of names) {
     const stage = ws.dag.stages.get(name);
     for (const dep of stage.deps) {
-      if (existsSync8(join16(ws.root, dep.path)) || ws.dag.producersOf(dep.path).length) continue;
+      if (isExternalPath(dep.path) ? ws.external.has(dep.path) : existsSync10(join19(ws.root, dep.path)) || ws.dag.producersOf(dep.path).length) continue;
       const data = ws.pipeline.data.find((d) => isSameOrInside(dep.path, d.path));
       if (data) {
         problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ""}stage ${name}: dep ${dep.path} is tracked data missing from the workspace (lockstep checkout ${data.path} restores it)`);
@@ -62616,7 +62983,7 @@ function preflight(ws, names) {
     }
   }
   if (problems.length) {
-    throw new ConfigError(problems.join("\n"), { hint: "create the missing files or fix pipeline.yaml; nothing was run" });
+    throw new ConfigError(problems.join("\n"), { hint: `create the missing files or fix ${basename7(ws.pipeline.file)}; nothing was run` });
   }
 }
 
@@ -62664,7 +63031,7 @@ async function runStages(ws, opts) {
     prepareOuts(ws, stage);
     ws.reporter.info(`Running stage '${name}':
 > ${stage.cmd.join("\n> ")}`);
-    const logFile = join17(ws.root, stageLogPath(name));
+    const logFile = join20(ws.root, stageLogPath(name));
     running.set(name, { handle: startStage(stage, { root: ws.root, logFile, reporter: ws.reporter }), state, reasons });
     return "started";
   };
@@ -62729,9 +63096,9 @@ async function runStages(ws, opts) {
 }
 function knownError(err) {
   if (err instanceof LockstepError) return err;
-  const known = systemErrorOf(err);
-  if (!known) throw err;
-  return known;
+  const known2 = systemErrorOf(err);
+  if (!known2) throw err;
+  return known2;
 }
 function tryRestore(ws, stage, state, reasons, lock, finish) {
   const hit = findRestorable(ws, stage, state);
@@ -62761,14 +63128,14 @@ function lockEntryFrom(state) {
 function recordLock(ws, name, entry, lock) {
   lock.stages[name] = entry;
   for (const stale of Object.keys(lock.stages)) if (!ws.dag.stages.has(stale)) delete lock.stages[stale];
-  writeLock(ws.pipeline.lockFile, lock, tmpDirOf(ws.root));
+  writeWorkspaceLock(ws, lock, name);
 }
 function prepareOuts(ws, stage) {
   for (const out of stage.outs) {
     const abs = insideRoot(ws.root, out.path, `out of stage ${stage.name}`);
     if (!out.persist) rmSync5(abs, { recursive: true, force: true });
     else unprotect(abs, ws.objects.dir);
-    mkdirSync6(dirname7(abs), { recursive: true });
+    mkdirSync6(dirname8(abs), { recursive: true });
     ws.hasher.forget(out.path);
     ws.params.invalidate(out.path);
   }
@@ -62798,7 +63165,7 @@ function completeStage(ws, stage, state, reasons, durationMs, lock) {
   const recordRun = runCacheEligible(stage);
   try {
     for (const { out, digest } of outs) {
-      if (out.cache || recordRun) ws.objects.putPath(join17(ws.root, out.path), digest, fileProgress(ws, "caching", out.path));
+      if (out.cache || recordRun) ws.objects.putPath(join20(ws.root, out.path), digest, fileProgress(ws, "caching", out.path));
     }
   } catch (thrown) {
     const err = knownError(thrown);
@@ -62812,11 +63179,11 @@ function completeStage(ws, stage, state, reasons, durationMs, lock) {
 }
 
 // src/run/workspace-lock.ts
-import { linkSync as linkSync3, readFileSync as readFileSync11, renameSync as renameSync3, rmSync as rmSync6, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join18 } from "node:path";
+import { linkSync as linkSync3, readFileSync as readFileSync13, renameSync as renameSync3, rmSync as rmSync6, writeFileSync as writeFileSync4 } from "node:fs";
+import { join as join21 } from "node:path";
 function readPid(path6) {
   try {
-    const pid = Number.parseInt(readFileSync11(path6, "utf8").trim(), 10);
+    const pid = Number.parseInt(readFileSync13(path6, "utf8").trim(), 10);
     return Number.isInteger(pid) && pid > 0 ? pid : void 0;
   } catch {
     return void 0;
@@ -62832,7 +63199,7 @@ function createWithContent(path6, text) {
   }
 }
 function acquireWorkspaceLock(root) {
-  const path6 = join18(root, LOCKSTEP_DIR, TMP_DIR, WORKSPACE_LOCK_FILE);
+  const path6 = join21(root, LOCKSTEP_DIR, TMP_DIR, WORKSPACE_LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       createWithContent(path6, `${process.pid}
@@ -62868,7 +63235,7 @@ function planWorkspace(ws, req) {
   const selected = selectStages(ws.dag, req.targets, req);
   const order = topoOrder(ws.dag, selected);
   preflight(ws, order);
-  const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
+  const lock = readWorkspaceLock(ws);
   const states = new Map(order.map((name) => [name, currentState(ws, ws.dag.stages.get(name), true)]));
   const compared = new Map(order.map((name) => [name, compareStage(lock.stages[name], states.get(name))]));
   const forced = new Set(req.force ? order : []);
@@ -62905,7 +63272,7 @@ async function reproduce(ws, req) {
     });
     const produced = outcomes.filter((o2) => o2.status === "ran" || o2.status === "restored").map((o2) => ws.dag.stages.get(o2.name));
     ignoreCachedPaths(ws, produced.flatMap((s) => s.outs.filter((o2) => o2.cache).map((o2) => o2.path)));
-    if (produced.length) primeLockMemo(lock, ws.lockMemo);
+    if (produced.length) primeWorkspaceLockMemo(ws, lock);
     return { outcomes, durationMs: performance.now() - started };
   } finally {
     ws.statCache.save();
@@ -62959,8 +63326,8 @@ async function pushStep(ws, reporter) {
 }
 
 // src/action/report.ts
-import { readFileSync as readFileSync12 } from "node:fs";
-import { join as join19 } from "node:path";
+import { readFileSync as readFileSync14 } from "node:fs";
+import { join as join22 } from "node:path";
 var value = external_exports.union([external_exports.number(), external_exports.string(), external_exports.boolean(), external_exports.null()]);
 var status = external_exports.enum(["pass", "fail", "warn", "n/a"]);
 var reportSchema = external_exports.strictObject({
@@ -63010,10 +63377,10 @@ var reportSchema = external_exports.strictObject({
   dag: external_exports.strictObject({ nodes: external_exports.array(external_exports.string()), edges: external_exports.array(external_exports.tuple([external_exports.string(), external_exports.string()])) })
 });
 function readReport(dir) {
-  const file2 = join19(dir, REPORT_JSON);
+  const file2 = join22(dir, REPORT_JSON);
   let raw;
   try {
-    raw = JSON.parse(readFileSync12(file2, "utf8"));
+    raw = JSON.parse(readFileSync14(file2, "utf8"));
   } catch (err) {
     throw new LockstepError("E_REPORT", `cannot read the lockstep report ${file2}: ${err.message}`, {
       hint: "download the artifact of the mode: report run into report-dir before this step",
@@ -63065,8 +63432,8 @@ function gatesRevision(inputs, baseSha, event, reporter) {
 async function produceReport(inputs, event, reporter) {
   const report = emptyReport(inputs.command, event);
   try {
-    const pipelineFile = join20(inputs.workingDirectory, PIPELINE_FILE);
-    if (!existsSync9(pipelineFile)) {
+    const pipelineFile = join23(inputs.workingDirectory, PIPELINE_FILE);
+    if (!existsSync11(pipelineFile)) {
       throw new ConfigError(`no ${PIPELINE_FILE} in ${inputs.workingDirectory}`, { hint: "set working-directory to the folder that holds pipeline.yaml" });
     }
     const root = inputs.workingDirectory;
@@ -63328,17 +63695,17 @@ async function comment(inputs, event, report, reporter) {
 }
 function saveReport(dir, report, markdown) {
   mkdirSync7(dir, { recursive: true });
-  const file2 = join21(dir, REPORT_JSON);
+  const file2 = join24(dir, REPORT_JSON);
   writeFileSync5(file2, `${JSON.stringify(report, null, 2)}
 `);
-  writeFileSync5(join21(dir, REPORT_MD), markdown);
+  writeFileSync5(join24(dir, REPORT_MD), markdown);
   return file2;
 }
 async function commentMode(inputs, event, reporter) {
   const report = readReport(inputs.reportDir);
   await writeSummary(renderReport(report, { precision: inputs.precision }), reporter);
   setOutput(Outputs.verdict, report.verdict);
-  setOutput(Outputs.report, join21(inputs.reportDir, REPORT_JSON));
+  setOutput(Outputs.report, join24(inputs.reportDir, REPORT_JSON));
   setOutput(Outputs.stagesRan, report.stages.filter((s) => s.status === "ran").length);
   if (report.pullRequest === void 0) {
     reporter.info("the report is not about a pull request: nothing to comment on");

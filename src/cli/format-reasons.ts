@@ -1,4 +1,5 @@
 import { formatReason, type Reason } from '../lock/compare.js';
+import type { Dag } from '../pipeline/dag.js';
 import type { PlannedStage } from '../run/plan.js';
 import { jsonValue } from '../util/decimal-text.js';
 
@@ -19,4 +20,10 @@ export function planJson(plan: PlannedStage[]) {
     reasons: reasonsJson(p.reasons),
     ...(p.restoreFrom ? { restoreFrom: p.restoreFrom } : {}),
   }));
+}
+
+/** A plan listed in the pipeline file's order, as DVC lists stages (it still runs in dependency order). */
+export function inFileOrder(plan: PlannedStage[], dag: Dag): PlannedStage[] {
+  const index = new Map([...dag.stages.keys()].map((name, i) => [name, i]));
+  return [...plan].sort((a, b) => index.get(a.name)! - index.get(b.name)!);
 }

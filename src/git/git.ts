@@ -1,4 +1,5 @@
 import { execaSync } from 'execa';
+import { posix } from 'node:path';
 import { LockstepError, UsageError } from '../errors.js';
 
 /**
@@ -64,13 +65,13 @@ export function resolveRevision(root: string, rev: string): string {
 /** A file's text at a commit, or undefined when the file does not exist there. */
 export function tryReadAtRevision(root: string, commit: string, relPath: string): string | undefined {
   const { prefix } = repoInfo(root);
-  const r = git(root, ['show', `${commit}:${prefix}${relPath}`]);
+  const r = git(root, ['show', `${commit}:${posix.normalize(`${prefix}${relPath}`)}`]);
   return r.exitCode === 0 ? r.stdout : undefined;
 }
 
 /** Every commit of every branch that touched `relPath` (for gc --all-commits), newest first. */
 export function commitsTouching(root: string, relPath: string): string[] {
   const { prefix } = repoInfo(root);
-  const log = git(root, ['log', '--all', '--format=%H', '--', `${prefix}${relPath}`]);
+  const log = git(root, ['log', '--all', '--format=%H', '--', posix.normalize(`${prefix}${relPath}`)]);
   return log.exitCode === 0 ? log.stdout.split('\n').filter(Boolean) : [];
 }

@@ -143,6 +143,23 @@ export interface Selection {
 }
 
 /**
+ * The stages a target names, as DVC's targets: a stage, a foreach/matrix group (`train` → `train@a`,
+ * `train@b`), a pipeline file (`pipelines/dvc.yaml`: all its stages) or a stage of one
+ * (`pipelines/dvc.yaml:train`).
+ */
+function stagesNamedBy(dag: Dag, target: string): string[] {
+  const t = target.replace(/^\.\//, '');
+  const inGroup = (name: string, wanted: string) => name === wanted || name.startsWith(`${wanted}@`);
+  if (dag.stages.has(t)) return [t];
+  const all = [...dag.stages.values()];
+  const group = all.filter((s) => s.name.startsWith(`${t}@`));
+  if (group.length) return group.map((s) => s.name);
+  const colon = t.lastIndexOf(':');
+  const [file, name] = colon > 0 ? [t.slice(0, colon), t.slice(colon + 1)] : [t, undefined];
+  return all.filter((s) => s.origin.file === file && (name === undefined || inGroup(s.origin.name, name))).map((s) => s.name);
+}
+
+/**
  * Which stages a command with these targets works on, as DVC: a target with everything it depends on;
  * `--single-item` only the targets; `--downstream` the targets and everything that depends on them.
  */
@@ -150,11 +167,10 @@ export function selectStages(dag: Dag, requested: readonly string[], sel: Select
   if (requested.length === 0) return new Set(dag.stages.keys());
   const targets: string[] = [];
   for (const t of requested) {
-    // A foreach/matrix group name stands for every stage it generates (`train` → `train@a`, `train@b`).
-    const group = dag.stages.has(t) ? [t] : [...dag.stages.keys()].filter((n) => n.startsWith(`${t}@`));
+    const group = stagesNamedBy(dag, t);
     if (group.length === 0) {
       throw new UsageError(`unknown stage '${t}'`, {
-        hint: `stages are: ${[...dag.stages.keys()].sort(compareStrings).join(', ')}`,
+        hint: `stages are: ${[...dag.stages.keys()].join(', ')}`,
       });
     }
     targets.push(...group);

@@ -1,3 +1,5 @@
+import { dictFlags } from './cmd-flags.js';
+import { pythonText } from './python-text.js';
 import { shellContexts, type ShellContext } from './shell-context.js';
 
 /**
@@ -8,6 +10,10 @@ import { shellContexts, type ShellContext } from './shell-context.js';
  */
 const PLACEHOLDER = /\\?\$\{\s*([^}\s]*)\s*\}/g;
 const SAFE_WORD = /^[A-Za-z0-9_./:=@%+,-]+$/;
+
+export type Scalar = string | number | boolean | null;
+const isScalar = (v: unknown): v is Scalar => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+const isDict = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A value as one shell word, for a bare (unquoted) position. */
 export function shellQuote(value: string): string {
@@ -62,18 +68,31 @@ export function interpolate(template: string, lookup: Lookup, quote = true): Int
       return match;
     }
     const v = hit.value;
-    if (v === null || (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')) {
-      problems.push({ key, message: `\${${key}} must be a string, number or boolean to be used in cmd` });
-      return match;
-    }
-    const text = String(v);
-    if (!contexts) return text;
-    const context = contexts(offset);
-    const unsafe = UNSAFE[context];
+    const context = contexts?.(offset);
+    const unsafe = context && UNSAFE[context];
     if (unsafe) {
       problems.push({ key, message: `\${${key}} stands ${unsafe}: lockstep cannot quote a value there safely` });
       return match;
     }
+    // As DVC: a mapping in a command becomes `--key value` flags; anywhere else only scalars are allowed.
+    if (isDict(v) && context === 'bare') {
+      const flags = dictFlags(v);
+      if (typeof flags === 'string') {
+        problems.push({ key, message: `\${${key}}: ${flags}` });
+        return match;
+      }
+      return flags.map(shellQuote).join(' ');
+    }
+    if (isDict(v) && context) {
+      problems.push({ key, message: `\${${key}} is a mapping, which expands to several --key value flags: place it outside quotes` });
+      return match;
+    }
+    if (!isScalar(v)) {
+      problems.push({ key, message: `\${${key}} must be a string, number, boolean or null${quote ? ' (or a mapping, expanded to flags)' : ''} to be used here` });
+      return match;
+    }
+    const text = pythonText(v);
+    if (!context) return text;
     return context === 'double' ? quoteInDouble(text) : context === 'single' ? quoteInSingle(text) : shellQuote(text);
   });
   return problems.length ? { ok: false, problems } : { ok: true, value };

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, resolve } from 'node:path';
-import type { Document, LineCounter } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { z } from 'zod';
 import { DEFAULT_PARAMS_FILE, LOCK_FILE, LOCKSTEP_DIR, parseMemoPath } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
@@ -8,13 +8,14 @@ import { lazyYaml } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
 import { dict } from '../util/dict.js';
 import { normalizeRel } from '../util/paths.js';
-import { compareStrings, sortedBy } from '../util/sort.js';
-import { ParamsReader, paramsMemo } from './params.js';
-import { pipelineSchemas, stageSchemaFor, type WrittenGate, type WrittenPipeline, type WrittenStage } from './schema.js';
+import { repoRootOf } from '../util/repo-root.js';
+import { floatsAsText } from './python-text.js';
+import { pipelineSchemas, stageSchemaFor, type WrittenGate, type WrittenPipeline } from './schema.js';
 import { chainLookup, expandDefinition, substituteBody, type TemplateProblem } from './templates.js';
-import { loadVars } from './vars.js';
-import type { Out, ParamsRef, Pipeline, SourcePos, Stage } from './types.js';
+import { loadVars, TemplateFiles, VarsScope } from './vars.js';
+import type { Pipeline, Stage } from './types.js';
 import { formatPos } from './types.js';
+import { normalizeStage, type Problem } from './normalize-stage.js';
 import { formatPath, type PathSegment, YamlPositions } from './yaml-positions.js';
 import { readText } from '../util/read-text.js';
 
@@ -26,22 +27,22 @@ export function lockFileFor(pipelineFile: string): string {
   return join(dirname(pipelineFile), name.replace(/\.ya?ml$/, '') + '.lock');
 }
 
-const GENERATED_NAME = /^[A-Za-z0-9_-]+@\S+$/;
-
-interface Problem {
-  pos: SourcePos;
-  path: string;
-  message: string;
-}
 
 /**
  * pipeline.yaml → YAML document → zod written shape → normalized Pipeline. Every problem in the file is
  * collected and reported in one ConfigError, each as `pipeline.yaml:12:5 stages.train.deps[1]: …`.
  */
-export function loadPipeline(pipelineFile: string): Pipeline {
+export interface LoadOptions {
+  /** How messages and targets name the file (default: its name). */
+  label?: string;
+  /** The folder whose `.lockstep/` holds parse memos (default: the file's folder). */
+  stateRoot?: string;
+}
+
+export function loadPipeline(pipelineFile: string, { label = basename(pipelineFile), stateRoot }: LoadOptions = {}): Pipeline {
   const file = resolve(pipelineFile);
   const root = dirname(file);
-  const label = basename(file);
+  const state = stateRoot ?? root;
   let text: string;
   try {
     text = readText(file);
@@ -57,12 +58,18 @@ export function loadPipeline(pipelineFile: string): Pipeline {
   let source: YamlSource | undefined;
   const parse = () => (source ??= parseYamlSource(text));
   const positions = new YamlPositions(parse, label);
-  const memo = existsSync(join(root, LOCKSTEP_DIR)) ? parseMemoPath(root, label) : undefined;
+  const memo = existsSync(join(state, LOCKSTEP_DIR)) ? parseMemoPath(state, label) : undefined;
   // Only a file that parsed *and* validated is memoized, so a memo hit needs neither yaml nor zod.
   const written = parseWithMemo(text, memo, () => {
     const { doc } = parse();
     failOnSyntax(label, doc, positions);
+    templateFloatsAsText(doc);
     const raw = (doc.toJS() ?? {}) as { stages?: unknown };
+    if (raw === null || typeof raw !== 'object' || Object.keys(raw).length === 0) {
+      throw new ConfigError(`${label} has no stages (and no metrics, plots or params): it is empty`, {
+        hint: `add a stages: section to ${label}, or pass another file with -f FILE`,
+      });
+    }
     const parsed = pipelineSchemas().writtenPipeline.safeParse(raw);
     const all: Problem[] = parsed.success ? [] : zodProblems(parsed.error.issues, positions);
     // Every stage is checked even when the file has other problems, so all are reported at once.
@@ -79,12 +86,13 @@ export function loadPipeline(pipelineFile: string): Pipeline {
   }) as WrittenPipeline;
 
   const problems: Problem[] = [];
-  const stages = expandStages(written, new ParamsReader(root, undefined, paramsMemo(root)), positions, problems);
+  const stages = expandStages(written, root, label, new TemplateFiles(root, state), positions, problems);
   if (problems.length) fail(label, problems);
 
   return {
     file,
     root,
+    repoRoot: repoRootOf(root),
     lockFile: lockFileFor(file),
     stages,
     metrics: (written.metrics ?? []).map(normalizeRel),
@@ -98,7 +106,7 @@ type YamlSource = { doc: Document; lines: LineCounter };
 function parseYamlSource(text: string): YamlSource {
   const yaml = lazyYaml();
   const lines = new yaml.LineCounter();
-  return { doc: yaml.parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }), lines };
+  return { doc: yaml.parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true }), lines };
 }
 
 function failOnSyntax(label: string, doc: Document, positions: YamlPositions): void {
@@ -107,33 +115,65 @@ function failOnSyntax(label: string, doc: Document, positions: YamlPositions): v
   }
 }
 
+/** The values templates print (vars, foreach and matrix items) keep their floats as Python prints them. */
+function templateFloatsAsText(doc: Document): void {
+  floatsAsText(doc.get('vars', true) as Node | undefined);
+  const stages = doc.get('stages', true);
+  if (!lazyYaml().isMap(stages)) return;
+  for (const pair of stages.items) {
+    const def = pair.value;
+    if (!lazyYaml().isMap(def)) continue;
+    for (const key of ['vars', 'foreach', 'matrix']) floatsAsText(def.get(key, true) as Node | undefined);
+    const body = def.get('do', true);
+    if (lazyYaml().isMap(body)) floatsAsText(body.get('vars', true) as Node | undefined);
+  }
+}
+
 /**
- * Every stage after templating (vars, foreach, matrix, `${…}`), normalized. `${…}` sees params.yaml (when
- * there is one), then the `vars` entries, then stage vars and the foreach/matrix item, as in DVC.
+ * Every stage after templating (vars, foreach, matrix, `${…}`), normalized, in the file's order. `${…}` sees
+ * params.yaml (when there is one) merged with the `vars` entries and stage vars, then the foreach/matrix
+ * item, as in DVC. A problem of a template is reported once, named after the first stage it generates.
  */
-function expandStages(written: WrittenPipeline, params: ParamsReader, positions: YamlPositions, problems: Problem[]): Stage[] {
-  const template = (t: TemplateProblem) => problems.push({ pos: positions.at(t.path), path: formatPath(t.path), message: t.message });
-  const varProblems: TemplateProblem[] = [];
-  const defaults = params.tryRead(DEFAULT_PARAMS_FILE);
-  const globalVars = {
-    ...(defaults !== null && typeof defaults === 'object' ? defaults : {}),
-    ...loadVars(written.vars ?? [], '.', params, ['vars'], varProblems),
+function expandStages(written: WrittenPipeline, root: string, label: string, files: TemplateFiles, positions: YamlPositions, problems: Problem[]): Stage[] {
+  const seen = new Set<string>();
+  const report = (where: PathSegment[], shown: PathSegment[], message: string) => {
+    const id = `${formatPath(where)}\0${message}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    problems.push({ pos: positions.at(where), path: formatPath(shown), message });
   };
+  const template = (t: TemplateProblem) => report(t.path, t.path, t.message);
+  const varProblems: TemplateProblem[] = [];
+  const global = VarsScope.empty();
+  const defaults = files.tryRead(DEFAULT_PARAMS_FILE);
+  if (defaults !== null && typeof defaults === 'object' && !Array.isArray(defaults)) {
+    global.addFile(DEFAULT_PARAMS_FILE, defaults as Record<string, unknown>, ['vars'], varProblems);
+  }
+  loadVars(written.vars ?? [], '.', files, global, ['vars'], varProblems);
+  const defs = written.stages ?? {};
   const stages: Stage[] = [];
   const generated = new Set<string>();
-  for (const name of Object.keys(written.stages).sort(compareStrings)) {
-    const expanded = expandDefinition(name, written.stages[name]!, chainLookup({}, globalVars));
+  for (const name of Object.keys(defs)) {
+    const expanded = expandDefinition(name, defs[name]!, chainLookup({}, global.values));
     expanded.problems.forEach(template);
     for (const g of expanded.stages) {
-      if ((g.name !== name && written.stages[g.name]) || generated.has(g.name)) {
+      if ((g.name !== name && defs[g.name]) || generated.has(g.name)) {
         template({ path: g.base, message: `generates stage ${g.name} twice, or one also defined by hand` });
         continue;
       }
       generated.add(g.name);
-      const stageVars = g.body.vars ? loadVars(g.body.vars, g.body.wdir ?? '.', params, [...g.base, 'vars'], varProblems) : {};
-      const sub = substituteBody(g.body, chainLookup(g.locals, stageVars, globalVars));
-      for (const t of sub.problems) template({ path: [...g.base, ...t.path], message: t.message });
-      const stage = normalizeStage(g.name, sub.body, g.base, positions, problems);
+      // Problems inside a generated body are shown under the generated name: `stages.train@lr0.1.cmd`.
+      const shown = (path: PathSegment[]) => ['stages', g.name, ...path];
+      let scope = global;
+      if (g.body.vars) {
+        scope = global.clone();
+        const stageProblems: TemplateProblem[] = [];
+        loadVars(g.body.vars, g.body.wdir ?? '.', files, scope, ['vars'], stageProblems);
+        for (const t of stageProblems) report([...g.base, ...t.path], shown(t.path), t.message);
+      }
+      const sub = substituteBody(g.body, chainLookup(g.locals, scope.values));
+      for (const t of sub.problems) report([...g.base, ...t.path], shown(t.path), t.message);
+      const stage = normalizeStage(g.name, sub.body, { root, label }, g.base, positions, problems);
       if (stage) stages.push(stage);
     }
   }
@@ -176,66 +216,6 @@ function zodProblems(issues: readonly Issue[], positions: YamlPositions): Proble
     out.push({ pos: positions.at(path), path: formatPath(path), message });
   }
   return out;
-}
-
-/** One stage after templating: paths resolved against wdir, outs and params grouped, names checked. */
-function normalizeStage(name: string, w: WrittenStage, base: PathSegment[], positions: YamlPositions, problems: Problem[]): Stage | undefined {
-  const problem = (path: PathSegment[], message: string) =>
-    problems.push({ pos: positions.at([...base, ...path]), path: formatPath([...base, ...path]), message });
-
-  const wdirRaw = w.wdir ?? '.';
-  if (isAbsolute(wdirRaw)) problem(['wdir'], 'must be relative to the pipeline file');
-  const wdir = normalizeRel(wdirRaw);
-  const inWdir = (p: string) => (isAbsolute(p) ? posix.normalize(p) : normalizeRel(posix.join(wdir, p)));
-
-  const deps = (w.deps ?? []).map((d, i) => ({ path: inWdir(d), pos: positions.lazy([...base, 'deps', i]) }));
-  const outs: Out[] = [];
-  const addOuts = (entries: WrittenStage['outs'] | WrittenStage['plots'], key: 'outs' | 'metrics' | 'plots') => {
-    (entries ?? []).forEach((entry, i) => {
-      const [path, flags] = typeof entry === 'string' ? [entry, null] : Object.entries(entry)[0]!;
-      const metric = key === 'metrics';
-      outs.push({
-        path: inWdir(path),
-        cache: flags?.cache ?? !metric,
-        persist: flags?.persist ?? false,
-        metric,
-        pos: positions.lazy([...base, key, i]),
-      });
-    });
-  };
-  addOuts(w.outs, 'outs');
-  addOuts(w.metrics, 'metrics');
-  addOuts(w.plots, 'plots');
-
-  const defaultParams = normalizeRel(posix.join(wdir, DEFAULT_PARAMS_FILE));
-  const byFile = new Map<string, ParamsRef>();
-  (w.params ?? []).forEach((entry, i) => {
-    const pos = positions.lazy([...base, 'params', i]);
-    const pairs: [string, string[] | null][] =
-      typeof entry === 'string' ? [[defaultParams, [entry]]] : Object.entries(entry).map(([f, k]) => [inWdir(f), k]);
-    for (const [file, keys] of pairs) {
-      const prev = byFile.get(file);
-      const merged = prev === undefined ? keys : prev.keys === null || keys === null ? null : [...prev.keys, ...keys];
-      byFile.set(file, { file, keys: merged && [...new Set(merged)].sort(), pos: prev?.pos ?? pos });
-    }
-  });
-
-  const cmd = typeof w.cmd === 'string' ? [w.cmd] : w.cmd;
-  if (name.includes('@') && !GENERATED_NAME.test(name)) problem([], `generated stage name ${name} may not contain white space`);
-
-  return {
-    name,
-    ...(w.desc === undefined ? {} : { desc: w.desc }),
-    cmd,
-    wdir,
-    deps,
-    params: sortedBy(byFile.values(), (p) => p.file),
-    outs,
-    env: [...new Set(w.env ?? [])].sort(),
-    frozen: w.frozen ?? false,
-    alwaysChanged: w.always_changed ?? false,
-    pos: positions.lazy(base),
-  };
 }
 
 /** Only the `gates:` of a pipeline file's text (e.g. the base branch's), validated like the rest. */

@@ -14,11 +14,16 @@ function build() {
   const { z } = lazyZod();
   const nonEmpty = z.string().min(1, 'must not be empty');
 
-  // `remote` and `push` are DVC's per-out remote settings: accepted so a dvc.yaml runs unchanged.
+  // `remote` and `push` are DVC's per-out remote settings, `desc`/`type`/`labels`/`meta` its annotations
+  // and `checkpoint` a DVC 2 flag: accepted so a dvc.yaml runs unchanged, never part of a fingerprint.
   const outFlags = z.strictObject({
     cache: z.boolean().optional(),
     persist: z.boolean().optional(),
     desc: z.string().optional(),
+    type: z.string().optional(),
+    labels: z.array(z.string()).optional(),
+    meta: z.unknown().optional(),
+    checkpoint: z.boolean().optional(),
     remote: nonEmpty.optional(),
     push: z.boolean().optional(),
   });
@@ -101,15 +106,17 @@ function build() {
   // typo in a plain stage is reported as an unknown key rather than as "matches no alternative".
   const writtenPipeline = z.strictObject({
     vars: varsList.optional(),
-    stages: z.record(z.string().regex(STAGE_NAME, 'stage names use letters, digits, - and _'), z.record(z.string(), z.unknown())),
+    // Optional: a file of only metrics/plots/params (as DVCLive writes) is a pipeline with no stages.
+    stages: z.record(z.string().regex(STAGE_NAME, 'stage names use letters, digits, - and _'), z.record(z.string(), z.unknown())).optional(),
     metrics: z.array(nonEmpty).optional(),
     gates: z.record(nonEmpty, writtenGate).optional(),
     // Raw data paths recorded by `lockstep add` (relative to the pipeline file's folder).
     data: z.array(nonEmpty).optional(),
-    // dvc.yaml's top-level plot definitions, artifact registry and extra params files: accepted so an
-    // existing dvc.yaml runs unchanged; lockstep does not use them (yet).
+    // dvc.yaml's top-level plot definitions, artifact registry, datasets and extra params files: accepted
+    // so an existing dvc.yaml runs unchanged; lockstep does not use them (yet).
     plots: z.unknown().optional(),
     artifacts: z.unknown().optional(),
+    datasets: z.unknown().optional(),
     params: z.array(z.unknown()).optional(),
   });
   return { writtenStage, foreachStage, matrixStage, writtenGate, writtenPipeline };
@@ -123,7 +130,7 @@ export type WrittenStage = Z.infer<Schemas['writtenStage']>;
 export type ForeachStage = Z.infer<Schemas['foreachStage']>;
 export type MatrixStage = Z.infer<Schemas['matrixStage']>;
 export type StageDefinition = WrittenStage | ForeachStage | MatrixStage;
-export type WrittenPipeline = Omit<Z.infer<Schemas['writtenPipeline']>, 'stages'> & { stages: Record<string, StageDefinition> };
+export type WrittenPipeline = Omit<Z.infer<Schemas['writtenPipeline']>, 'stages'> & { stages?: Record<string, StageDefinition> };
 export type VarsList = NonNullable<WrittenStage['vars']>;
 
 /** The schema a stage definition is checked against, chosen by the keys it has. */

@@ -1,5 +1,6 @@
 import { getDotted } from './params.js';
-import { interpolate, type Lookup } from './interpolate.js';
+import { interpolate, type Lookup, type Scalar } from './interpolate.js';
+import { pythonText } from './python-text.js';
 import type { ForeachStage, MatrixStage, StageDefinition, WrittenStage } from './schema.js';
 import type { PathSegment } from './yaml-positions.js';
 
@@ -22,20 +23,51 @@ export interface TemplateProblem {
   message: string;
 }
 
-const isScalar = (v: unknown) => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+const isCollection = (v: unknown) => v !== null && typeof v === 'object';
 const WHOLE_REF = /^\$\{\s*([^}\s]+)\s*\}$/;
 
-/** A `foreach`/`matrix` value given as `${var}`, resolved to the list or map it names. */
-function resolveCollection(value: unknown, lookup: Lookup, path: PathSegment[], problems: TemplateProblem[]): unknown {
-  if (typeof value !== 'string') return value;
-  const ref = WHOLE_REF.exec(value);
-  const hit = ref ? lookup(ref[1]!) : { found: false as const };
-  if (!hit.found || hit.value === null || typeof hit.value !== 'object') {
-    problems.push({ path, message: `${value} must name a list or a map defined in params.yaml or vars` });
+/**
+ * `${…}` resolved inside a foreach/matrix value, as DVC resolves it: a string that is exactly one `${var}`
+ * becomes the value itself (a list, a map, a number), other strings are interpolated, lists and maps are
+ * resolved entry by entry.
+ */
+function resolveValue(value: unknown, lookup: Lookup, path: PathSegment[], problems: TemplateProblem[]): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('${')) return value;
+    const ref = WHOLE_REF.exec(value);
+    if (ref) {
+      const hit = lookup(ref[1]!);
+      if (hit.found) return hit.value;
+    }
+    const r = interpolate(value, lookup, false);
+    if (r.ok) return r.value;
+    for (const p of r.problems) problems.push({ path, message: p.message });
     return undefined;
   }
-  return hit.value;
+  if (Array.isArray(value)) return value.map((v, i) => resolveValue(v, lookup, [...path, i], problems));
+  if (isCollection(value)) {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [resolveValue(k, lookup, path, problems), resolveValue(v, lookup, [...path, k], problems)]),
+    );
+  }
+  return value;
 }
+
+/** A `foreach`/`matrix` value resolved to the list (or, for foreach, map) it must be. */
+function resolveCollection(value: unknown, lookup: Lookup, path: PathSegment[], problems: TemplateProblem[]): unknown {
+  const before = problems.length;
+  const resolved = resolveValue(value, lookup, path, problems);
+  if (problems.length > before) return undefined;
+  if (!isCollection(resolved)) {
+    problems.push({ path, message: `${String(value)} must name a list or a map defined in params.yaml or vars` });
+    return undefined;
+  }
+  return resolved;
+}
+
+/** DVC's name for one value: its text, or `<prefix><index>` when it is a list or a map. */
+const fragment = (value: unknown, prefix: string, index: number) =>
+  isCollection(value) ? `${prefix}${index}` : pythonText(value as Scalar);
 
 export function expandDefinition(name: string, def: StageDefinition, lookup: Lookup): { stages: GeneratedStage[]; problems: TemplateProblem[] } {
   const problems: TemplateProblem[] = [];
@@ -45,8 +77,10 @@ export function expandDefinition(name: string, def: StageDefinition, lookup: Loo
     const items = resolveCollection(f.foreach, lookup, [...base, 'foreach'], problems);
     const stages: GeneratedStage[] = [];
     if (Array.isArray(items)) {
-      items.forEach((item, i) => stages.push({ name: `${name}@${isScalar(item) ? String(item) : i}`, body: f.do, base: [...base, 'do'], locals: { item } }));
-    } else if (items && typeof items === 'object') {
+      // As DVC: when any item is a list or a map, every item is named by its index.
+      const byIndex = items.some(isCollection);
+      items.forEach((item, i) => stages.push({ name: `${name}@${byIndex ? i : pythonText(item as Scalar)}`, body: f.do, base: [...base, 'do'], locals: { item } }));
+    } else if (items) {
       for (const [key, item] of Object.entries(items)) stages.push({ name: `${name}@${key}`, body: f.do, base: [...base, 'do'], locals: { key, item } });
     }
     return { stages, problems };
@@ -60,9 +94,16 @@ export function expandDefinition(name: string, def: StageDefinition, lookup: Loo
         if (values !== undefined) problems.push({ path: [...base, 'matrix', dim], message: 'must be a list of values' });
         return { stages: [], problems };
       }
-      combos = combos.flatMap((c) => values.map((v, i) => ({ values: { ...c.values, [dim]: v }, suffix: [...c.suffix, isScalar(v) ? String(v) : String(i)] })));
+      combos = combos.flatMap((c) => values.map((v, i) => ({ values: { ...c.values, [dim]: v }, suffix: [...c.suffix, fragment(v, dim, i)] })));
     }
-    return { stages: combos.map((c) => ({ name: `${name}@${c.suffix.join('-')}`, body, base, locals: { item: c.values } })), problems };
+    // `${key}` is the generated name's suffix and `${item}` the combination, as DVC defines them.
+    return {
+      stages: combos.map((c) => {
+        const key = c.suffix.join('-');
+        return { name: `${name}@${key}`, body, base, locals: { key, item: c.values } };
+      }),
+      problems,
+    };
   }
   return { stages: [{ name, body: def as WrittenStage, base, locals: {} }], problems };
 }

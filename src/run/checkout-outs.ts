@@ -1,11 +1,11 @@
 import { checkoutOut, isComplete } from '../cache/checkout.js';
-import { readLock } from '../lock/lock-file.js';
 import type { LockedPath } from '../lock/types.js';
 import type { LinkMode } from '../pipeline/config.js';
 import { normalizeRel } from '../util/paths.js';
 import { listedData } from './data-state.js';
 import { selectStages, topoOrder } from '../pipeline/dag.js';
 import { compareStrings } from '../util/sort.js';
+import { readWorkspaceLock } from './lock-files.js';
 import { fileProgress } from './scheduler.js';
 import { linkModeFor, lockedPath } from './stage-state.js';
 import { withWorkspaceLock } from './workspace-lock.js';
@@ -32,7 +32,7 @@ export function checkoutOuts(ws: Workspace, targets: string[], force: boolean): 
  * Data comes first: it is what the stages were built from.
  */
 function checkoutLocked(ws: Workspace, targets: string[], force: boolean): CheckoutResult {
-  const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
+  const lock = readWorkspaceLock(ws);
   const result: CheckoutResult = { restored: [], unchanged: [], missing: [], refused: [], ignored: [] };
   const isData = (t: string) => !ws.dag.stages.has(t) && ws.pipeline.data.some((d) => d.path === normalizeRel(t));
   const dataTargets = new Set(targets.filter(isData).map(normalizeRel));

@@ -1,9 +1,9 @@
 import type { LockFile } from '../lock/types.js';
 import { compareStage, type Reason } from '../lock/compare.js';
-import { primeLockMemo, readLock } from '../lock/lock-file.js';
 import { selectStages, topoOrder, type Selection } from '../pipeline/dag.js';
 import { dataChanges, formatDataChange, type DataChange } from './data-state.js';
 import { ignoreCachedPaths } from './ignore-outs.js';
+import { primeWorkspaceLockMemo, readWorkspaceLock } from './lock-files.js';
 import { planStages, type PlannedStage } from './plan.js';
 import { runStages, type StageOutcome } from './scheduler.js';
 import { findRestorable, shortKey } from './run-cache.js';
@@ -32,7 +32,7 @@ export function planWorkspace(ws: Workspace, req: PlanRequest): WorkspacePlan {
   const selected = selectStages(ws.dag, req.targets, req);
   const order = topoOrder(ws.dag, selected);
   preflight(ws, order);
-  const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
+  const lock = readWorkspaceLock(ws);
   const states = new Map(order.map((name) => [name, currentState(ws, ws.dag.stages.get(name)!, true)]));
   const compared = new Map<string, Reason[]>(order.map((name) => [name, compareStage(lock.stages[name], states.get(name)!)]));
   const forced = new Set(req.force ? order : []);
@@ -87,7 +87,7 @@ export async function reproduce(ws: Workspace, req: ReproRequest): Promise<Repro
     // default) are left for git to track.
     ignoreCachedPaths(ws, produced.flatMap((s) => s.outs.filter((o) => o.cache).map((o) => o.path)));
     // The lock changed only if a stage ran or was restored; then spare the next command its parse.
-    if (produced.length) primeLockMemo(lock, ws.lockMemo);
+    if (produced.length) primeWorkspaceLockMemo(ws, lock);
     return { outcomes, durationMs: performance.now() - started };
   } finally {
     ws.statCache.save();

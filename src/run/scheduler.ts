@@ -1,14 +1,14 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { stageLogPath, tmpDirOf } from '../constants.js';
+import { stageLogPath } from '../constants.js';
 import { LockstepError, systemErrorOf } from '../errors.js';
 import { compareStage, type Reason, type StageState } from '../lock/compare.js';
-import { writeLock } from '../lock/lock-file.js';
 import type { LockEntry, LockFile } from '../lock/types.js';
 import type { Stage } from '../pipeline/types.js';
 import { checkoutOut, unprotect } from '../cache/checkout.js';
 import { insideRoot } from '../util/safe-path.js';
 import { runKey } from '../cache/run-records.js';
+import { writeWorkspaceLock } from './lock-files.js';
 import { ownReasons } from './plan.js';
 import { findRestorable, runCacheEligible, runInputs, shortKey } from './run-cache.js';
 import { startStage, type RunningStage, type StageRunResult } from './stage-runner.js';
@@ -207,7 +207,7 @@ function recordLock(ws: Workspace, name: string, entry: LockEntry, lock: LockFil
   lock.stages[name] = entry;
   // Entries of stages that no longer exist in the pipeline are dropped, as DVC does.
   for (const stale of Object.keys(lock.stages)) if (!ws.dag.stages.has(stale)) delete lock.stages[stale];
-  writeLock(ws.pipeline.lockFile, lock, tmpDirOf(ws.root));
+  writeWorkspaceLock(ws, lock, name);
 }
 
 /**

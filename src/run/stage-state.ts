@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ConfigError, LockstepError } from '../errors.js';
 import type { Digest } from '../hash/digest.js';
 import { sha256Bytes } from '../hash/file-digest.js';
 import type { StageState } from '../lock/compare.js';
 import type { LockedPath } from '../lock/types.js';
 import type { LinkMode } from '../pipeline/config.js';
+import { isExternalPath } from '../pipeline/external.js';
 import { formatPos, type Stage } from '../pipeline/types.js';
 import { isSameOrInside } from '../util/paths.js';
 import type { Workspace } from './workspace.js';
@@ -30,6 +31,7 @@ export function linkModeFor(stage: Stage, path: string, configured: LinkMode): L
 }
 
 function digestOf(ws: Workspace, path: string): LockedPath | undefined {
+  if (isExternalPath(path)) return ws.external.get(path);
   const d = ws.hasher.tryDigest(path);
   return d && lockedPath(path, d);
 }
@@ -65,7 +67,7 @@ export function preflight(ws: Workspace, names: Iterable<string>): void {
   for (const name of names) {
     const stage = ws.dag.stages.get(name)!;
     for (const dep of stage.deps) {
-      if (existsSync(join(ws.root, dep.path)) || ws.dag.producersOf(dep.path).length) continue;
+      if (isExternalPath(dep.path) ? ws.external.has(dep.path) : existsSync(join(ws.root, dep.path)) || ws.dag.producersOf(dep.path).length) continue;
       const data = ws.pipeline.data.find((d) => isSameOrInside(dep.path, d.path));
       if (data) {
         problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ''}stage ${name}: dep ${dep.path} is tracked data missing from the workspace (lockstep checkout ${data.path} restores it)`);
@@ -82,6 +84,6 @@ export function preflight(ws: Workspace, names: Iterable<string>): void {
     }
   }
   if (problems.length) {
-    throw new ConfigError(problems.join('\n'), { hint: 'create the missing files or fix pipeline.yaml; nothing was run' });
+    throw new ConfigError(problems.join('\n'), { hint: `create the missing files or fix ${basename(ws.pipeline.file)}; nothing was run` });
   }
 }

@@ -6,12 +6,14 @@ import { RunRecords } from '../cache/run-records.js';
 import { CACHE_DIR, LOCKSTEP_DIR, parseMemoPath, STAT_CACHE_FILE, TMP_DIR, tmpDirOf } from '../constants.js';
 import { Hasher } from '../hash/hasher.js';
 import { StatCache } from '../hash/stat-cache.js';
+import type { LockedPath } from '../lock/types.js';
 import type { Reporter } from '../log.js';
 import { loadConfig, type Config } from '../pipeline/config.js';
 import type { Dag } from '../pipeline/dag.js';
 import { loadPipeline } from '../pipeline/load.js';
 import { ParamsReader, paramsMemo } from '../pipeline/params.js';
 import { checkedDag } from '../pipeline/rules.js';
+import { refuseExternalOuts } from '../pipeline/external.js';
 import type { Pipeline } from '../pipeline/types.js';
 
 /** Everything one command needs about the repository it works in, opened once. */
@@ -28,6 +30,8 @@ export interface Workspace {
   reporter: Reporter;
   /** Where the parsed lock is memoized (see util/parse-memo.ts). */
   lockMemo: string;
+  /** Fingerprints of external (URL) deps, filled by fingerprintExternalDeps before planning. */
+  external: Map<string, LockedPath>;
 }
 
 const GITIGNORE = '# written by lockstep init: the cache and temp files stay on this machine\n/cache/\n/tmp/\n/config.local.yaml\n';
@@ -43,14 +47,16 @@ export function ensureLockstepDir(root: string): boolean {
   return created;
 }
 
-export function openWorkspace(pipelineFile: string, reporter: Reporter): Workspace {
-  const pipeline = loadPipeline(pipelineFile);
+/** Opens the workspace of one pipeline file, or of a pipeline already loaded (several files, `-R`). */
+export function openWorkspace(source: string | Pipeline, reporter: Reporter): Workspace {
+  const pipeline = typeof source === 'string' ? loadPipeline(source) : source;
   const dag = checkedDag(pipeline);
+  refuseExternalOuts(pipeline);
   const root = pipeline.root;
   ensureLockstepDir(root);
   // What a killed lockstep left behind: in .lockstep/tmp, and lock temps that older versions wrote beside the lock.
   removeStaleTemps(tmpDirOf(root));
-  removeStaleTemps(dirname(pipeline.lockFile), basename(pipeline.lockFile));
+  for (const lockFile of pipeline.members?.map((m) => m.lockFile) ?? [pipeline.lockFile]) removeStaleTemps(dirname(lockFile), basename(lockFile));
   const statCache = new StatCache(join(root, LOCKSTEP_DIR, TMP_DIR, STAT_CACHE_FILE));
   return {
     root,
@@ -64,5 +70,6 @@ export function openWorkspace(pipelineFile: string, reporter: Reporter): Workspa
     params: new ParamsReader(root, undefined, paramsMemo(root)),
     reporter,
     lockMemo: parseMemoPath(root, basename(pipeline.lockFile)),
+    external: new Map(),
   };
 }

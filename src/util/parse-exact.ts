@@ -9,7 +9,8 @@ import { lazyYaml } from './lazy-modules.js';
 export function parseExact(text: string, json = false): unknown {
   const yaml = lazyYaml();
   // JSON.parse lets a repeated key win; so does this, rather than failing files that parsed before.
-  const doc = yaml.parseDocument(text, json ? { schema: 'json', uniqueKeys: false } : {});
+  // YAML merge keys (`<<: *base`) are applied, as DVC reads params files.
+  const doc = yaml.parseDocument(text, json ? { schema: 'json', uniqueKeys: false } : { merge: true });
   if (doc.errors.length) throw doc.errors[0]!;
   keepInexactNumbers(doc);
   return doc.toJS();

@@ -9,8 +9,9 @@ import { DecimalText } from './decimal-text.js';
  * `status`; JSON.parse of the same data is an order of magnitude faster. Values JSON cannot carry
  * exactly (NaN, Infinity, -0, DecimalText, dates…) are simply never memoized.
  */
-// Bumped when the shape of a memoized value changes (v2: the lock memo also carries `data`; v3: numbers a
-// double cannot hold exactly are kept as DecimalText and never memoized, so older memos hold rounded ones).
+// Bumped when the shape of a memoized value changes (v2: the lock memo also carries `data`, YAML merge keys
+// are applied and template floats kept as text; v3: numbers a double cannot hold exactly are kept as
+// DecimalText and never memoized, so older memos hold rounded ones).
 const SALT = 'lockstep-parse-memo-v3\0';
 
 const keyOf = (text: string) => hashSync([SALT, text], { algorithm: 'sha256' });

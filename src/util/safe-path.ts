@@ -1,7 +1,8 @@
 import { lstatSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { LockstepError, errnoCode } from '../errors.js';
 import { isOutside, isSameOrInside, normalizeRel, relPosix } from './paths.js';
+import { repoRootOf } from './repo-root.js';
 
 /**
  * Paths that arrive in a lock, a run record or a directory manifest are untrusted: they come from other
@@ -30,12 +31,20 @@ function realTarget(link: string): string {
   }
 }
 
-/** The absolute path of `rel` under `root`, after checking that writing there cannot leave the repository. */
+/**
+ * The absolute path of `rel` (relative to `root`, the pipeline's folder) after checking that writing there
+ * cannot leave the repository (see repo-root.ts: `../data/x` from a pipeline in a subfolder is fine) or
+ * reach into `.git`.
+ */
 export function insideRoot(root: string, rel: string, what = 'path'): string {
-  if (!isPlainRelative(rel)) throw new UnsafePathError(`refusing ${what} ${JSON.stringify(rel)}: not a plain path inside the repository`);
-  const realRoot = realpathSync(root);
-  const parts = rel.split('/');
-  let dir = root;
+  const plain = typeof rel === 'string' && rel !== '' && rel !== '.' && !rel.includes('\0') && normalizeRel(rel) === rel && !isAbsolute(rel);
+  const repo = repoRootOf(root);
+  const inRepo = plain ? relPosix(repo, join(root, rel)) : '';
+  if (!isPlainRelative(inRepo)) throw new UnsafePathError(`refusing ${what} ${JSON.stringify(rel)}: not a plain path inside the repository`);
+  if (inRepo.split('/').includes('.git')) throw new UnsafePathError(`refusing ${what} ${rel}: it lies inside .git`);
+  const realRepo = realpathSync(repo);
+  const parts = inRepo.split('/');
+  let dir = repo;
   // The last segment is what gets replaced (a symlink there is removed, never followed); its parents must stay inside.
   for (const part of parts.slice(0, -1)) {
     dir = join(dir, part);
@@ -46,7 +55,7 @@ export function insideRoot(root: string, rel: string, what = 'path'): string {
       if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') break;
       throw err;
     }
-    if (isLink && !isSameOrInside(relPosix(realRoot, realTarget(dir)), '.')) {
+    if (isLink && !isSameOrInside(relPosix(realRepo, realTarget(dir)), '.')) {
       throw new UnsafePathError(`refusing ${what} ${rel}: its parent ${relPosix(root, dir)} is a symlink that leaves the repository`);
     }
   }

@@ -117,7 +117,7 @@ stages:
     const r = await lockstep(dir, ['status']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('invalid (2 problems)');
-    expect(r.stderr).toContain('pipeline.yaml:3:5 stages.b.foreach: ${nothing} must name a list or a map defined in params.yaml or vars');
-    expect(r.stderr).toContain('pipeline.yaml:9:7 stages.c.do.cmd: ${item.size} is not defined');
+    expect(r.stderr).toContain('pipeline.yaml:3:5 stages.b.foreach: ${nothing} is not defined');
+    expect(r.stderr).toContain('pipeline.yaml:9:7 stages.c@x.cmd: ${item.size} is not defined');
   });
 });

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { checkoutOuts } from '../../run/checkout-outs.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { parseCommandArgs, type Options } from '../args.js';
@@ -24,7 +25,7 @@ export async function checkoutCommand(ctx: CommandContext, args: string[]): Prom
   }
   if (r.ignored.length) {
     ctx.reporter.error(
-      `ignored, their lock entries name other outs than pipeline.yaml declares:\n${r.ignored.map((s) => `  ${s}`).join('\n')}\nhint: run lockstep repro to rebuild them, or restore pipeline.lock from git`,
+      `ignored, their lock entries name other outs than ${basename(ws.pipeline.file)} declares:\n${r.ignored.map((s) => `  ${s}`).join('\n')}\nhint: run lockstep repro to rebuild them, or restore ${basename(ws.pipeline.lockFile)} from git`,
     );
   }
   if (r.missing.length) {

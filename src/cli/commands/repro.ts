@@ -3,12 +3,14 @@ import { UsageError } from '../../errors.js';
 import { failureText } from '../../run/failure-text.js';
 import { planWorkspace, reproduce } from '../../run/reproduce.js';
 import type { StageOutcome } from '../../run/scheduler.js';
+import { fingerprintExternalDeps } from '../../run/external-deps.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { formatDuration } from '../../util/format.js';
 import { parseCommandArgs, type Options } from '../args.js';
 import type { Command } from '../command.js';
+import { loadForTargets, RECURSIVE_OPTION } from '../pipeline-source.js';
 import type { CommandContext } from '../context.js';
-import { planJson, reasonsJson } from '../format-reasons.js';
+import { inFileOrder, planJson, reasonsJson } from '../format-reasons.js';
 import { renderPlan } from './status.js';
 
 export const reproHelp = `usage: lockstep repro [targets...] [options]
@@ -22,7 +24,10 @@ Runs the stages whose inputs changed (and, for targets, what they depend on).
   -k, --keep-going     after a failure, keep running stages that do not depend on it
   --no-run-cache       run changed stages even when the run-cache has their results
   -j, --jobs N|auto    run up to N independent stages at once (default 1)
-  --json               print a machine summary on stdout`;
+  --json               print a machine summary on stdout
+  -R, --recursive      every pipeline file of the repository as one graph (so does a directory argument)
+
+Targets: stages, foreach/matrix groups, pipeline files (path/dvc.yaml) or path/dvc.yaml:stage.`;
 
 function parseJobs(raw: string | undefined): number {
   if (raw === undefined) return 1;
@@ -43,22 +48,25 @@ const options = {
   jobs: { type: 'string', short: 'j' },
   'no-run-cache': { type: 'boolean' },
   json: { type: 'boolean' },
+  ...RECURSIVE_OPTION,
 } satisfies Options;
 
 export async function reproCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('repro', args, options);
   const jobs = parseJobs(values.jobs);
+  const { pipeline, targets } = loadForTargets(ctx, values.recursive, positionals);
   const request = {
-    targets: positionals,
+    targets,
     force: values.force ?? false,
     singleItem: values['single-item'] ?? false,
     downstream: values.downstream ?? false,
     noRunCache: values['no-run-cache'] ?? false,
   };
-  const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
+  const ws = openWorkspace(pipeline, ctx.reporter);
+  await fingerprintExternalDeps(ws, request);
 
   if (values.dry) {
-    const { plan } = planWorkspace(ws, request);
+    const plan = inFileOrder(planWorkspace(ws, request).plan, ws.dag);
     if (values.json) {
       const stages = planJson(plan);
       ctx.stdout(JSON.stringify({ dry: true, stages }, null, 2));

@@ -3,19 +3,22 @@ import { formatReason } from '../../lock/compare.js';
 import { formatDataChange, type DataChange } from '../../run/data-state.js';
 import type { PlannedStage } from '../../run/plan.js';
 import { planWorkspace } from '../../run/reproduce.js';
+import { fingerprintExternalDeps } from '../../run/external-deps.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { parseCommandArgs, type Options } from '../args.js';
 import type { Command } from '../command.js';
+import { loadForTargets, RECURSIVE_OPTION } from '../pipeline-source.js';
 import type { CommandContext } from '../context.js';
-import { planJson } from '../format-reasons.js';
+import { inFileOrder, planJson } from '../format-reasons.js';
 
-export const statusHelp = `usage: lockstep status [targets...] [--json] [--exit-code]
+export const statusHelp = `usage: lockstep status [targets...] [-R] [--json] [--exit-code]
 
 Says what \`lockstep repro\` would do and why, including stages that will run
 because an upstream stage will run, and which tracked data (lockstep add) changed.
 
   --json        machine-readable output on stdout
-  --exit-code   exit 1 when any stage would run (for CI)`;
+  --exit-code   exit 1 when any stage would run (for CI)
+  -R            every pipeline file of the repository as one graph (so does a directory argument)`;
 
 export function renderPlan(plan: PlannedStage[], verb: string): string {
   const lines: string[] = [];
@@ -34,6 +37,7 @@ export function renderPlan(plan: PlannedStage[], verb: string): string {
 const options = {
   json: { type: 'boolean' },
   'exit-code': { type: 'boolean' },
+  ...RECURSIVE_OPTION,
 } satisfies Options;
 
 /** Tracked data first: it is what explains the `dep modified` of the stages below. */
@@ -46,8 +50,12 @@ function renderDataChanges(data: DataChange[]): string {
 
 export async function statusCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('status', args, options);
-  const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
-  const { plan, data } = planWorkspace(ws, { targets: positionals });
+  const { pipeline, targets } = loadForTargets(ctx, values.recursive, positionals);
+  const ws = openWorkspace(pipeline, ctx.reporter);
+  await fingerprintExternalDeps(ws, { targets });
+  const planned = planWorkspace(ws, { targets });
+  const plan = inFileOrder(planned.plan, ws.dag);
+  const data = planned.data;
   const anyRun = plan.some((p) => p.action === 'run') || data.length > 0;
   if (values.json) {
     const stages = planJson(plan);

@@ -1,0 +1,48 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadPipeline } from '../pipeline/load.js';
+import { collectPipelineFiles, loadPipelineSet } from '../pipeline/pipeline-set.js';
+import type { Pipeline } from '../pipeline/types.js';
+import { relPosix } from '../util/paths.js';
+import { repoRootOf } from '../util/repo-root.js';
+import type { CommandContext } from './context.js';
+
+/** `-R/--recursive`: the option repro, status and dag share. */
+export const RECURSIVE_OPTION = { recursive: { type: 'boolean', short: 'R' } } as const;
+
+const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
+const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
+const YAML_FILE = /\.ya?ml$/;
+
+/** The pipeline file a target names (`pipelines/dvc.yaml` or `pipelines/dvc.yaml:train`), if it names one. */
+function targetFile(target: string): { file: string; stage?: string } | undefined {
+  const colon = target.lastIndexOf(':');
+  const [file, stage] = colon > 0 && !isFile(target) ? [target.slice(0, colon), target.slice(colon + 1)] : [target, undefined];
+  return YAML_FILE.test(file) && isFile(file) ? { file, ...(stage === undefined ? {} : { stage }) } : undefined;
+}
+
+/**
+ * What a command works on, as DVC decides it: the pipeline file (`-f`, default pipeline.yaml); or, with
+ * `-R`, a directory argument or a target naming a pipeline file, every pipeline file of the repository
+ * (or under the directories given) as one graph. Targets naming files are rewritten relative to the root.
+ */
+export function loadForTargets(ctx: CommandContext, recursive: boolean | undefined, positionals: string[]): { pipeline: Pipeline; targets: string[] } {
+  const dirs = positionals.filter(isDir);
+  const rest = positionals.filter((p) => !dirs.includes(p));
+  const named = rest.map(targetFile);
+  let pipeline: Pipeline;
+  const otherFile = named.some((n) => n && resolve(n.file) !== resolve(ctx.pipelineFile));
+  if (!recursive && dirs.length === 0 && !otherFile) pipeline = loadPipeline(ctx.pipelineFile);
+  else {
+    const root = repoRootOf(process.cwd());
+    const files = (dirs.length ? dirs : [root]).flatMap((d) => collectPipelineFiles(resolve(d)));
+    pipeline = loadPipelineSet([...new Set(files)], root);
+  }
+  const targets = rest.map((t, i) => {
+    const n = named[i];
+    if (!n) return t;
+    const label = relPosix(pipeline.root, resolve(n.file));
+    return n.stage === undefined ? label : `${label}:${n.stage}`;
+  });
+  return { pipeline, targets };
+}
