@@ -60163,6 +60163,7 @@ function floatsAsText(node2) {
 }
 
 // src/pipeline/schema.ts
+var MISSING_CMD = "missing cmd";
 var STAGE_NAME = /^[A-Za-z0-9_@-]+$/;
 var ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function build() {
@@ -60202,7 +60203,9 @@ function build() {
     vars: varsList.optional(),
     desc: z2.string().optional(),
     meta: z2.unknown().optional(),
-    cmd: z2.union([nonEmpty, z2.array(nonEmpty).min(1, "must list at least one command")]),
+    cmd: z2.union([nonEmpty, z2.array(nonEmpty).min(1, "must list at least one command")], {
+      error: (iss) => iss.input === void 0 ? MISSING_CMD : "must be a command (a string) or a list of commands"
+    }),
     wdir: nonEmpty.optional(),
     deps: z2.array(nonEmpty).optional(),
     params: z2.array(paramsEntry).optional(),
@@ -61137,6 +61140,10 @@ function zodProblems(issues, positions) {
       }
     }
     const message = issue3.code === "invalid_key" ? issue3.issues[0]?.message ?? issue3.message : issue3.message;
+    if (message === MISSING_CMD && path6[0] === "stages" && path6.length === 3) {
+      out.push({ pos: positions.at(path6.slice(0, 2)), path: "", message: `stage ${String(path6[1])}: ${MISSING_CMD}` });
+      continue;
+    }
     out.push({ pos: positions.at(path6), path: formatPath(path6), message });
   }
   return out;

@@ -10,7 +10,7 @@ import { dict } from '../util/dict.js';
 import { normalizeRel } from '../util/paths.js';
 import { repoRootOf } from '../util/repo-root.js';
 import { floatsAsText } from './python-text.js';
-import { pipelineSchemas, stageSchemaFor, type WrittenGate, type WrittenPipeline } from './schema.js';
+import { MISSING_CMD, pipelineSchemas, stageSchemaFor, type WrittenGate, type WrittenPipeline } from './schema.js';
 import { chainLookup, expandDefinition, substituteBody, type TemplateProblem } from './templates.js';
 import { loadVars, TemplateFiles, VarsScope } from './vars.js';
 import type { Pipeline, Stage } from './types.js';
@@ -213,6 +213,10 @@ function zodProblems(issues: readonly Issue[], positions: YamlPositions): Proble
       }
     }
     const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    if (message === MISSING_CMD && path[0] === 'stages' && path.length === 3) {
+      out.push({ pos: positions.at(path.slice(0, 2)), path: '', message: `stage ${String(path[1])}: ${MISSING_CMD}` });
+      continue;
+    }
     out.push({ pos: positions.at(path), path: formatPath(path), message });
   }
   return out;

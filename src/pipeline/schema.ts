@@ -1,6 +1,9 @@
 import type { z as Z } from 'zod';
 import { lazyZod } from '../util/lazy-modules.js';
 
+/** The message of a stage without `cmd`; load.ts words it as `stage NAME: missing cmd`. */
+export const MISSING_CMD = 'missing cmd';
+
 /**
  * The written shape of pipeline.yaml: exactly what a user may type, DVC's `dvc.yaml` stage syntax plus
  * our additions (`env`, `gates`, `data`). Unknown keys are errors so typos never pass silently. The normalized
@@ -61,7 +64,9 @@ function build() {
     vars: varsList.optional(),
     desc: z.string().optional(),
     meta: z.unknown().optional(),
-    cmd: z.union([nonEmpty, z.array(nonEmpty).min(1, 'must list at least one command')]),
+    cmd: z.union([nonEmpty, z.array(nonEmpty).min(1, 'must list at least one command')], {
+      error: (iss) => (iss.input === undefined ? MISSING_CMD : 'must be a command (a string) or a list of commands'),
+    }),
     wdir: nonEmpty.optional(),
     deps: z.array(nonEmpty).optional(),
     params: z.array(paramsEntry).optional(),

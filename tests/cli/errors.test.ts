@@ -21,6 +21,13 @@ describe('errors in plain words', () => {
     expect(read(other, '.lockstep')).toBe('');
   });
 
+  it('a stage without cmd and an empty pipeline file are said in plain words', async () => {
+    const dir = workspace({ 'pipeline.yaml': 'stages:\n  one:\n    deps: [x]\n' });
+    expectPlainError(await lockstep(dir, ['status']), 2, 'pipeline.yaml is invalid (1 problem):\n  pipeline.yaml:2:3 stage one: missing cmd');
+    const empty = workspace({ 'pipeline.yaml': '' });
+    expectPlainError(await lockstep(empty, ['status']), 2, 'pipeline.yaml has no stages');
+  });
+
   it('a lock that is not a lock file at all is named and left untouched', async () => {
     const dir = workspace({ 'pipeline.yaml': ONE_STAGE, 'pipeline.lock': 'just some text\n' });
     expectPlainError(await lockstep(dir, ['status']), 2, 'pipeline.lock is not a lockstep lock file');
