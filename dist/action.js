@@ -39811,8 +39811,56 @@ var {
   getCancelSignal: getCancelSignal2
 } = getIpcExport();
 
+// src/git/git.ts
+import { posix } from "node:path";
+var onCommand;
+function git(cwd, args) {
+  onCommand?.(`git ${args.join(" ")}  (in ${cwd})`);
+  return execaSync("git", args, { cwd, reject: false, stripFinalNewline: true, encoding: "utf8" });
+}
+var infos = /* @__PURE__ */ new Map();
+function repoInfo(root) {
+  const known2 = infos.get(root);
+  if (known2) return known2;
+  const r = git(root, ["rev-parse", "--show-prefix"]);
+  if (r.exitCode !== 0) {
+    throw new UsageError(`not a git repository: ${root}, so there are no revisions to compare`, {
+      hint: "run git init and commit, or compare without revisions (metrics show)"
+    });
+  }
+  const info2 = { prefix: r.stdout.trim() };
+  infos.set(root, info2);
+  return info2;
+}
+function resolveRevision(root, rev) {
+  const r = git(root, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
+  if (r.exitCode === 0) return r.stdout.trim();
+  repoInfo(root);
+  if (git(root, ["rev-parse", "--verify", "--quiet", "HEAD"]).exitCode !== 0 && git(root, ["rev-list", "-n", "1", "--all"]).stdout.trim() === "") {
+    throw new UsageError(`revision '${rev}' does not exist: this repository has no commits yet`, {
+      hint: "commit once (git add -A && git commit), then compare; lockstep metrics show needs no revision"
+    });
+  }
+  const shallow = git(root, ["rev-parse", "--is-shallow-repository"]).stdout.trim() === "true";
+  const remote = git(root, ["remote"]).stdout.split("\n").filter(Boolean)[0];
+  if (!shallow || !remote) {
+    throw new UsageError(`revision '${rev}' does not exist in this repository`, {
+      hint: "name a branch, tag or commit that git knows (git branch -a, git log --oneline)"
+    });
+  }
+  const branch = rev.replace(new RegExp(`^${remote}/`), "");
+  throw new LockstepError("E_MISSING_REVISION", `revision '${rev}' is not in this clone (it is a shallow clone)`, {
+    hint: /^[0-9a-f]{7,40}$/.test(rev) ? `fetch it: git fetch --no-tags --depth=1 ${remote} ${rev}` : `fetch it: git fetch --no-tags --depth=1 ${remote} ${branch}:refs/remotes/${remote}/${branch}, then compare with ${remote}/${branch}`,
+    exitCode: 2
+  });
+}
+function tryReadAtRevision(root, commit, relPath) {
+  const { prefix } = repoInfo(root);
+  const r = git(root, ["show", `${commit}:${posix.normalize(`${prefix}${relPath}`)}`]);
+  return r.exitCode === 0 ? r.stdout : void 0;
+}
+
 // src/git/fetch.ts
-var git = (cwd, args) => execaSync("git", args, { cwd, reject: false, stripFinalNewline: true, encoding: "utf8" });
 var commitOf = (cwd, rev) => {
   const r = git(cwd, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
   return r.exitCode === 0 ? r.stdout.trim() : void 0;
@@ -39830,53 +39878,6 @@ function fetchRevision(root, rev, reporter) {
     });
   }
   return commit;
-}
-
-// src/git/git.ts
-import { posix } from "node:path";
-function git2(cwd, args) {
-  return execaSync("git", args, { cwd, reject: false, stripFinalNewline: true, encoding: "utf8" });
-}
-var infos = /* @__PURE__ */ new Map();
-function repoInfo(root) {
-  const known2 = infos.get(root);
-  if (known2) return known2;
-  const r = git2(root, ["rev-parse", "--show-prefix"]);
-  if (r.exitCode !== 0) {
-    throw new UsageError(`not a git repository: ${root}, so there are no revisions to compare`, {
-      hint: "run git init and commit, or compare without revisions (metrics show)"
-    });
-  }
-  const info2 = { prefix: r.stdout.trim() };
-  infos.set(root, info2);
-  return info2;
-}
-function resolveRevision(root, rev) {
-  const r = git2(root, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
-  if (r.exitCode === 0) return r.stdout.trim();
-  repoInfo(root);
-  if (git2(root, ["rev-parse", "--verify", "--quiet", "HEAD"]).exitCode !== 0 && git2(root, ["rev-list", "-n", "1", "--all"]).stdout.trim() === "") {
-    throw new UsageError(`revision '${rev}' does not exist: this repository has no commits yet`, {
-      hint: "commit once (git add -A && git commit), then compare; lockstep metrics show needs no revision"
-    });
-  }
-  const shallow = git2(root, ["rev-parse", "--is-shallow-repository"]).stdout.trim() === "true";
-  const remote = git2(root, ["remote"]).stdout.split("\n").filter(Boolean)[0];
-  if (!shallow || !remote) {
-    throw new UsageError(`revision '${rev}' does not exist in this repository`, {
-      hint: "name a branch, tag or commit that git knows (git branch -a, git log --oneline)"
-    });
-  }
-  const branch = rev.replace(new RegExp(`^${remote}/`), "");
-  throw new LockstepError("E_MISSING_REVISION", `revision '${rev}' is not in this clone (it is a shallow clone)`, {
-    hint: /^[0-9a-f]{7,40}$/.test(rev) ? `fetch it: git fetch --no-tags --depth=1 ${remote} ${rev}` : `fetch it: git fetch --no-tags --depth=1 ${remote} ${branch}:refs/remotes/${remote}/${branch}, then compare with ${remote}/${branch}`,
-    exitCode: 2
-  });
-}
-function tryReadAtRevision(root, commit, relPath) {
-  const { prefix } = repoInfo(root);
-  const r = git2(root, ["show", `${commit}:${posix.normalize(`${prefix}${relPath}`)}`]);
-  return r.exitCode === 0 ? r.stdout : void 0;
 }
 
 // src/metrics/format.ts
@@ -61714,6 +61715,18 @@ function edgesOf(dag, only) {
 import { existsSync as existsSync9, mkdirSync as mkdirSync3, writeFileSync as writeFileSync3 } from "node:fs";
 import { basename as basename6, dirname as dirname5, join as join14 } from "node:path";
 
+// src/util/format.ts
+function formatDuration(ms) {
+  if (ms < 1e3) return `${Math.round(ms)}ms`;
+  if (ms < 6e4) return `${(ms / 1e3).toFixed(1)}s`;
+  const m = Math.floor(ms / 6e4);
+  const s = Math.round(ms % 6e4 / 1e3);
+  return `${m}m${s}s`;
+}
+function msText(ms) {
+  return `${Math.round(ms)} ms`;
+}
+
 // src/cache/run-records.ts
 import { readFileSync as readFileSync9, rmSync as rmSync3 } from "node:fs";
 import { join as join11 } from "node:path";
@@ -61969,6 +61982,8 @@ var Hasher = class {
   reporter;
   memo = /* @__PURE__ */ new Map();
   lastProgress = 0;
+  /** What this command read (`-v` prints counts, `-vv` the paths): files hashed, and files the stat cache vouched for. */
+  stats = { hashed: [], fromStatCache: 0 };
   /** The digest of `rel`, or undefined when nothing exists there. */
   tryDigest(rel) {
     const hit = this.memo.get(rel);
@@ -62008,7 +62023,11 @@ var Hasher = class {
   }
   digestFile(abs, key2, st) {
     const cached2 = this.statCache.lookup(key2, st);
-    if (cached2) return { sha256: cached2, size: st.size };
+    if (cached2) {
+      this.stats.fromStatCache++;
+      return { sha256: cached2, size: st.size };
+    }
+    this.stats.hashed.push(key2);
     const started = Date.now();
     const { sha256, size } = st.size >= PARALLEL_HASH_MIN_BYTES ? sha256LargeFile(abs) : sha256File(abs);
     if (size === st.size) this.statCache.record(key2, st, sha256, started);
@@ -62020,7 +62039,9 @@ var Hasher = class {
     if (this.statCache.knowsNothingUnder(relDir)) {
       const manifest2 = [];
       const done = hashTreeInWorkers(absDir, progress, (rel, sha256, st) => {
-        this.statCache.record(`${relDir}/${rel}`, st, sha256, started);
+        const key2 = `${relDir}/${rel}`;
+        this.statCache.record(key2, st, sha256, started);
+        this.stats.hashed.push(key2);
         manifest2.push({ path: rel, sha256, size: st.size });
       });
       if (done) return this.dirDigest(manifest2);
@@ -62059,7 +62080,8 @@ var Hasher = class {
         }
         const cached2 = this.statCache.lookup(key2, childSt);
         manifest.push({ path: childRel, sha256: cached2 ?? "", size: childSt.size });
-        if (cached2 === void 0) {
+        if (cached2 !== void 0) this.stats.fromStatCache++;
+        else {
           const { ino, size: bytes, mtimeMs, ctimeMs } = childSt;
           pending.push({ index: manifest.length - 1, abs: childAbs, key: key2, st: { ino, size: bytes, mtimeMs, ctimeMs } });
         }
@@ -62088,6 +62110,7 @@ var Hasher = class {
       entry.sha256 = sha256;
       entry.size = st.size;
       this.statCache.record(p.key, st, sha256, started);
+      this.stats.hashed.push(p.key);
       p.index = -1;
     });
   }
@@ -62308,6 +62331,7 @@ function ensureLockstepDir(root) {
   return created;
 }
 function openWorkspace(source, reporter) {
+  const started = performance.now();
   const pipeline = typeof source === "string" ? loadPipeline(source) : source;
   const dag = checkedDag(pipeline);
   refuseExternalOuts(pipeline);
@@ -62316,6 +62340,7 @@ function openWorkspace(source, reporter) {
   removeStaleTemps(tmpDirOf(root));
   for (const lockFile of pipeline.members?.map((m) => m.lockFile) ?? [pipeline.lockFile]) removeStaleTemps(dirname5(lockFile), basename6(lockFile));
   const statCache = new StatCache(join14(root, LOCKSTEP_DIR, TMP_DIR, STAT_CACHE_FILE));
+  reporter.debug(`loaded ${pipeline.file} (${pipeline.stages.length} stages) in ${msText(performance.now() - started)}`);
   return {
     root,
     pipeline,
@@ -62328,7 +62353,8 @@ function openWorkspace(source, reporter) {
     params: new ParamsReader(root, void 0, paramsMemo(root)),
     reporter,
     lockMemo: parseMemoPath(root, basename6(pipeline.lockFile)),
-    external: /* @__PURE__ */ new Map()
+    external: /* @__PURE__ */ new Map(),
+    timings: { lockWriteMs: 0 }
   };
 }
 
@@ -62628,6 +62654,14 @@ function readWorkspaceLock(ws) {
   return combined;
 }
 function writeWorkspaceLock(ws, lock, stageName) {
+  const started = performance.now();
+  try {
+    writeOwningLock(ws, lock, stageName);
+  } finally {
+    ws.timings.lockWriteMs += performance.now() - started;
+  }
+}
+function writeOwningLock(ws, lock, stageName) {
   const members2 = ws.pipeline.members;
   if (!members2) {
     writeLock(ws.pipeline.lockFile, lock, tmpDirOf(ws.root));
@@ -62835,10 +62869,20 @@ function findRestorable(ws, stage, state) {
   if (!runCacheEligible(stage) || state.deps.some((d) => !d.digest)) return void 0;
   const key2 = runKey(runInputs(stage, state));
   const declared = stage.outs.map((o2) => o2.path).sort(compareStrings).join("\0");
-  for (const result of ws.runs.read(key2)) {
-    if (result.outs.map((o2) => o2.path).sort(compareStrings).join("\0") !== declared) continue;
-    if (result.outs.every((o2) => isComplete(ws.objects, o2))) return { key: key2, outs: result.outs };
+  const results = ws.runs.read(key2);
+  let foreign = 0;
+  for (const result of results) {
+    if (result.outs.map((o2) => o2.path).sort(compareStrings).join("\0") !== declared) {
+      foreign++;
+      continue;
+    }
+    if (result.outs.every((o2) => isComplete(ws.objects, o2))) {
+      ws.reporter.debug(`run-cache ${stage.name}: key ${shortKey(key2)} found, outputs in the cache`);
+      return { key: key2, outs: result.outs };
+    }
   }
+  const why = results.length === 0 ? "no run with these inputs was recorded" : `${results.length} recorded result(s), ${foreign ? `${foreign} naming other outs, ` : ""}none with every object in the local cache`;
+  ws.reporter.debug(`run-cache ${stage.name}: key ${shortKey(key2)} missed: ${why}`);
   return void 0;
 }
 
@@ -63243,7 +63287,10 @@ function planWorkspace(ws, req) {
   const order = topoOrder(ws.dag, selected);
   preflight(ws, order);
   const lock = readWorkspaceLock(ws);
+  const hashStarted = performance.now();
   const states = new Map(order.map((name) => [name, currentState(ws, ws.dag.stages.get(name), true)]));
+  reportHashing(ws, performance.now() - hashStarted);
+  const planStarted = performance.now();
   const compared = new Map(order.map((name) => [name, compareStage(lock.stages[name], states.get(name))]));
   const forced = new Set(req.force ? order : []);
   const plan = planStages(order, ws.dag, compared, { forced });
@@ -63257,7 +63304,13 @@ function planWorkspace(ws, req) {
   }
   const data = dataChanges(ws, lock);
   ws.statCache.save();
+  ws.reporter.debug(`planned ${order.length} stages in ${msText(performance.now() - planStarted)}: ${plan.filter((p) => p.action === "run").length} to run`);
   return { order, lock, plan, data, forced, useRunCache };
+}
+function reportHashing(ws, ms) {
+  const { hashed, fromStatCache } = ws.hasher.stats;
+  ws.reporter.debug(`hashed ${hashed.length} files, ${fromStatCache} unchanged per the stat cache (${msText(ms)})`);
+  for (const path6 of hashed) ws.reporter.trace(`hashed ${path6}`);
 }
 async function reproduce(ws, req) {
   const started = performance.now();
@@ -63268,6 +63321,7 @@ async function reproduce(ws, req) {
       const { message, hint } = formatDataChange(d);
       ws.reporter.warn(`${message} (${hint})`);
     }
+    const runStarted = performance.now();
     const outcomes = await runStages(ws, {
       order,
       lock,
@@ -63277,6 +63331,7 @@ async function reproduce(ws, req) {
       useRunCache,
       interrupt: req.interrupt
     });
+    ws.reporter.debug(`ran stages in ${msText(performance.now() - runStarted)}, of which writing the lock ${msText(ws.timings.lockWriteMs)}`);
     const produced = outcomes.filter((o2) => o2.status === "ran" || o2.status === "restored").map((o2) => ws.dag.stages.get(o2.name));
     ignoreCachedPaths(ws, produced.flatMap((s) => s.outs.filter((o2) => o2.cache).map((o2) => o2.path)));
     if (produced.length) primeWorkspaceLockMemo(ws, lock);
@@ -63501,15 +63556,6 @@ async function produceReport(inputs, event, reporter) {
   return report;
 }
 
-// src/util/format.ts
-function formatDuration(ms) {
-  if (ms < 1e3) return `${Math.round(ms)}ms`;
-  if (ms < 6e4) return `${(ms / 1e3).toFixed(1)}s`;
-  const m = Math.floor(ms / 6e4);
-  const s = Math.round(ms % 6e4 / 1e3);
-  return `${m}m${s}s`;
-}
-
 // src/action/render.ts
 var esc2 = (s) => s.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/\r?\n/g, " ");
 var code = (s) => `\`${s.replace(/`/g, "'")}\``;
@@ -63651,6 +63697,7 @@ function actionsReporter() {
     warn: (m) => warning(m),
     error: (m) => error(m),
     debug: (m) => debug(m),
+    trace: (m) => debug(m),
     // Transient progress lines would flood a CI log that keeps every line.
     progress: (m) => debug(m),
     stageOutput: (stage, line) => {

@@ -6,7 +6,10 @@ export interface Reporter {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /** With -v: counts, timings, cache decisions. */
   debug(message: string): void;
+  /** With -vv: item by item (every file hashed, every git command). */
+  trace(message: string): void;
   /** Transient progress ("hashing 1200/100000 files"); may be dropped when not on a terminal. */
   progress(message: string): void;
   /** Raw output of a running stage, already split into lines. */
@@ -18,6 +21,7 @@ export const silentReporter: Reporter = {
   warn: () => {},
   error: () => {},
   debug: () => {},
+  trace: () => {},
   progress: () => {},
   stageOutput: () => {},
 };

@@ -34,6 +34,7 @@ export function actionsReporter(): ActionsReporter {
     warn: (m) => core.warning(m),
     error: (m) => core.error(m),
     debug: (m) => core.debug(m),
+    trace: (m) => core.debug(m),
     // Transient progress lines would flood a CI log that keeps every line.
     progress: (m) => core.debug(m),
     stageOutput: (stage, line) => {

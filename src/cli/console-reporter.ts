@@ -32,6 +32,9 @@ export function consoleReporter(opts: ConsoleReporterOptions = {}): Reporter & {
     debug: (m) => {
       if (opts.verbose) line(`debug: ${m}`);
     },
+    trace: (m) => {
+      if ((opts.verbose ?? 0) > 1) line(`trace: ${m}`);
+    },
     progress: (m) => {
       if (!tty || opts.quiet) return;
       process.stderr.write(`\r\x1b[K${m}`);

@@ -121,9 +121,12 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     const { flags, rest } = splitGlobalFlags(command.name, g.rest, command.options);
     const verbose = g.verbose + flags.verbose;
+    const reporter = consoleReporter({ verbose, quiet: g.quiet || flags.quiet });
+    // Loaded only when asked for: git.ts brings execa, which --version and a quiet status never need.
+    if (verbose) (await import('../git/git.js')).traceGitCommands((line) => reporter.debug(line));
     const ctx: CommandContext = {
       pipelineFile: flags.file ?? g.file ?? findPipeline(),
-      reporter: consoleReporter({ verbose, quiet: g.quiet || flags.quiet }),
+      reporter,
       verbosity: verbose,
       stdout: (text) => process.stdout.write(`${text}\n`),
     };

@@ -1,8 +1,7 @@
-import { execaSync } from 'execa';
 import { LockstepError } from '../errors.js';
 import type { Reporter } from '../log.js';
+import { git } from './git.js';
 
-const git = (cwd: string, args: string[]) => execaSync('git', args, { cwd, reject: false, stripFinalNewline: true, encoding: 'utf8' });
 const commitOf = (cwd: string, rev: string) => {
   const r = git(cwd, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
   return r.exitCode === 0 ? r.stdout.trim() : undefined;

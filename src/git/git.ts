@@ -6,7 +6,19 @@ import { LockstepError, UsageError } from '../errors.js';
  * Reading files at other revisions with plain `git`. A revision that is missing (typically a shallow CI
  * clone) is an error that says exactly which `git fetch` brings it in.
  */
-function git(cwd: string, args: string[]) {
+let onCommand: ((line: string) => void) | undefined;
+
+/**
+ * Every git command lockstep runs is told to `listener` (the CLI prints them with -v). A process-wide hook
+ * rather than a reporter argument: git is asked from deep inside metrics and lock reading.
+ */
+export function traceGitCommands(listener: ((line: string) => void) | undefined): void {
+  onCommand = listener;
+}
+
+/** Runs git in `cwd`; never throws for a non-zero exit (callers read exitCode). */
+export function git(cwd: string, args: string[]) {
+  onCommand?.(`git ${args.join(' ')}  (in ${cwd})`);
   return execaSync('git', args, { cwd, reject: false, stripFinalNewline: true, encoding: 'utf8' });
 }
 

@@ -1,10 +1,10 @@
-import { execaSync } from 'execa';
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { errnoCode } from '../errors.js';
 import { tmpDirOf } from '../constants.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { insideRoot } from '../util/safe-path.js';
+import { git } from './git.js';
 
 /** `model.pkl` → `/model.pkl`, with gitignore's glob characters and trailing spaces escaped. */
 export function ignoreLine(name: string): string {
@@ -56,7 +56,7 @@ function tryRead(file: string): string {
  * outside a git repository.
  */
 export function trackedByGit(root: string, paths: readonly string[]): string[] {
-  const r = execaSync('git', ['ls-files', '-z', '--', ...paths], { cwd: root, reject: false, encoding: 'utf8' });
+  const r = git(root, ['ls-files', '-z', '--', ...paths]);
   if (r.exitCode !== 0) return [];
   const files = r.stdout.split('\0').filter(Boolean);
   return paths.filter((p) => files.some((f) => f === p || f.startsWith(`${p}/`)));

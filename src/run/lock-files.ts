@@ -29,6 +29,15 @@ export function readWorkspaceLock(ws: Workspace): LockFile {
 
 /** Writes the lock of the file that holds `stageName` (every stage of that file, from `lock`). */
 export function writeWorkspaceLock(ws: Workspace, lock: LockFile, stageName: string): void {
+  const started = performance.now();
+  try {
+    writeOwningLock(ws, lock, stageName);
+  } finally {
+    ws.timings.lockWriteMs += performance.now() - started;
+  }
+}
+
+function writeOwningLock(ws: Workspace, lock: LockFile, stageName: string): void {
   const members = ws.pipeline.members;
   if (!members) {
     writeLock(ws.pipeline.lockFile, lock, tmpDirOf(ws.root));

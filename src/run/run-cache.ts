@@ -35,10 +35,20 @@ export function findRestorable(ws: Workspace, stage: Stage, state: StageState): 
   if (!runCacheEligible(stage) || state.deps.some((d) => !d.digest)) return undefined;
   const key = runKey(runInputs(stage, state));
   const declared = stage.outs.map((o) => o.path).sort(compareStrings).join('\0');
-  for (const result of ws.runs.read(key)) {
+  const results = ws.runs.read(key);
+  let foreign = 0;
+  for (const result of results) {
     // A result must name exactly the stage's outs: a record is never obeyed about where to write.
-    if (result.outs.map((o) => o.path).sort(compareStrings).join('\0') !== declared) continue;
-    if (result.outs.every((o) => isComplete(ws.objects, o))) return { key, outs: result.outs };
+    if (result.outs.map((o) => o.path).sort(compareStrings).join('\0') !== declared) {
+      foreign++;
+      continue;
+    }
+    if (result.outs.every((o) => isComplete(ws.objects, o))) {
+      ws.reporter.debug(`run-cache ${stage.name}: key ${shortKey(key)} found, outputs in the cache`);
+      return { key, outs: result.outs };
+    }
   }
+  const why = results.length === 0 ? 'no run with these inputs was recorded' : `${results.length} recorded result(s), ${foreign ? `${foreign} naming other outs, ` : ''}none with every object in the local cache`;
+  ws.reporter.debug(`run-cache ${stage.name}: key ${shortKey(key)} missed: ${why}`);
   return undefined;
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { removeStaleTemps } from '../util/atomic-write.js';
+import { msText } from '../util/format.js';
 import { ObjectStore } from '../cache/object-store.js';
 import { RunRecords } from '../cache/run-records.js';
 import { CACHE_DIR, LOCKSTEP_DIR, parseMemoPath, STAT_CACHE_FILE, TMP_DIR, tmpDirOf } from '../constants.js';
@@ -32,6 +33,8 @@ export interface Workspace {
   lockMemo: string;
   /** Fingerprints of external (URL) deps, filled by fingerprintExternalDeps before planning. */
   external: Map<string, LockedPath>;
+  /** Milliseconds spent writing lock files in this command (-v reports it). */
+  timings: { lockWriteMs: number };
 }
 
 const GITIGNORE = '# written by lockstep init: the cache and temp files stay on this machine\n/cache/\n/tmp/\n/config.local.yaml\n';
@@ -49,6 +52,7 @@ export function ensureLockstepDir(root: string): boolean {
 
 /** Opens the workspace of one pipeline file, or of a pipeline already loaded (several files, `-R`). */
 export function openWorkspace(source: string | Pipeline, reporter: Reporter): Workspace {
+  const started = performance.now();
   const pipeline = typeof source === 'string' ? loadPipeline(source) : source;
   const dag = checkedDag(pipeline);
   refuseExternalOuts(pipeline);
@@ -58,6 +62,7 @@ export function openWorkspace(source: string | Pipeline, reporter: Reporter): Wo
   removeStaleTemps(tmpDirOf(root));
   for (const lockFile of pipeline.members?.map((m) => m.lockFile) ?? [pipeline.lockFile]) removeStaleTemps(dirname(lockFile), basename(lockFile));
   const statCache = new StatCache(join(root, LOCKSTEP_DIR, TMP_DIR, STAT_CACHE_FILE));
+  reporter.debug(`loaded ${pipeline.file} (${pipeline.stages.length} stages) in ${msText(performance.now() - started)}`);
   return {
     root,
     pipeline,
@@ -71,5 +76,6 @@ export function openWorkspace(source: string | Pipeline, reporter: Reporter): Wo
     reporter,
     lockMemo: parseMemoPath(root, basename(pipeline.lockFile)),
     external: new Map(),
+    timings: { lockWriteMs: 0 },
   };
 }

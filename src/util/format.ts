@@ -17,3 +17,8 @@ export function formatDuration(ms: number): string {
   const s = Math.round((ms % 60_000) / 1000);
   return `${m}m${s}s`;
 }
+
+/** `12 ms` for -v timings: whole milliseconds, never `0.30000000000000004`. */
+export function msText(ms: number): string {
+  return `${Math.round(ms)} ms`;
+}
