@@ -90,6 +90,25 @@ export class ObjectStore {
     }
   }
 
+  /** A temp path beside where `sha256` would be stored, for a download to land in (its folder exists). */
+  tempFor(sha256: string): string {
+    const final = this.pathOf(sha256);
+    mkdirSync(dirname(final), { recursive: true });
+    return tempSibling(final);
+  }
+
+  /**
+   * Stores a file written at `tempFor(sha256)` whose bytes the caller has verified hash to `sha256`; the
+   * temp file is consumed either way.
+   */
+  adopt(tmp: string, sha256: string): void {
+    try {
+      this.commit(tmp, this.pathOf(sha256));
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+
   private commit(tmp: string, final: string): void {
     chmodSync(tmp, 0o444);
     try {

@@ -73,6 +73,34 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
       return { run: m.cacheCommand, help: m.cacheHelp };
     },
   },
+  push: {
+    summary: 'upload the cached outs and run records to a remote',
+    load: async () => {
+      const m = await import('./commands/transfer.js');
+      return { run: m.pushCommand, help: m.pushHelp };
+    },
+  },
+  pull: {
+    summary: 'download the outs from a remote and check them out',
+    load: async () => {
+      const m = await import('./commands/transfer.js');
+      return { run: m.pullCommand, help: m.pullHelp };
+    },
+  },
+  fetch: {
+    summary: 'download the outs and run records into the cache only',
+    load: async () => {
+      const m = await import('./commands/transfer.js');
+      return { run: m.fetchCommand, help: m.fetchHelp };
+    },
+  },
+  remote: {
+    summary: 'remote add|modify|list|remove|default: configure remotes',
+    load: async () => {
+      const m = await import('./commands/remote.js');
+      return { run: m.remoteCommand, help: m.remoteHelp };
+    },
+  },
   init: {
     summary: 'create .lockstep/ with its .gitignore',
     load: async () => {
