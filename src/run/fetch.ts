@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { asManifest } from '../cache/remote-shapes.js';
 import { readLock } from '../lock/lock-file.js';
 import { lockedOuts } from '../lock/locked-outs.js';
@@ -77,9 +77,11 @@ export async function fetchRefs(ws: Workspace, session: RemoteSession, refs: Obj
       try {
         const result = await downloadObject(ws, session, ref);
         if (result === 'ok') {
+          // A manifest's size is known only once it is here.
+          const size = ref.manifest ? statSync(ws.objects.pathOf(ref.sha256)).size : ref.size;
           summary.downloaded++;
-          summary.bytes += ref.size;
-          progress.add(ref.size);
+          summary.bytes += size;
+          progress.add(size);
         } else {
           summary[result].push(ref.key);
           if (result === 'corrupt') ws.reporter.error(`remote '${session.spec.name}': ${ref.key} does not match its sha256; not stored`);

@@ -1,8 +1,11 @@
-import type { LockFile } from '../lock/types.js';
-import { compareStage, type Reason } from '../lock/compare.js';
+import type { LockFile, LockedPath } from '../lock/types.js';
+import { compareStage, type Reason, type StageState } from '../lock/compare.js';
 import { primeLockMemo, readLock } from '../lock/lock-file.js';
 import { selectStages, topoOrder, type Selection } from '../pipeline/dag.js';
+import { onlyOutsMissing, withAssumedDeps } from './allow-missing.js';
 import { planStages, type PlannedStage } from './plan.js';
+import { remoteRestorer } from './remote-restore.js';
+import { openRemote, type RemoteSession } from './remote-session.js';
 import { runStages, type StageOutcome } from './scheduler.js';
 import { findRestorable, shortKey } from './run-cache.js';
 import { currentState, preflight } from './stage-state.js';
@@ -13,6 +16,8 @@ export interface PlanRequest extends Selection {
   targets: string[];
   force?: boolean;
   noRunCache?: boolean;
+  /** --allow-missing: a stage whose only change is absent outputs is neither run nor downloaded. */
+  allowMissing?: boolean;
 }
 
 export interface WorkspacePlan {
@@ -29,8 +34,19 @@ export function planWorkspace(ws: Workspace, req: PlanRequest): WorkspacePlan {
   const order = topoOrder(ws.dag, selected);
   preflight(ws, order);
   const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
-  const states = new Map(order.map((name) => [name, currentState(ws, ws.dag.stages.get(name)!)]));
-  const compared = new Map<string, Reason[]>(order.map((name) => [name, compareStage(lock.stages[name], states.get(name)!)]));
+  const states = new Map<string, StageState>();
+  const compared = new Map<string, Reason[]>();
+  const assumed = new Map<string, LockedPath>();
+  for (const name of order) {
+    const state = withAssumedDeps(currentState(ws, ws.dag.stages.get(name)!), assumed);
+    let reasons = compareStage(lock.stages[name], state);
+    if (req.allowMissing && !req.force && onlyOutsMissing(reasons)) {
+      for (const out of lock.stages[name]?.outs ?? []) assumed.set(out.path, out);
+      reasons = [];
+    }
+    states.set(name, state);
+    compared.set(name, reasons);
+  }
   const forced = new Set(req.force ? order : []);
   const plan = planStages(order, ws.dag, compared, { forced });
   const useRunCache = !req.force && !req.noRunCache;
@@ -48,6 +64,8 @@ export function planWorkspace(ws: Workspace, req: PlanRequest): WorkspacePlan {
 
 export interface ReproRequest extends PlanRequest {
   jobs: number;
+  /** --pull: look changed stages up on this remote (undefined: the default one) before running them. */
+  pull?: { remote: string | undefined };
   keepGoing?: boolean;
   interrupt: { requested: boolean; onRequest?: () => void };
 }
@@ -60,9 +78,13 @@ export interface ReproResult {
 export async function reproduce(ws: Workspace, req: ReproRequest): Promise<ReproResult> {
   const started = performance.now();
   const release = acquireWorkspaceLock(ws.root);
+  let session: RemoteSession | undefined;
   try {
     const { order, lock, forced, useRunCache } = planWorkspace(ws, req);
+    session = req.pull && !req.force ? await openRemote(ws, req.pull.remote) : undefined;
     const outcomes = await runStages(ws, {
+      ...(session ? { remoteRestore: remoteRestorer(ws, session, useRunCache) } : {}),
+      allowMissing: req.allowMissing ?? false,
       order,
       lock,
       forced,
@@ -75,6 +97,7 @@ export async function reproduce(ws: Workspace, req: ReproRequest): Promise<Repro
     if (outcomes.some((o) => o.status === 'ran' || o.status === 'restored')) primeLockMemo(lock, ws.lockMemo);
     return { outcomes, durationMs: performance.now() - started };
   } finally {
+    session?.close();
     ws.statCache.save();
     release();
   }

@@ -11,6 +11,7 @@ import type { Dag } from '../pipeline/dag.js';
 import { loadPipeline } from '../pipeline/load.js';
 import { ParamsReader, paramsMemo } from '../pipeline/params.js';
 import { checkedDag } from '../pipeline/rules.js';
+import { validateRemotes } from '../remote/registry.js';
 import type { Pipeline } from '../pipeline/types.js';
 
 /** Everything one command needs about the repository it works in, opened once. */
@@ -47,6 +48,9 @@ export function openWorkspace(pipelineFile: string, reporter: Reporter): Workspa
   const dag = checkedDag(pipeline);
   const root = pipeline.root;
   ensureLockstepDir(root);
+  const config = loadConfig(root);
+  // A configuration mistake fails every command, not only the first one that uses a remote.
+  validateRemotes(config, root);
   const statCache = new StatCache(join(root, LOCKSTEP_DIR, TMP_DIR, STAT_CACHE_FILE));
   return {
     root,
@@ -56,7 +60,7 @@ export function openWorkspace(pipelineFile: string, reporter: Reporter): Workspa
     hasher: new Hasher(root, statCache, reporter),
     objects: new ObjectStore(root),
     runs: new RunRecords(root),
-    config: loadConfig(root),
+    config,
     params: new ParamsReader(root, undefined, paramsMemo(root)),
     reporter,
     lockMemo: parseMemoPath(root, basename(pipeline.lockFile)),

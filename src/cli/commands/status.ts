@@ -7,13 +7,17 @@ import { parseCommandArgs } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { planJson } from '../format-reasons.js';
 
-export const statusHelp = `usage: lockstep status [targets...] [--json] [--exit-code]
+export const statusHelp = `usage: lockstep status [targets...] [--json] [--exit-code] [--allow-missing]
+       lockstep status --remote [-r NAME] [targets...] [--json]
 
 Says what \`lockstep repro\` would do and why, including stages that will run
 because an upstream stage will run.
 
-  --json        machine-readable output on stdout
-  --exit-code   exit 1 when any stage would run (for CI)`;
+  --json             machine-readable output on stdout
+  --exit-code        exit 1 when any stage would run (for CI)
+  --allow-missing    as repro --allow-missing: absent outputs alone do not count as a change
+  --remote           instead: per out, 'in sync', 'not pushed' or 'missing on remote'
+  -r, --remote-name NAME   the remote for --remote (default: the default remote)`;
 
 export function renderPlan(plan: PlannedStage[], verb: string): string {
   const lines: string[] = [];
@@ -33,9 +37,24 @@ export async function statusCommand(ctx: CommandContext, args: string[]): Promis
   const { values, positionals } = parseCommandArgs('status', args, {
     json: { type: 'boolean' },
     'exit-code': { type: 'boolean' },
+    'allow-missing': { type: 'boolean' },
+    remote: { type: 'boolean' },
+    'remote-name': { type: 'string', short: 'r' },
   });
   const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
-  const { plan } = planWorkspace(ws, { targets: positionals });
+  if (values.remote || values['remote-name'] !== undefined) {
+    const { remoteStatus } = await import('../../run/remote-status.js');
+    const r = await remoteStatus(ws, values['remote-name'], positionals);
+    if (values.json) ctx.stdout(JSON.stringify(r, null, 2));
+    else {
+      const width = Math.max(0, ...r.outs.map((o) => o.status.length));
+      for (const o of r.outs) ctx.stdout(`${o.status.padEnd(width)}  ${o.path} (${o.owner})`);
+      if (r.outs.length === 0) ctx.stdout('Nothing in pipeline.lock to compare.');
+    }
+    if (values['exit-code'] && r.outs.some((o) => o.status !== 'in sync')) throw new ExitError(EXIT_FAILED);
+    return 0;
+  }
+  const { plan } = planWorkspace(ws, { targets: positionals, allowMissing: values['allow-missing'] ?? false });
   const anyRun = plan.some((p) => p.action === 'run');
   if (values.json) {
     const stages = planJson(plan);
