@@ -56,7 +56,9 @@ async function pushWith(ws: Workspace, session: RemoteSession, opts: TransferOpt
   const summary: PushSummary = { remote: session.spec.name, uploaded: 0, present: 0, failed: 0, bytes: 0, records: 0, missingLocally: [] };
   summary.missingLocally = outs.filter((o) => !index.isLocal(o)).map((o) => o.path);
 
-  const wanted = [...outs, ...records.flatMap((r) => r.results.flatMap((x) => x.outs))].flatMap((o) => index.refs(o) ?? []);
+  // With targets only their outs go up; a run record follows when its objects are there anyway.
+  const recordOuts = opts.targets?.length ? [] : records.flatMap((r) => r.results.flatMap((x) => x.outs));
+  const wanted = [...outs, ...recordOuts].flatMap((o) => index.refs(o) ?? []);
   const local = uniqueRefs(wanted).filter((r) => ws.objects.has(r.sha256));
   ws.reporter.info(`checking ${local.length} objects on remote '${session.spec.name}'`);
   const keys = local.map((r) => r.key);
