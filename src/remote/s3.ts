@@ -50,6 +50,8 @@ export class S3Remote implements RemoteStorage {
     this.jobs = opts.jobs ?? DEFAULT_JOBS;
     this.bucket = opts.bucket;
     this.prefix = opts.prefix ? `${opts.prefix}/` : '';
+    // Lockstep pins an SDK line that supports Node 20 on purpose; its notice about later lines is noise here.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (opts.endpoint ? 'us-east-1' : undefined);
     this.client = new S3Client({
       ...(region ? { region } : {}),

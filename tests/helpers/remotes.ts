@@ -1,6 +1,6 @@
 import { execaSync } from 'execa';
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Config } from '../../src/pipeline/config.js';
 import { resolveRemote } from '../../src/remote/registry.js';
@@ -55,4 +55,23 @@ export function cloneOf(dir: string): string {
   const clone = mkdtempSync(join(tmpdir(), 'lockstep-clone-'));
   execaSync('git', ['clone', '-q', dir, clone]);
   return clone;
+}
+
+/** Every object on the remote whose bytes do not hash to its name (empty when all verify). */
+export async function badRemoteObjects(settings: { url: string; extra: [string, string][] }): Promise<{ checked: number; bad: string[] }> {
+  const remote = await openDirect(settings);
+  const scratch = mkdtempSync(join(tmpdir(), 'lockstep-verify-'));
+  const bad: string[] = [];
+  let checked = 0;
+  try {
+    for await (const key of remote.list('files/sha256/')) {
+      checked++;
+      const got = await remote.get(key, join(scratch, String(checked)));
+      if (got?.sha256 !== key.split('/').slice(-2).join('')) bad.push(key);
+    }
+  } finally {
+    remote.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return { checked, bad };
 }
