@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Document } from 'yaml';
 import { CONFIG_FILE, LOCAL_CONFIG_FILE, LOCKSTEP_DIR } from '../constants.js';
@@ -34,7 +34,7 @@ export function editConfig(root: string, local: boolean, edit: (doc: Document) =
   try {
     validateRemotes(loadConfig(root), root);
   } catch (err) {
-    if (before === undefined) writeFileAtomic(path, '');
+    if (before === undefined) rmSync(path, { force: true });
     else writeFileAtomic(path, before);
     throw err;
   }

@@ -139,6 +139,29 @@ describe('remote trouble', () => {
   });
 });
 
+describe.each(remoteKinds(() => server))('a pull from a $name remote killed half-way', (kind) => {
+  it('leaves nothing torn under a final name; running it again completes the job', async () => {
+    const a = project(600);
+    await addRemote(a, kind.fresh());
+    await lockstep(a, ['repro'], kind.env());
+    commitAll(a);
+    expect((await lockstep(a, ['push'], kind.env())).exitCode).toBe(0);
+    const b = cloneOf(a);
+    const pulling = execa('node', [CLI, 'pull', '-j', '2'], { cwd: b, env: kind.env(), reject: false });
+    const objects = join(b, '.lockstep/cache/files/sha256');
+    while (!existsSync(objects) || readdirSync(objects, { recursive: true }).length < 150) await new Promise((r) => setTimeout(r, 10));
+    pulling.kill('SIGKILL');
+    await pulling;
+    const again = await lockstep(b, ['pull'], kind.env());
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/[1-9]\d* downloaded .*, [1-9]\d* already here, 0 failed/);
+    const verify = await lockstep(b, ['cache', 'verify']);
+    expect(verify.stdout).toMatch(/ 0 corrupt$/);
+    expect(read(b, 'data/f599.txt')).toBe(read(a, 'data/f599.txt'));
+    rmSync(b, { recursive: true, force: true });
+  });
+});
+
 describe.each(remoteKinds(() => server))('two pushes at once to a $name remote', (kind) => {
   it('both complete, a fresh clone pulls either result, every object verifies', async () => {
     const settings = kind.fresh();

@@ -1,11 +1,11 @@
+import { dirname } from 'node:path';
 import { ConfigError, UsageError } from '../../errors.js';
 import { loadConfig } from '../../pipeline/config.js';
-import { editConfig } from '../../remote/config-edit.js';
+import { configFile, editConfig } from '../../remote/config-edit.js';
 import { redact } from '../../remote/redact.js';
 import { REMOTE_KEYS, type RemoteKey } from '../../remote/registry.js';
 import { parseCommandArgs } from '../args.js';
 import type { CommandContext } from '../context.js';
-import { dirname } from 'node:path';
 
 export const remoteHelp = `usage: lockstep remote <subcommand>
 
@@ -66,7 +66,7 @@ export async function remoteCommand(ctx: CommandContext, args: string[]): Promis
       const [name, key, value] = positionals as [string, string, string | undefined];
       if (!config.remotes[name]) throw new ConfigError(`no remote named '${name}'`, { hint: 'lockstep remote list' });
       if (!(REMOTE_KEYS as readonly string[]).includes(key)) {
-        throw new ConfigError(`unknown key '${key}' for remote '${name}'`, { hint: `the keys of a remote are ${REMOTE_KEYS.join(', ')}` });
+        throw new ConfigError(`${configFile(root, local).label} remotes.${name}.${key}: unknown key`, { hint: `the keys of a remote are ${REMOTE_KEYS.join(', ')}` });
       }
       editConfig(root, local, (doc) => {
         if (values.unset) doc.deleteIn(['remotes', name, key]);
