@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lockstep, read, workspace } from '../helpers/workspace.js';
+import { execa } from 'execa';
+import { CLI, lockstep, read, REPO, workspace } from '../helpers/workspace.js';
 
 const PIPELINE = 'stages:\n  s:\n    cmd: echo hi > out.txt\n    outs: [out.txt]\n';
 
@@ -71,6 +72,26 @@ describe('lockstep remote', () => {
     const dir = workspace({ 'pipeline.yaml': PIPELINE });
     expect((await lockstep(dir, ['remote', 'add', '--local', 'x', 'gs://b/p'])).exitCode).toBe(2);
     expect(existsSync(join(dir, '.lockstep/config.local.yaml'))).toBe(false);
+  });
+
+  it('the AWS SDK is loaded only when an s3:// remote is used: not by --version, status, repro or a directory push', async () => {
+    const dir = workspace({ 'pipeline.yaml': PIPELINE });
+    await lockstep(dir, ['remote', 'add', 'storage', 's3://my-bucket/ml-cache']);
+    // Nothing listens there: the s3 push below fails at once, without going near AWS.
+    await lockstep(dir, ['remote', 'modify', 'storage', 'endpoint', 'http://127.0.0.1:9']);
+    await lockstep(dir, ['remote', 'add', '-d', 'shared', 'remote-dir']);
+    const env = { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_EC2_METADATA_DISABLED: 'true' };
+    const loaded = async (args: string[]) => {
+      const r = await execa('node', ['--import', join(REPO, 'tests/fixtures/trace-chunks.mjs'), CLI, ...args], { cwd: dir, reject: false, env });
+      return String(r.stderr).split('\n').filter((l) => l.startsWith('loaded '));
+    };
+    for (const args of [['--version'], ['status'], ['repro'], ['push'], ['status', '--remote']]) {
+      const chunks = await loaded(args);
+      expect(chunks.length, args.join(' ')).toBeGreaterThan(0);
+      expect(chunks.filter((l) => /\/s3-/.test(l)), args.join(' ')).toEqual([]);
+    }
+    // The check above can fail: pushing to the s3 remote does load it (and then fails to connect).
+    expect((await loaded(['push', '-r', 'storage'])).filter((l) => /\/s3-/.test(l))).toHaveLength(1);
   });
 
   it('push with no remote configured says how to add one (exit 2)', async () => {
