@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -20,6 +19,11 @@ export interface S3RemoteOptions {
 }
 
 const DEFAULT_JOBS = 32;
+/**
+ * Files up to this size are read in one synchronous call: for the typical 4 KiB object a read stream
+ * (async open, read, read, close) cost more CPU than the upload itself (profiled: ~0.4 ms per file).
+ */
+const SMALL_FILE = 1024 * 1024;
 /** Above this a file goes up in parts (several in flight); below, one PUT. */
 const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
 /** 16 MiB parts, 4 in flight: a 1 GiB upload holds ~64 MiB of buffers. */
@@ -63,6 +67,9 @@ export class S3Remote implements RemoteStorage {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 1,
+      // Build each command's middleware chain once instead of per request (~10k PUTs in a push); we add
+      // no per-command middleware, and lib-storage adds none either.
+      cacheMiddleware: true,
       requestHandler: {
         connectionTimeout: 10_000,
         requestTimeout: 120_000,
@@ -128,7 +135,11 @@ export class S3Remote implements RemoteStorage {
       await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: source, ContentLength: source.length }));
       return;
     }
-    const { size } = await stat(source);
+    const { size } = statSync(source);
+    if (size <= SMALL_FILE) {
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: readFileSync(source), ContentLength: size }));
+      return;
+    }
     if (size <= MULTIPART_THRESHOLD) {
       await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: createReadStream(source), ContentLength: size }));
       return;

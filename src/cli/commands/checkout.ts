@@ -19,7 +19,7 @@ export async function checkoutCommand(ctx: CommandContext, args: string[]): Prom
     );
   }
   if (r.missing.length) {
-    ctx.reporter.error(`not in the cache:\n${r.missing.map((p) => `  ${p}`).join('\n')}\nhint: pull them from a remote, or run lockstep repro to rebuild them`);
+    ctx.reporter.error(`not in the cache:\n${r.missing.map((p) => `  ${p}`).join('\n')}\nhint: run lockstep pull to fetch them from the remote, or lockstep repro to rebuild them`);
   }
   ctx.reporter.info(`${r.restored.length} checked out, ${r.unchanged.length} unchanged, ${r.refused.length} kept, ${r.missing.length} missing`);
   return r.refused.length || r.missing.length ? 1 : 0;
