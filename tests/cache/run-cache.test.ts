@@ -168,7 +168,7 @@ describe('checkout', () => {
     const r = await lockstep(dir, ['checkout']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('not in the cache:\n  model.txt');
-    expect(r.stderr).toContain('hint: pull them from a remote, or run lockstep repro');
+    expect(r.stderr).toContain('hint: run lockstep pull to fetch them from the remote, or lockstep repro to rebuild them');
   });
 
   it.each(['hardlink', 'symlink', 'copy'])('cache.link: %s', async (mode) => {
