@@ -10,7 +10,7 @@ import { checkoutOuts, type CheckoutResult } from './checkout-outs.js';
 import type { TransferOptions } from './push.js';
 import { OutObjects, refOf, uniqueRefs, type ObjectRef } from './remote-objects.js';
 import { fetchRemoteRecord, targetOwners } from './remote-records.js';
-import { openRemote, type RemoteSession } from './remote-session.js';
+import { withRemote, type RemoteSession } from './remote-session.js';
 import { TransferProgress } from './transfer-progress.js';
 import type { Workspace } from './workspace.js';
 
@@ -98,12 +98,7 @@ export async function fetchRefs(ws: Workspace, session: RemoteSession, refs: Obj
 
 /** Fills the local cache with what the lock references (and the run records) from the remote. */
 export async function fetch(ws: Workspace, remote: string | undefined, opts: TransferOptions = {}): Promise<FetchSummary> {
-  const session = await openRemote(ws, remote);
-  try {
-    return await fetchWith(ws, session, opts);
-  } finally {
-    session.close();
-  }
+  return withRemote(ws, remote, (session) => fetchWith(ws, session, opts));
 }
 
 async function fetchWith(ws: Workspace, session: RemoteSession, opts: TransferOptions): Promise<FetchSummary> {

@@ -6,7 +6,7 @@ import { formatBytes } from '../util/format.js';
 import { forEachPool } from '../util/pool.js';
 import { OutObjects, uniqueRefs, type ObjectRef } from './remote-objects.js';
 import { fetchRemoteRecord, targetOwners } from './remote-records.js';
-import { openRemote, type RemoteSession } from './remote-session.js';
+import { withRemote, type RemoteSession } from './remote-session.js';
 import { TransferProgress } from './transfer-progress.js';
 import type { Workspace } from './workspace.js';
 
@@ -40,12 +40,7 @@ export interface PushSummary {
  * it points to is there. A no-op push asks the remote in one batch and uploads nothing.
  */
 export async function push(ws: Workspace, remote: string | undefined, opts: TransferOptions = {}): Promise<PushSummary> {
-  const session = await openRemote(ws, remote);
-  try {
-    return await pushWith(ws, session, opts);
-  } finally {
-    session.close();
-  }
+  return withRemote(ws, remote, (session) => pushWith(ws, session, opts));
 }
 
 async function pushWith(ws: Workspace, session: RemoteSession, opts: TransferOptions): Promise<PushSummary> {

@@ -32,6 +32,16 @@ export async function openRemote(ws: Workspace, name: string | undefined): Promi
   };
 }
 
+/** Opens the remote, runs `fn` with it, and always closes it. */
+export async function withRemote<T>(ws: Workspace, name: string | undefined, fn: (session: RemoteSession) => Promise<T>): Promise<T> {
+  const session = await openRemote(ws, name);
+  try {
+    return await fn(session);
+  } finally {
+    session.close();
+  }
+}
+
 /** What to check first, judged from the error: credentials, bucket, endpoint or directory. */
 function hintFor(spec: RemoteSpec, err: unknown): string {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };

@@ -2,7 +2,7 @@ import { readLock } from '../lock/lock-file.js';
 import { lockedOuts } from '../lock/locked-outs.js';
 import { OutObjects, refOf } from './remote-objects.js';
 import { targetOwners } from './remote-records.js';
-import { openRemote } from './remote-session.js';
+import { withRemote } from './remote-session.js';
 import type { Workspace } from './workspace.js';
 
 /** Per out: on the remote whole, here but not there, or neither here nor there. */
@@ -18,8 +18,7 @@ export interface RemoteStatus {
  * as on the remote when its manifest is: push uploads a manifest only after every file it lists.
  */
 export async function remoteStatus(ws: Workspace, remote: string | undefined, targets: string[] = []): Promise<RemoteStatus> {
-  const session = await openRemote(ws, remote);
-  try {
+  return withRemote(ws, remote, async (session) => {
     const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
     const index = new OutObjects(ws);
     const outs = lockedOuts(lock, targetOwners(ws, targets)).map(({ owner, out }) => ({
@@ -37,7 +36,5 @@ export async function remoteStatus(ws: Workspace, remote: string | undefined, ta
         status: k.every((x) => present.has(x)) ? 'in sync' : index.isLocal(out) ? 'not pushed' : 'missing on remote',
       })),
     };
-  } finally {
-    session.close();
-  }
+  });
 }

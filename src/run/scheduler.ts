@@ -11,7 +11,7 @@ import { runKey } from '../cache/run-records.js';
 import { onlyOutsMissing, withAssumedDeps } from './allow-missing.js';
 import { ownReasons } from './plan.js';
 import { findRestorable, runCacheEligible, runInputs, shortKey } from './run-cache.js';
-import { startStage, type RunningStage, type StageRunResult } from './stage-runner.js';
+import { startStage, type StageRunResult } from './stage-runner.js';
 import { currentState, lockedPath } from './stage-state.js';
 import type { Workspace } from './workspace.js';
 

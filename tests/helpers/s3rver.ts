@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { afterAll, beforeAll } from 'vitest';
 import { REPO } from './workspace.js';
 
 export const BUCKET = 'lockstep-test';
@@ -39,6 +40,22 @@ async function launch(dataDir: string, port: number): Promise<{ child: ResultPro
     void child.then((r) => reject(new Error(`s3rver exited before listening (exit ${r.exitCode})`)));
   });
   return { child, port: got };
+}
+
+/**
+ * One server for a test file: started before its tests (its credentials put in this process's env, for
+ * opening the remote directly), stopped after them. Returns a getter: the server exists only once started.
+ */
+export function useS3rver(): () => S3Server {
+  let server: S3Server | undefined;
+  beforeAll(async () => {
+    server = await startS3rver();
+    Object.assign(process.env, server.env);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => server!;
 }
 
 /** s3rver as a child process on 127.0.0.1 with a random port, its data under the OS temp dir. */

@@ -2,32 +2,24 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/pipeline/config.js';
 import { resolveRemote } from '../../src/remote/registry.js';
 import type { RemoteStorage } from '../../src/remote/types.js';
-import { BUCKET, startS3rver, type S3Server } from '../helpers/s3rver.js';
+import { BUCKET, useS3rver } from '../helpers/s3rver.js';
 
 /** One contract, every backend: what run/ relies on when it moves objects and records. */
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const scratch = mkdtempSync(join(tmpdir(), 'lockstep-contract-'));
-let server: S3Server;
+const s3 = useS3rver();
 let n = 0;
-
-beforeAll(async () => {
-  server = await startS3rver();
-  Object.assign(process.env, server.env);
-});
-afterAll(async () => {
-  await server?.stop();
-  rmSync(scratch, { recursive: true, force: true });
-});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const config = (raw: Record<string, unknown>): Config => ({ cache: { link: 'copy' }, remotes: { r: raw }, origins: {} });
 
 const backends: [string, () => Promise<RemoteStorage>][] = [
   ['directory', () => resolveRemote(config({ url: join(scratch, `dir-${++n}`) }), scratch, 'r')!.open()],
-  ['s3', () => resolveRemote(config({ url: `s3://${BUCKET}/p${++n}/cache`, endpoint: server.endpoint }), scratch, 'r')!.open()],
+  ['s3', () => resolveRemote(config({ url: `s3://${BUCKET}/p${++n}/cache`, endpoint: s3().endpoint }), scratch, 'r')!.open()],
 ];
 
 describe.each(backends)('remote contract: %s', (_name, open) => {

@@ -2,9 +2,9 @@ import { createServer } from 'node:net';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addRemote, badRemoteObjects, cloneOf, commitAll, remoteKinds } from '../helpers/remotes.js';
-import { BUCKET, FAKE_SECRET, startS3rver, type S3Server } from '../helpers/s3rver.js';
+import { BUCKET, FAKE_SECRET, startS3rver, useS3rver } from '../helpers/s3rver.js';
 import { CLI, lockstep, ranStages, read, stage, workspace } from '../helpers/workspace.js';
 
 /** `files` makes a directory of many small files (so a push takes long enough to be interrupted). */
@@ -56,22 +56,15 @@ function dropTornObjects(dir: string): void {
   }
 }
 
-let server: S3Server;
-beforeAll(async () => {
-  server = await startS3rver();
-  Object.assign(process.env, server.env);
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const s3 = useS3rver();
 
 describe('remote trouble', () => {
   it('a dead endpoint: push fails naming remote, operation and key with a hint (exit 1, no stack); repro --pull warns once and runs', async () => {
     const dir = project();
     await addRemote(dir, { url: `s3://${BUCKET}/x`, extra: [['endpoint', `http://127.0.0.1:${await deadPort()}`]] });
-    await lockstep(dir, ['repro'], server.env);
+    await lockstep(dir, ['repro'], s3().env);
     ranStages(dir);
-    const push = await lockstep(dir, ['push'], server.env);
+    const push = await lockstep(dir, ['push'], s3().env);
     expect(push.exitCode).toBe(1);
     expect(push.stderr).toMatch(/error: remote 'store' \(s3:\/\/lockstep-test\/x at http:\/\/127\.0\.0\.1:\d+\): check \d+ objects under files\/ failed: .*ECONNREFUSED/);
     expect(push.stderr).toMatch(/hint: check the endpoint of remote 'store' and that the server is up/);
@@ -80,7 +73,7 @@ describe('remote trouble', () => {
     rmSync(join(dir, 'data'), { recursive: true });
     rmSync(join(dir, 'used.txt'));
     rmSync(join(dir, '.lockstep/cache'), { recursive: true });
-    const repro = await lockstep(dir, ['repro', '--pull'], server.env);
+    const repro = await lockstep(dir, ['repro', '--pull'], s3().env);
     expect(repro.exitCode, repro.stderr).toBe(0);
     expect(repro.stderr.match(/warning: /g)?.length).toBe(1);
     expect(repro.stderr).toMatch(/warning: remote 'store' .* failed: .*\n  the remote is not used for the rest of this run: stages run instead/);
@@ -91,7 +84,7 @@ describe('remote trouble', () => {
     const dir = project();
     const port = await deadPort();
     await addRemote(dir, { url: `s3://${BUCKET}/x`, extra: [['endpoint', `http://someone:${FAKE_SECRET}@127.0.0.1:${port}`]] });
-    const env = { ...server.env, AWS_SESSION_TOKEN: `token-${FAKE_SECRET}` };
+    const env = { ...s3().env, AWS_SESSION_TOKEN: `token-${FAKE_SECRET}` };
     await lockstep(dir, ['repro'], env);
     const outputs = [
       await lockstep(dir, ['remote', 'list'], env),
@@ -139,7 +132,7 @@ describe('remote trouble', () => {
   });
 });
 
-describe.each(remoteKinds(() => server))('a pull from a $name remote killed half-way', (kind) => {
+describe.each(remoteKinds(s3))('a pull from a $name remote killed half-way', (kind) => {
   it('leaves nothing torn under a final name; running it again completes the job', async () => {
     const a = project(600);
     await addRemote(a, kind.fresh());
@@ -162,7 +155,7 @@ describe.each(remoteKinds(() => server))('a pull from a $name remote killed half
   });
 });
 
-describe.each(remoteKinds(() => server))('two pushes at once to a $name remote', (kind) => {
+describe.each(remoteKinds(s3))('two pushes at once to a $name remote', (kind) => {
   it('both complete, a fresh clone pulls either result, every object verifies', async () => {
     const settings = kind.fresh();
     const a = project(300);

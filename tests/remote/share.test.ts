@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addRemote, cloneOf, commitAll, openDirect, remoteKinds } from '../helpers/remotes.js';
-import { startS3rver, type S3Server } from '../helpers/s3rver.js';
+import { useS3rver } from '../helpers/s3rver.js';
 import { lockstep, ranStages, read, stage, workspace, writeTree } from '../helpers/workspace.js';
 
 const PIPELINE = `stages:
@@ -34,16 +34,9 @@ const project = () =>
   );
 const setC = (dir: string, c: string) => writeTree(dir, { 'params.yaml': `train:\n  C: ${c}\n` });
 
-let server: S3Server;
-beforeAll(async () => {
-  server = await startS3rver();
-  Object.assign(process.env, server.env);
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const s3 = useS3rver();
 
-describe.each(remoteKinds(() => server))('sharing results through a $name remote', (kind) => {
+describe.each(remoteKinds(s3))('sharing results through a $name remote', (kind) => {
   const run = (dir: string, args: string[]) => lockstep(dir, args, kind.env());
 
   it('a clone pulls what the other pushed and has nothing to run; a second push uploads nothing', async () => {
@@ -145,7 +138,7 @@ describe.each(remoteKinds(() => server))('sharing results through a $name remote
 
 describe('repro --pull pulls missing outputs of up-to-date stages instead of rebuilding them', () => {
   it('the upstream stage is restored from the remote, the changed stage runs', async () => {
-    const [dirKind] = remoteKinds(() => server);
+    const [dirKind] = remoteKinds(s3);
     const a = project();
     await addRemote(a, dirKind!.fresh());
     await lockstep(a, ['repro']);
