@@ -53,13 +53,25 @@ async function pushWith(ws: Workspace, session: RemoteSession, opts: TransferOpt
 
   // With targets only their outs go up; a run record follows when its objects are there anyway.
   const recordOuts = opts.targets?.length ? [] : records.flatMap((r) => r.results.flatMap((x) => x.outs));
-  const wanted = [...outs, ...recordOuts].flatMap((o) => index.refs(o) ?? []);
-  const local = uniqueRefs(wanted).filter((r) => ws.objects.has(r.sha256));
+  const wanted = [...outs, ...recordOuts].filter((o) => index.refs(o) !== undefined);
+  const local = uniqueRefs(wanted.flatMap((o) => index.refs(o)!)).filter((r) => ws.objects.has(r.sha256));
+  const isLocal = new Set(local.map((r) => r.sha256));
   ws.reporter.info(`checking ${local.length} objects on remote '${session.spec.name}'`);
-  const keys = local.map((r) => r.key);
-  const present = await session.call('check', `${keys.length} objects under files/`, (s) => s.hasMany(keys));
-  const onRemote = new Set(local.filter((r) => present.has(r.key)).map((r) => r.sha256));
-  summary.present = onRemote.size;
+  const onRemote = new Set<string>();
+  const ask = async (refs: ObjectRef[]) => {
+    const keys = refs.filter((r) => isLocal.has(r.sha256) && !onRemote.has(r.sha256)).map((r) => r.key);
+    const present = await session.call('check', `${keys.length} objects under files/`, (s) => s.hasMany(keys));
+    for (const r of refs) if (present.has(r.key)) onRemote.add(r.sha256);
+  };
+  // First the files and the directory manifests: a manifest on the remote vouches for every file it
+  // lists, since push uploads it only after them (DVC trusts its .dir objects the same way). A no-op
+  // push of a 10k-file directory is then one question, not a listing of 10k keys.
+  const dirs = wanted.filter((o) => o.nfiles !== undefined);
+  await ask(uniqueRefs([...wanted.filter((o) => o.nfiles === undefined), ...dirs].map((o) => index.refs(o)!.at(-1)!)));
+  const unvouched = dirs.filter((d) => !onRemote.has(d.sha256));
+  for (const d of dirs) if (onRemote.has(d.sha256)) for (const r of index.refs(d)!) onRemote.add(r.sha256);
+  if (unvouched.length) await ask(uniqueRefs(unvouched.flatMap((d) => index.refs(d)!)));
+  summary.present = local.filter((r) => onRemote.has(r.sha256)).length;
 
   const missing = local.filter((r) => !onRemote.has(r.sha256));
   const progress = new TransferProgress(ws.reporter, 'pushing', missing.length, missing.reduce((n, r) => n + r.size, 0));
