@@ -87,11 +87,14 @@ async function pushWith(ws: Workspace, session: RemoteSession, opts: TransferOpt
     }
   };
   const jobs = opts.jobs ?? session.storage.jobs;
-  // A manifest only after its files: whoever sees a manifest on the remote can fetch every file it lists.
-  for (const group of [missing.filter((r) => !r.manifest), missing.filter((r) => r.manifest)]) {
-    await forEachPool(group, jobs, upload, () => summary.error !== undefined);
-  }
-  summary.failed = local.length - summary.present - summary.uploaded;
+  await forEachPool(missing.filter((r) => !r.manifest), jobs, upload, () => summary.error !== undefined);
+  // A manifest only once every file it lists is there (a file missing here too keeps it back): whoever
+  // sees a manifest on the remote can fetch every file it lists.
+  const filesThere = new Map(dirs.map((d) => [d.sha256, index.refs(d)!.every((r) => r.manifest || onRemote.has(r.sha256))]));
+  await forEachPool(missing.filter((r) => r.manifest && filesThere.get(r.sha256)), jobs, upload, () => summary.error !== undefined);
+  // Manifests held back for want of a local file are in missingLocally, not failures.
+  const heldBack = summary.error ? 0 : missing.filter((r) => r.manifest && !filesThere.get(r.sha256)).length;
+  summary.failed = local.length - summary.present - summary.uploaded - heldBack;
 
   // A record only with results whose every object is now on the remote: it must never point at nothing.
   const complete = (r: RunResult) => r.outs.every((o) => index.refs(o)?.every((x) => onRemote.has(x.sha256)) ?? false);

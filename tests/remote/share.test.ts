@@ -136,6 +136,24 @@ describe.each(remoteKinds(s3))('sharing results through a $name remote', (kind) 
   });
 });
 
+describe('a directory whose files are not all in the local cache', () => {
+  it('is pushed as far as it can be, but never its manifest: the remote never vouches for a file it lacks', async () => {
+    const [dirKind] = remoteKinds(s3);
+    const a = project();
+    await addRemote(a, dirKind!.fresh());
+    await lockstep(a, ['repro']);
+    const digest = createHash('sha256').update('more').digest('hex');
+    rmSync(join(a, '.lockstep/cache/files/sha256', digest.slice(0, 2), digest.slice(2)));
+    const r = await lockstep(a, ['push', '--no-run-cache']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: not in the local cache, so not pushed:\n  data\/clean/);
+    expect(r.stderr).toMatch(/ 0 failed/);
+    const status = await lockstep(a, ['status', '--remote']);
+    expect(status.stdout).toMatch(/missing on remote\s+data\/clean \(prepare\)/);
+    expect(status.stdout).toMatch(/in sync\s+model.txt \(train\)/);
+  });
+});
+
 describe('repro --pull pulls missing outputs of up-to-date stages instead of rebuilding them', () => {
   it('the upstream stage is restored from the remote, the changed stage runs', async () => {
     const [dirKind] = remoteKinds(s3);
