@@ -39,3 +39,16 @@ export function editConfig(root: string, local: boolean, edit: (doc: Document) =
     throw err;
   }
 }
+
+/** Whether one config file (not the merged view) defines the remote `name`. */
+export function definesRemote(root: string, local: boolean, name: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(configFile(root, local).path, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+  const data = lazyYaml().parse(text) as { remotes?: Record<string, unknown> } | null;
+  return data?.remotes?.[name] !== undefined;
+}

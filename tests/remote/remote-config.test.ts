@@ -38,6 +38,21 @@ describe('lockstep remote', () => {
     expect((await lockstep(dir, ['remote', 'list'])).stdout).toBe('storage\ts3://my-bucket/ml-cache\tprofile=me\t(default)');
   });
 
+  it('remove takes a remote out of both files; a committed default may not name a remote only this machine has', async () => {
+    const dir = workspace({ 'pipeline.yaml': PIPELINE });
+    await lockstep(dir, ['remote', 'add', 'storage', 's3://my-bucket/ml-cache']);
+    await lockstep(dir, ['remote', 'modify', '--local', 'storage', 'profile', 'me']);
+    await lockstep(dir, ['remote', 'add', '--local', 'mine', '/data/cache']);
+    const d = await lockstep(dir, ['remote', 'default', 'mine']);
+    expect(d.exitCode).toBe(2);
+    expect(d.stderr).toContain("remote 'mine' is defined only in .lockstep/config.local.yaml");
+    expect((await lockstep(dir, ['remote', 'default', '--local', 'mine'])).exitCode).toBe(0);
+    expect((await lockstep(dir, ['remote', 'remove', 'storage'])).exitCode).toBe(0);
+    expect(read(dir, '.lockstep/config.yaml')).not.toContain('storage');
+    expect(read(dir, '.lockstep/config.local.yaml')).not.toContain('storage');
+    expect((await lockstep(dir, ['remote', 'list'])).stdout).toBe('mine\t/data/cache\t(default)');
+  });
+
   it.each([
     ['a bad URL scheme', ['remote', 'add', 'x', 'gs://bucket/p'], /\.lockstep\/config\.yaml remotes\.x\.url: unsupported URL scheme 'gs:\/\/'/],
     ['an unknown key', ['remote', 'modify', 'storage', 'colour', 'red'], /\.lockstep\/config\.yaml remotes\.storage\.colour: unknown key/],

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { ConfigError, UsageError } from '../../errors.js';
 import { loadConfig } from '../../pipeline/config.js';
-import { configFile, editConfig } from '../../remote/config-edit.js';
+import { configFile, definesRemote, editConfig } from '../../remote/config-edit.js';
 import { redact } from '../../remote/redact.js';
 import { REMOTE_KEYS, type RemoteKey } from '../../remote/registry.js';
 import { parseCommandArgs } from '../args.js';
@@ -89,10 +89,16 @@ export async function remoteCommand(ctx: CommandContext, args: string[]): Promis
       want(1, '[--local] NAME');
       const [name] = positionals as [string];
       if (!config.remotes[name]) throw new ConfigError(`no remote named '${name}'`, { hint: 'lockstep remote list' });
-      editConfig(root, local, (doc) => {
-        doc.deleteIn(['remotes', name]);
-        if (doc.get('remote') === name) doc.delete('remote');
-      });
+      // From every file that defines it (only config.local.yaml with --local); the local file first, so
+      // config.yaml is never left with half a remote's keys merged in.
+      const files = (local ? [true] : [true, false]).filter((f) => definesRemote(root, f, name));
+      if (files.length === 0) throw new ConfigError(`remote '${name}' is not in ${configFile(root, true).label}`, { hint: `lockstep remote remove ${name}` });
+      for (const f of files) {
+        editConfig(root, f, (doc) => {
+          doc.deleteIn(['remotes', name]);
+          if (doc.get('remote') === name) doc.delete('remote');
+        });
+      }
       ctx.reporter.info(`removed remote '${name}'`);
       return 0;
     }
@@ -104,6 +110,11 @@ export async function remoteCommand(ctx: CommandContext, args: string[]): Promis
       }
       want(1, '[--local] [NAME]');
       const [name] = positionals as [string];
+      if (!local && config.remotes[name] && !definesRemote(root, false, name)) {
+        throw new ConfigError(`remote '${name}' is defined only in ${configFile(root, true).label}: as the committed default it would name no remote for everyone else`, {
+          hint: `lockstep remote default --local ${name}`,
+        });
+      }
       editConfig(root, local, (doc) => doc.set('remote', name));
       ctx.reporter.info(`default remote: '${name}'`);
       return 0;
