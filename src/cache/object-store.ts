@@ -4,7 +4,7 @@ import { CACHE_DIR, LOCKSTEP_DIR, OBJECTS_DIR } from '../constants.js';
 import { LockstepError, errnoCode } from '../errors.js';
 import { manifestJson, type Digest } from '../hash/digest.js';
 import { sha256Bytes, sha256File } from '../hash/file-digest.js';
-import { tempSibling } from '../util/atomic-write.js';
+import { tempSibling, unlinkIfExists } from '../util/atomic-write.js';
 import { fanOutEntries } from '../util/fan-out.js';
 
 /**
@@ -105,7 +105,7 @@ export class ObjectStore {
     try {
       this.commit(tmp, this.pathOf(sha256));
     } finally {
-      rmSync(tmp, { force: true });
+      unlinkIfExists(tmp);
     }
   }
 

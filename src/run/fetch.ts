@@ -1,9 +1,10 @@
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { asManifest } from '../cache/remote-shapes.js';
 import { readLock } from '../lock/lock-file.js';
 import { lockedOuts } from '../lock/locked-outs.js';
 import type { LockedPath } from '../lock/types.js';
 import { parseRecordKey, RUNS_PREFIX } from '../remote/keys.js';
+import { unlinkIfExists } from '../util/atomic-write.js';
 import { formatBytes } from '../util/format.js';
 import { forEachPool } from '../util/pool.js';
 import { checkoutOuts, type CheckoutResult } from './checkout-outs.js';
@@ -40,18 +41,21 @@ export type DownloadResult = 'ok' | 'missing' | 'corrupt';
  */
 export async function downloadObject(ws: Workspace, session: RemoteSession, ref: ObjectRef): Promise<DownloadResult> {
   const tmp = ws.objects.tempFor(ref.sha256);
+  let adopted = false;
   try {
     const got = await session.call('download', ref.key, (s) => {
-      rmSync(tmp, { force: true });
+      // A retry starts over: the temp name is exclusive, so a failed attempt's bytes must go first.
+      unlinkIfExists(tmp);
       return s.get(ref.key, tmp);
     });
     if (!got) return 'missing';
     if (got.sha256 !== ref.sha256) return 'corrupt';
     if (ref.manifest && !asManifest(safeJson(readFileSync(tmp, 'utf8')))) return 'corrupt';
+    adopted = true;
     ws.objects.adopt(tmp, ref.sha256);
     return 'ok';
   } finally {
-    rmSync(tmp, { force: true });
+    if (!adopted) unlinkIfExists(tmp);
   }
 }
 

@@ -1,6 +1,16 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { errnoCode } from '../errors.js';
+
+/** Removes a file if it is there: a plain unlink, far cheaper than rmSync's recursive machinery per file. */
+export function unlinkIfExists(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+}
 
 /** A name in the same directory, so the final rename never crosses a filesystem. */
 export function tempSibling(path: string): string {
