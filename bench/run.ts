@@ -1,21 +1,25 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmtMs, has, machine, REPO, type ScenarioResult } from './harness.js';
 import { bigDirectory } from './scenarios/big-directory.js';
 import { hashFile } from './scenarios/hash-file.js';
 import { manyStages } from './scenarios/many-stages.js';
 import { parallelStages, startup } from './scenarios/parallel-and-startup.js';
+import { remoteTransfers } from './scenarios/remote.js';
 
 /**
  * `npm run bench [-- scenario…]`: runs lockstep and its peers alternately, prints medians and ratios, and
  * rewrites BENCHMARKS.md with the figures of the scenarios it ran. Never part of CI or the tests.
  */
-const SCENARIOS: Record<string, (rounds: number) => ScenarioResult | ScenarioResult[]> = {
+type Outcome = ScenarioResult | ScenarioResult[];
+const SCENARIOS: Record<string, (rounds: number) => Outcome | Promise<Outcome>> = {
   hash: (r) => hashFile(r),
   directory: (r) => bigDirectory(r),
   stages: (r) => manyStages(r),
   parallel: (r) => parallelStages(r),
   startup: (r) => startup(r * 2),
+  // Each round moves ~10k objects through s3rver; three rounds already take minutes.
+  remote: (r) => remoteTransfers(Math.min(r, 3)),
 };
 
 const args = process.argv.slice(2);
@@ -34,7 +38,7 @@ for (const tool of ['make', 'openssl', 'sha256sum', 'snakemake']) {
 const results: ScenarioResult[] = [];
 for (const name of chosen) {
   console.error(`running ${name} (${rounds} rounds)…`);
-  const r = SCENARIOS[name]!(rounds);
+  const r = await SCENARIOS[name]!(rounds);
   for (const s of Array.isArray(r) ? r : [r]) {
     results.push(s);
     console.log(`\n## ${s.name}`);
@@ -45,26 +49,46 @@ for (const name of chosen) {
 }
 
 const m = machine();
+const today = new Date().toISOString().slice(0, 10);
+const fresh = new Map(
+  results.map((s) => [
+    s.name,
+    [
+      `## ${s.name}`,
+      '',
+      `_Measured ${today}, ${s.rows[0]?.runsMs.length ?? rounds} rounds._`,
+      '',
+      '| contender | median | runs |',
+      '|---|---|---|',
+      ...s.rows.map((r) => `| ${r.label} | ${fmtMs(r.medianMs)} | ${r.runsMs.map(fmtMs).join(', ')} |`),
+      '',
+      ...s.verdicts.map((v) => `- ${v.text}${v.ok === undefined ? '' : v.ok ? ' — **met**' : ' — **missed**'}`),
+      ...(s.notes ?? []).map((n) => `- ${n}`),
+      '',
+    ].join('\n'),
+  ]),
+);
+// Sections of scenarios not run this time are kept as they were, so one scenario can be rerun alone.
+const path = join(REPO, 'BENCHMARKS.md');
+const previous = existsSync(path) ? readFileSync(path, 'utf8').split(/^(?=## )/m).slice(1) : [];
+const sections = previous.map((text) => {
+  const name = text.slice(3, text.indexOf('\n'));
+  const replaced = fresh.get(name);
+  fresh.delete(name);
+  return replaced ?? text.trimEnd().concat('\n');
+});
 const md = [
   '# Benchmarks',
   '',
   'Written by `npm run bench` (bench/run.ts); do not edit by hand. Each scenario generates its data under the',
-  'OS temp dir and runs lockstep and its peers **alternately**, ' + `${rounds} rounds each; figures are medians of wall time`,
+  'OS temp dir and runs lockstep and its peers **alternately**; figures are medians of wall time',
   'including process start-up. These machines are shared and noisy: read the ratios, not the absolute times.',
+  'Rerunning some scenarios replaces their sections and keeps the others.',
   '',
-  `Machine: ${m.cores} cores (${m.cpu}), Node ${m.node}, ${new Date().toISOString().slice(0, 10)}. Scenarios run: ${chosen.join(', ')}.`,
+  `Machine: ${m.cores} cores (${m.cpu}), Node ${m.node}. Last run ${today}: ${chosen.join(', ')}, ${rounds} rounds unless a section says otherwise.`,
   '',
-  ...results.flatMap((s) => [
-    `## ${s.name}`,
-    '',
-    '| contender | median | runs |',
-    '|---|---|---|',
-    ...s.rows.map((r) => `| ${r.label} | ${fmtMs(r.medianMs)} | ${r.runsMs.map(fmtMs).join(', ')} |`),
-    '',
-    ...s.verdicts.map((v) => `- ${v.text}${v.ok === undefined ? '' : v.ok ? ' — **met**' : ' — **missed**'}`),
-    ...(s.notes ?? []).map((n) => `- ${n}`),
-    '',
-  ]),
+  ...sections,
+  ...fresh.values(),
 ];
-writeFileSync(join(REPO, 'BENCHMARKS.md'), md.join('\n'));
+writeFileSync(path, md.join('\n'));
 console.error('\nwrote BENCHMARKS.md');

@@ -57,6 +57,16 @@ export class WorkspaceBusyError extends LockstepError {
   }
 }
 
+/**
+ * A remote could not be reached or refused an operation during an explicit push/pull/fetch. The message
+ * names the remote, the operation and the key; it never carries credentials (see remote/redact.ts).
+ */
+export class RemoteError extends LockstepError {
+  constructor(message: string, options: Omit<LockstepErrorOptions, 'exitCode'> = {}) {
+    super('E_REMOTE', message, { ...options, exitCode: EXIT_FAILED });
+  }
+}
+
 /** A command wants a specific exit code without it being an error (e.g. `status --exit-code`). */
 export class ExitError extends LockstepError {
   constructor(exitCode: number, message = '') {

@@ -12,6 +12,11 @@ export interface Reporter {
   trace(message: string): void;
   /** Transient progress ("hashing 1200/100000 files"); may be dropped when not on a terminal. */
   progress(message: string): void;
+  /**
+   * True when progress() reaches a person watching (a terminal). Long operations then redraw a bar;
+   * otherwise they log a plain line every few seconds. Absent means not interactive.
+   */
+  readonly interactive?: boolean;
   /** Raw output of a running stage, already split into lines. */
   stageOutput(stage: string, line: string): void;
 }

@@ -41,6 +41,9 @@ export function architectureProblems(sources: Sources): string[] {
         if (layer !== undefined && targetLayer !== undefined && targetLayer > layer) {
           problems.push(`${file} imports ${target}: a lower layer may not import a higher one`);
         }
+        if (file.startsWith('remote/') && /^(cache|run)\//.test(target)) {
+          problems.push(`${file} imports ${target}: remote backends move bytes by digest and never import cache or run`);
+        }
         if (/^(cli|action)\//.test(target) && target.split('/')[0] !== file.split('/')[0]) {
           problems.push(`${file} imports ${target}: nothing imports cli or action`);
         }
@@ -93,6 +96,7 @@ describe('architecture (DESIGN §4.2)', () => {
       'cli/b.ts': "import { w } from './main.js';",
       'hash/h.ts': "console.log('x'); process.exit(1);",
       'run/x.ts': "import * as core from '@actions/core';",
+      'remote/s3.ts': "import { ObjectStore } from '../cache/object-store.js';",
     });
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -102,6 +106,7 @@ describe('architecture (DESIGN §4.2)', () => {
         'hash/h.ts: console is only for cli/ and action/',
         'hash/h.ts: process.exit* is only for cli/ and action/',
         'run/x.ts imports @actions/core: @actions/* only under action/',
+        'remote/s3.ts imports cache/object-store.ts: remote backends move bytes by digest and never import cache or run',
         'import cycle: cli/main.ts -> cli/b.ts -> cli/main.ts',
       ]),
     );

@@ -4,7 +4,7 @@ import { CACHE_DIR, LOCKSTEP_DIR, OBJECTS_DIR } from '../constants.js';
 import { LockstepError, errnoCode } from '../errors.js';
 import { manifestJson, type Digest } from '../hash/digest.js';
 import { sha256Bytes, sha256File } from '../hash/file-digest.js';
-import { tempSibling } from '../util/atomic-write.js';
+import { tempSibling, unlinkIfExists } from '../util/atomic-write.js';
 import { fanOutEntries } from '../util/fan-out.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -91,6 +91,25 @@ export class ObjectStore {
       this.commit(tmp, final);
     } finally {
       rmSync(tmp, { force: true });
+    }
+  }
+
+  /** A temp path beside where `sha256` would be stored, for a download to land in (its folder exists). */
+  tempFor(sha256: string): string {
+    const final = this.pathOf(sha256);
+    mkdirSync(dirname(final), { recursive: true });
+    return tempSibling(final);
+  }
+
+  /**
+   * Stores a file written at `tempFor(sha256)` whose bytes the caller has verified hash to `sha256`; the
+   * temp file is consumed either way.
+   */
+  adopt(tmp: string, sha256: string): void {
+    try {
+      this.commit(tmp, this.pathOf(sha256));
+    } finally {
+      unlinkIfExists(tmp);
     }
   }
 

@@ -7,6 +7,7 @@ import type { LockedPath } from '../lock/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { fanOutEntries } from '../util/fan-out.js';
+import { asRunResults } from './remote-shapes.js';
 import { compareStrings } from '../util/sort.js';
 
 /** What a stage ran with; its digest is the run-cache key. */
@@ -27,19 +28,6 @@ interface RecordFile {
   version: number;
   results: RunResult[];
 }
-
-const isLockedPath = (v: unknown): v is LockedPath => {
-  const p = v as Partial<LockedPath> | null;
-  return (
-    typeof p === 'object' && p !== null && typeof p.path === 'string' && typeof p.sha256 === 'string' && /^[0-9a-f]{64}$/.test(p.sha256) &&
-    Number.isSafeInteger(p.size) && (p.nfiles === undefined || Number.isSafeInteger(p.nfiles))
-  );
-};
-
-const isRunResult = (v: unknown): v is RunResult => {
-  const r = v as Partial<RunResult> | null;
-  return typeof r === 'object' && r !== null && Array.isArray(r.outs) && r.outs.every(isLockedPath);
-};
 
 /** Keep a few results per key: enough for non-deterministic stages, bounded so records stay small. */
 const MAX_RESULTS = 10;
@@ -67,9 +55,7 @@ export class RunRecords {
 
   read(key: string): RunResult[] {
     try {
-      const data = JSON.parse(readFileSync(this.pathOf(key), 'utf8')) as RecordFile;
-      // Records travel between machines: a result of the wrong shape is skipped, never trusted.
-      return data.version === RUN_CACHE_VERSION && Array.isArray(data.results) ? data.results.filter(isRunResult) : [];
+      return asRunResults(JSON.parse(readFileSync(this.pathOf(key), 'utf8')), RUN_CACHE_VERSION) ?? [];
     } catch (err) {
       if (errnoCode(err) === 'ENOENT' || err instanceof SyntaxError) return [];
       throw err;
@@ -83,10 +69,46 @@ export class RunRecords {
     this.write(key, results);
   }
 
+  /**
+   * Merges results from elsewhere (a remote) into the local record: one list, newest first, duplicates
+   * kept once. Returns the merged list.
+   */
+  merge(key: string, incoming: RunResult[]): RunResult[] {
+    const current = this.read(key);
+    const merged = RunRecords.merge(current, incoming);
+    if (canonicalJson(merged) !== canonicalJson(current)) this.write(key, merged);
+    return merged;
+  }
+
+  /** Two result lists as one: newest first, each distinct result once (its newest date), bounded. */
+  static merge(a: RunResult[], b: RunResult[]): RunResult[] {
+    const byOuts = new Map<string, RunResult>();
+    for (const r of [...a, ...b]) {
+      const id = canonicalJson(r.outs);
+      const seen = byOuts.get(id);
+      if (!seen || seen.createdAt < r.createdAt) byOuts.set(id, r);
+    }
+    return [...byOuts.values()].sort((x, y) => (x.createdAt < y.createdAt ? 1 : x.createdAt > y.createdAt ? -1 : 0)).slice(0, MAX_RESULTS);
+  }
+
+  /** The bytes of a record file as stored (and pushed). */
+  static serialize(results: RunResult[]): string {
+    return `${JSON.stringify({ version: RUN_CACHE_VERSION, results } satisfies RecordFile)}\n`;
+  }
+
+  /** The results in a record file's text, or undefined when it is not a valid record. */
+  static parse(text: string): RunResult[] | undefined {
+    try {
+      return asRunResults(JSON.parse(text), RUN_CACHE_VERSION);
+    } catch {
+      return undefined;
+    }
+  }
+
   write(key: string, results: RunResult[]): void {
     if (results.length === 0) rmSync(this.pathOf(key), { force: true });
     // Not fsync'ed: a record lost in a crash is only a run-cache miss (and ~5 ms saved per stage).
-    else writeFileAtomic(this.pathOf(key), `${JSON.stringify({ version: RUN_CACHE_VERSION, results } satisfies RecordFile)}\n`, { durable: false });
+    else writeFileAtomic(this.pathOf(key), RunRecords.serialize(results), { durable: false });
   }
 
   keys(): string[] {

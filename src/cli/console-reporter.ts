@@ -24,6 +24,7 @@ export function consoleReporter(opts: ConsoleReporterOptions = {}): Reporter & {
     process.stderr.write(`${text}\n`);
   };
   return {
+    interactive: tty && !opts.quiet,
     info: (m) => {
       if (!opts.quiet) line(m);
     },

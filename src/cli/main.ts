@@ -20,6 +20,10 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   gc: () => import('./commands/gc.js'),
   cache: () => import('./commands/cache.js'),
   add: () => import('./commands/add.js'),
+  push: () => import('./commands/transfer.js').then((m) => ({ command: m.pushSpec })),
+  pull: () => import('./commands/transfer.js').then((m) => ({ command: m.pullSpec })),
+  fetch: () => import('./commands/transfer.js').then((m) => ({ command: m.fetchSpec })),
+  remote: () => import('./commands/remote.js'),
   init: () => import('./commands/init.js'),
 };
 

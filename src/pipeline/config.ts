@@ -24,7 +24,10 @@ type WrittenConfig = z.infer<ReturnType<typeof buildSchema>>;
 export interface Config {
   cache: { link: LinkMode };
   remote?: string;
+  /** Each remote's keys, those of config.local.yaml overriding those of config.yaml one by one. */
   remotes: Record<string, Record<string, unknown>>;
+  /** The file each setting came from (`remote`, `remotes.NAME.KEY`), for messages that name file and key. */
+  origins: Record<string, string>;
 }
 
 function readOne(path: string, label: string, memo: string): WrittenConfig {
@@ -56,9 +59,20 @@ export function loadConfig(root: string): Config {
   const shared = readOne(join(root, LOCKSTEP_DIR, CONFIG_FILE), `${LOCKSTEP_DIR}/${CONFIG_FILE}`, memo(CONFIG_FILE));
   const local = readOne(join(root, LOCKSTEP_DIR, LOCAL_CONFIG_FILE), `${LOCKSTEP_DIR}/${LOCAL_CONFIG_FILE}`, memo(LOCAL_CONFIG_FILE));
   const remote = local.remote ?? shared.remote;
+  const remotes: Config['remotes'] = {};
+  const origins: Config['origins'] = {};
+  for (const [file, written] of [[`${LOCKSTEP_DIR}/${CONFIG_FILE}`, shared], [`${LOCKSTEP_DIR}/${LOCAL_CONFIG_FILE}`, local]] as const) {
+    if (written.remote !== undefined) origins.remote = file;
+    for (const [name, keys] of Object.entries(written.remotes ?? {})) {
+      remotes[name] = { ...remotes[name], ...keys };
+      for (const key of Object.keys(keys)) origins[`remotes.${name}.${key}`] = file;
+      origins[`remotes.${name}`] ??= file;
+    }
+  }
   return {
     cache: { link: local.cache?.link ?? shared.cache?.link ?? 'reflink' },
     ...(remote === undefined ? {} : { remote }),
-    remotes: { ...(shared.remotes ?? {}), ...(local.remotes ?? {}) },
+    remotes,
+    origins,
   };
 }

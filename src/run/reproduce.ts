@@ -1,11 +1,14 @@
-import type { LockFile } from '../lock/types.js';
-import { compareStage, type Reason } from '../lock/compare.js';
+import type { LockFile, LockedPath } from '../lock/types.js';
+import { compareStage, type Reason, type StageState } from '../lock/compare.js';
 import { selectStages, topoOrder, type Selection } from '../pipeline/dag.js';
+import { onlyOutsMissing, withAssumedDeps } from './allow-missing.js';
 import { dataChanges, formatDataChange, type DataChange } from './data-state.js';
 import { ignoreCachedPaths } from './ignore-outs.js';
 import { primeWorkspaceLockMemo, readWorkspaceLock } from './lock-files.js';
 import { msText } from '../util/format.js';
 import { planStages, type PlannedStage } from './plan.js';
+import { remoteRestorer } from './remote-restore.js';
+import { openRemote, type RemoteSession } from './remote-session.js';
 import { runStages, type StageOutcome } from './scheduler.js';
 import { findRestorable, shortKey } from './run-cache.js';
 import { currentState, preflight } from './stage-state.js';
@@ -16,6 +19,8 @@ export interface PlanRequest extends Selection {
   targets: string[];
   force?: boolean;
   noRunCache?: boolean;
+  /** --allow-missing: a stage whose only change is absent outputs is neither run nor downloaded. */
+  allowMissing?: boolean;
 }
 
 export interface WorkspacePlan {
@@ -35,10 +40,21 @@ export function planWorkspace(ws: Workspace, req: PlanRequest): WorkspacePlan {
   preflight(ws, order);
   const lock = readWorkspaceLock(ws);
   const hashStarted = performance.now();
-  const states = new Map(order.map((name) => [name, currentState(ws, ws.dag.stages.get(name)!, true)]));
+  const states = new Map<string, StageState>();
+  const compared = new Map<string, Reason[]>();
+  const assumed = new Map<string, LockedPath>();
+  for (const name of order) {
+    const state = withAssumedDeps(currentState(ws, ws.dag.stages.get(name)!, true), assumed);
+    let reasons = compareStage(lock.stages[name], state);
+    if (req.allowMissing && !req.force && onlyOutsMissing(reasons)) {
+      for (const out of lock.stages[name]?.outs ?? []) assumed.set(out.path, out);
+      reasons = [];
+    }
+    states.set(name, state);
+    compared.set(name, reasons);
+  }
   reportHashing(ws, performance.now() - hashStarted);
   const planStarted = performance.now();
-  const compared = new Map<string, Reason[]>(order.map((name) => [name, compareStage(lock.stages[name], states.get(name)!)]));
   const forced = new Set(req.force ? order : []);
   const plan = planStages(order, ws.dag, compared, { forced });
   const useRunCache = !req.force && !req.noRunCache;
@@ -65,6 +81,8 @@ function reportHashing(ws: Workspace, ms: number): void {
 
 export interface ReproRequest extends PlanRequest {
   jobs: number;
+  /** --pull: look changed stages up on this remote (undefined: the default one) before running them. */
+  pull?: { remote: string | undefined };
   keepGoing?: boolean;
   interrupt: { requested: boolean; onRequest?: () => void };
 }
@@ -77,6 +95,7 @@ export interface ReproResult {
 export async function reproduce(ws: Workspace, req: ReproRequest): Promise<ReproResult> {
   const started = performance.now();
   const release = acquireWorkspaceLock(ws.root);
+  let session: RemoteSession | undefined;
   try {
     const { order, lock, forced, useRunCache, data } = planWorkspace(ws, req);
     // Dependants run on the new content anyway; the lock's `data:` entry only moves with `lockstep add`.
@@ -84,8 +103,11 @@ export async function reproduce(ws: Workspace, req: ReproRequest): Promise<Repro
       const { message, hint } = formatDataChange(d);
       ws.reporter.warn(`${message} (${hint})`);
     }
+    session = req.pull && !req.force ? await openRemote(ws, req.pull.remote) : undefined;
     const runStarted = performance.now();
     const outcomes = await runStages(ws, {
+      ...(session ? { remoteRestore: remoteRestorer(ws, session, useRunCache) } : {}),
+      allowMissing: req.allowMissing ?? false,
       order,
       lock,
       forced,
@@ -104,6 +126,7 @@ export async function reproduce(ws: Workspace, req: ReproRequest): Promise<Repro
     if (produced.length) primeWorkspaceLockMemo(ws, lock);
     return { outcomes, durationMs: performance.now() - started };
   } finally {
+    session?.close();
     ws.statCache.save();
     release();
   }

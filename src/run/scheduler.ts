@@ -3,15 +3,16 @@ import { dirname, join } from 'node:path';
 import { stageLogPath } from '../constants.js';
 import { LockstepError, systemErrorOf } from '../errors.js';
 import { compareStage, type Reason, type StageState } from '../lock/compare.js';
-import type { LockEntry, LockFile } from '../lock/types.js';
+import type { LockEntry, LockFile, LockedPath } from '../lock/types.js';
 import type { Stage } from '../pipeline/types.js';
 import { checkoutOut, unprotect } from '../cache/checkout.js';
 import { insideRoot } from '../util/safe-path.js';
 import { runKey } from '../cache/run-records.js';
+import { onlyOutsMissing, withAssumedDeps } from './allow-missing.js';
 import { writeWorkspaceLock } from './lock-files.js';
 import { ownReasons } from './plan.js';
 import { findRestorable, runCacheEligible, runInputs, shortKey } from './run-cache.js';
-import { startStage, type RunningStage, type StageRunResult } from './stage-runner.js';
+import { startStage, type StageRunResult } from './stage-runner.js';
 import { currentState, linkModeFor, lockedPath } from './stage-state.js';
 import type { Workspace } from './workspace.js';
 
@@ -29,6 +30,15 @@ export interface StageOutcome {
   failure?: { message: string; exitCode?: number; signal?: string; tail: string[]; log?: string };
 }
 
+export interface RemoteHit {
+  outs: LockedPath[];
+  /** The run-cache key, when the outs come from a run record. */
+  key?: string;
+}
+
+/** Looks a changed stage up on the remote (`repro --pull`); a hit's objects are in the local cache when it resolves. */
+export type RemoteRestore = (stage: Stage, state: StageState, reasons: Reason[], entry: LockEntry | undefined) => Promise<RemoteHit | undefined>;
+
 export interface SchedulerOptions {
   order: string[];
   lock: LockFile;
@@ -37,6 +47,10 @@ export interface SchedulerOptions {
   keepGoing: boolean;
   /** Consult the run-cache before running a changed stage (off with --force and --no-run-cache). */
   useRunCache: boolean;
+  /** `repro --pull`: look a changed stage up on the remote before running it. */
+  remoteRestore?: RemoteRestore;
+  /** `repro --allow-missing`: a stage whose only change is absent outputs is neither run nor downloaded. */
+  allowMissing?: boolean;
   /** Set by the caller on Ctrl-C / SIGTERM. */
   interrupt: { requested: boolean; onRequest?: () => void };
 }
@@ -49,13 +63,16 @@ export interface SchedulerOptions {
 export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<StageOutcome[]> {
   const selected = new Set(opts.order);
   const outcomes = new Map<string, StageOutcome>();
-  const running = new Map<string, { handle: RunningStage; state: StageState; reasons: Reason[] }>();
+  // A task is a running stage, or a remote lookup that may turn into one (`repro --pull`).
+  type Settled = { kind: 'stage'; result: StageRunResult } | { kind: 'pulled'; hit: RemoteHit | undefined };
+  const running = new Map<string, { done: Promise<Settled>; stop: () => void; state: StageState; reasons: Reason[] }>();
+  const assumed = new Map<string, LockedPath>();
   const pending = [...opts.order];
   let stopScheduling = false;
 
   opts.interrupt.onRequest = () => {
     stopScheduling = true;
-    for (const { handle } of running.values()) handle.stop();
+    for (const task of running.values()) task.stop();
   };
 
   const finish = (o: StageOutcome) => outcomes.set(o.name, o);
@@ -69,7 +86,7 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
     }
     if (!ups.every((u) => outcomes.has(u))) return 'waiting';
     const stage = ws.dag.stages.get(name)!;
-    const state = currentState(ws, stage);
+    const state = withAssumedDeps(currentState(ws, stage), assumed);
     const reasons = ownReasons(stage, compareStage(opts.lock.stages[name], state), opts.forced.has(name));
     if (stage.frozen) {
       const missing = state.outs.filter((o) => !o.digest).map((o) => o.path);
@@ -85,17 +102,36 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
       finish({ name, status: 'skipped', reasons });
       return 'settled';
     }
+    if (opts.allowMissing && onlyOutsMissing(reasons) && !opts.forced.has(name)) {
+      for (const out of opts.lock.stages[name]?.outs ?? []) assumed.set(out.path, out);
+      ws.reporter.info(`Stage '${name}' didn't change (its outputs are not here: --allow-missing), skipping`);
+      finish({ name, status: 'skipped', reasons: [] });
+      return 'settled';
+    }
     const missingDeps = state.deps.filter((d) => !d.digest).map((d) => d.path);
     if (missingDeps.length) {
       finish({ name, status: 'failed', reasons, failure: { message: `stage ${name} cannot run: missing deps ${missingDeps.join(', ')}`, tail: [] } });
       return 'settled';
     }
-    if (opts.useRunCache && tryRestore(ws, stage, state, reasons, opts.lock, finish)) return 'settled';
-    prepareOuts(ws, stage);
-    ws.reporter.info(`Running stage '${name}':\n> ${stage.cmd.join('\n> ')}`);
-    const logFile = join(ws.root, stageLogPath(name));
-    running.set(name, { handle: startStage(stage, { root: ws.root, logFile, reporter: ws.reporter }), state, reasons });
+    if (opts.useRunCache) {
+      const hit = findRestorable(ws, stage, state);
+      if (hit && restore(ws, stage, state, reasons, opts.lock, hit, finish)) return 'settled';
+    }
+    if (opts.remoteRestore) {
+      const done = opts.remoteRestore(stage, state, reasons, opts.lock.stages[name]).then((hit): Settled => ({ kind: 'pulled', hit }));
+      running.set(name, { done, stop: () => {}, state, reasons });
+      return 'started';
+    }
+    startRun(stage, state, reasons);
     return 'started';
+  };
+
+  const startRun = (stage: Stage, state: StageState, reasons: Reason[]) => {
+    prepareOuts(ws, stage);
+    ws.reporter.info(`Running stage '${stage.name}':\n> ${stage.cmd.join('\n> ')}`);
+    const logFile = join(ws.root, stageLogPath(stage.name));
+    const handle = startStage(stage, { root: ws.root, logFile, reporter: ws.reporter });
+    running.set(stage.name, { done: handle.done.then((result): Settled => ({ kind: 'stage', result })), stop: () => handle.stop(), state, reasons });
   };
 
   const schedule = () => {
@@ -120,12 +156,18 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
 
   schedule();
   while (running.size > 0) {
-    const [name, result] = await Promise.race(
-      [...running].map(([n, r]) => r.handle.done.then((res): [string, StageRunResult] => [n, res])),
-    );
+    const [name, settled] = await Promise.race([...running].map(([n, r]) => r.done.then((res): [string, Settled] => [n, res])));
     const { state, reasons } = running.get(name)!;
     running.delete(name);
     const stage = ws.dag.stages.get(name)!;
+    if (settled.kind === 'pulled') {
+      const restored = settled.hit !== undefined && restore(ws, stage, state, reasons, opts.lock, settled.hit, finish, 'remote ');
+      if (!restored && stopScheduling) finish({ name, status: 'not-started', reasons });
+      else if (!restored) startRun(stage, state, reasons);
+      schedule();
+      continue;
+    }
+    const result = settled.result;
     if (result.ok) {
       finish(completeStage(ws, stage, state, reasons, result.durationMs, opts.lock));
     } else if (result.interrupted) {
@@ -172,10 +214,21 @@ function knownError(err: unknown): LockstepError {
   return known;
 }
 
-/** Restores a stage from the run-cache; a broken cache is a miss (the stage then runs), never a failure. */
-function tryRestore(ws: Workspace, stage: Stage, state: StageState, reasons: Reason[], lock: LockFile, finish: (o: StageOutcome) => void): boolean {
-  const hit = findRestorable(ws, stage, state);
-  if (!hit) return false;
+/**
+ * Checks a stage's outputs out of the cache instead of running it (the run-cache, or `--pull`); a broken
+ * cache is a miss (the stage then runs), never a failure.
+ */
+function restore(
+  ws: Workspace,
+  stage: Stage,
+  state: StageState,
+  reasons: Reason[],
+  lock: LockFile,
+  hit: { outs: LockedPath[]; key?: string },
+  finish: (o: StageOutcome) => void,
+  where = '',
+): boolean {
+  const from = hit.key ? `${where}run-cache ${shortKey(hit.key)}` : `${where}cache`;
   try {
     for (const locked of hit.outs) {
       ws.hasher.forget(locked.path);
@@ -184,12 +237,12 @@ function tryRestore(ws: Workspace, stage: Stage, state: StageState, reasons: Rea
     }
   } catch (err) {
     if (!(err instanceof LockstepError)) throw err;
-    ws.reporter.warn(`run-cache entry ${shortKey(hit.key)} of stage '${stage.name}' could not be restored (${err.message}); running it`);
+    ws.reporter.warn(`${from} entry of stage '${stage.name}' could not be restored (${err.message}); running it`);
     return false;
   }
   recordLock(ws, stage.name, { ...lockEntryFrom(state), outs: hit.outs }, lock);
-  ws.reporter.info(`Stage '${stage.name}' restored from run-cache (${shortKey(hit.key)})`);
-  finish({ name: stage.name, status: 'restored', reasons, restoredFrom: shortKey(hit.key) });
+  ws.reporter.info(hit.key ? `Stage '${stage.name}' restored from ${where}run-cache (${shortKey(hit.key)})` : `Stage '${stage.name}' restored from the ${where}cache`);
+  finish({ name: stage.name, status: 'restored', reasons, ...(hit.key ? { restoredFrom: shortKey(hit.key) } : {}) });
   return true;
 }
 

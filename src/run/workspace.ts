@@ -15,6 +15,7 @@ import { loadPipeline } from '../pipeline/load.js';
 import { ParamsReader, paramsMemo } from '../pipeline/params.js';
 import { checkedDag } from '../pipeline/rules.js';
 import { refuseExternalOuts } from '../pipeline/external.js';
+import { validateRemotes } from '../remote/registry.js';
 import type { Pipeline } from '../pipeline/types.js';
 
 /** Everything one command needs about the repository it works in, opened once. */
@@ -61,6 +62,9 @@ export function openWorkspace(source: string | Pipeline, reporter: Reporter): Wo
   // What a killed lockstep left behind: in .lockstep/tmp, and lock temps that older versions wrote beside the lock.
   removeStaleTemps(tmpDirOf(root));
   for (const lockFile of pipeline.members?.map((m) => m.lockFile) ?? [pipeline.lockFile]) removeStaleTemps(dirname(lockFile), basename(lockFile));
+  const config = loadConfig(root);
+  // A configuration mistake fails every command, not only the first one that uses a remote.
+  validateRemotes(config, root);
   const statCache = new StatCache(join(root, LOCKSTEP_DIR, TMP_DIR, STAT_CACHE_FILE));
   reporter.debug(`loaded ${pipeline.file} (${pipeline.stages.length} stages) in ${msText(performance.now() - started)}`);
   return {
@@ -71,7 +75,7 @@ export function openWorkspace(source: string | Pipeline, reporter: Reporter): Wo
     hasher: new Hasher(root, statCache, reporter),
     objects: new ObjectStore(root),
     runs: new RunRecords(root),
-    config: loadConfig(root),
+    config,
     params: new ParamsReader(root, undefined, paramsMemo(root)),
     reporter,
     lockMemo: parseMemoPath(root, basename(pipeline.lockFile)),

@@ -23,6 +23,10 @@ Runs the stages whose inputs changed (and, for targets, what they depend on).
   --downstream         the targets and every stage that depends on them
   -k, --keep-going     after a failure, keep running stages that do not depend on it
   --no-run-cache       run changed stages even when the run-cache has their results
+  --pull               before running a changed stage, look for its outputs on the remote
+                       (its run record, or the locked outs when only they are absent here)
+  -r, --remote NAME    the remote for --pull (default: the default remote)
+  --allow-missing      a stage whose only change is absent outputs is neither run nor downloaded (CI)
   -j, --jobs N|auto    run up to N independent stages at once (default 1)
   --json               print a machine summary on stdout
   -R, --recursive      every pipeline file of the repository as one graph (so does a directory argument)
@@ -47,12 +51,16 @@ const options = {
   'keep-going': { type: 'boolean', short: 'k' },
   jobs: { type: 'string', short: 'j' },
   'no-run-cache': { type: 'boolean' },
+  pull: { type: 'boolean' },
+  remote: { type: 'string', short: 'r' },
+  'allow-missing': { type: 'boolean' },
   json: { type: 'boolean' },
   ...RECURSIVE_OPTION,
 } satisfies Options;
 
 export async function reproCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('repro', args, options);
+  if (values.remote !== undefined && !values.pull) throw new UsageError('--remote goes with --pull');
   const jobs = parseJobs(values.jobs);
   const { pipeline, targets } = loadForTargets(ctx, values.recursive, positionals);
   const request = {
@@ -61,6 +69,7 @@ export async function reproCommand(ctx: CommandContext, args: string[]): Promise
     singleItem: values['single-item'] ?? false,
     downstream: values.downstream ?? false,
     noRunCache: values['no-run-cache'] ?? false,
+    allowMissing: values['allow-missing'] ?? false,
   };
   const ws = openWorkspace(pipeline, ctx.reporter);
   await fingerprintExternalDeps(ws, request);
@@ -90,7 +99,13 @@ export async function reproCommand(ctx: CommandContext, args: string[]): Promise
   process.on('SIGTERM', onSignal);
   let result;
   try {
-    result = await reproduce(ws, { ...request, jobs, keepGoing: values['keep-going'] ?? false, interrupt });
+    result = await reproduce(ws, {
+      ...request,
+      jobs,
+      keepGoing: values['keep-going'] ?? false,
+      interrupt,
+      ...(values.pull ? { pull: { remote: values.remote } } : {}),
+    });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -11,14 +11,18 @@ import { loadForTargets, RECURSIVE_OPTION } from '../pipeline-source.js';
 import type { CommandContext } from '../context.js';
 import { inFileOrder, planJson } from '../format-reasons.js';
 
-export const statusHelp = `usage: lockstep status [targets...] [-R] [--json] [--exit-code]
+export const statusHelp = `usage: lockstep status [targets...] [-R] [--json] [--exit-code] [--allow-missing]
+       lockstep status --remote [-r NAME] [targets...] [--json]
 
 Says what \`lockstep repro\` would do and why, including stages that will run
 because an upstream stage will run, and which tracked data (lockstep add) changed.
 
-  --json        machine-readable output on stdout
-  --exit-code   exit 1 when any stage would run (for CI)
-  -R            every pipeline file of the repository as one graph (so does a directory argument)`;
+  --json             machine-readable output on stdout
+  --exit-code        exit 1 when any stage would run (for CI)
+  --allow-missing    as repro --allow-missing: absent outputs alone do not count as a change
+  --remote           instead: per out, 'in sync', 'not pushed' or 'missing on remote'
+  -r, --remote-name NAME   the remote for --remote (default: the default remote)
+  -R                 every pipeline file of the repository as one graph (so does a directory argument)`;
 
 export function renderPlan(plan: PlannedStage[], verb: string): string {
   const lines: string[] = [];
@@ -37,6 +41,9 @@ export function renderPlan(plan: PlannedStage[], verb: string): string {
 const options = {
   json: { type: 'boolean' },
   'exit-code': { type: 'boolean' },
+  'allow-missing': { type: 'boolean' },
+  remote: { type: 'boolean' },
+  'remote-name': { type: 'string', short: 'r' },
   ...RECURSIVE_OPTION,
 } satisfies Options;
 
@@ -52,8 +59,20 @@ export async function statusCommand(ctx: CommandContext, args: string[]): Promis
   const { values, positionals } = parseCommandArgs('status', args, options);
   const { pipeline, targets } = loadForTargets(ctx, values.recursive, positionals);
   const ws = openWorkspace(pipeline, ctx.reporter);
+  if (values.remote || values['remote-name'] !== undefined) {
+    const { remoteStatus } = await import('../../run/remote-status.js');
+    const r = await remoteStatus(ws, values['remote-name'], targets);
+    if (values.json) ctx.stdout(JSON.stringify(r, null, 2));
+    else {
+      const width = Math.max(0, ...r.outs.map((o) => o.status.length));
+      for (const o of r.outs) ctx.stdout(`${o.status.padEnd(width)}  ${o.path} (${o.owner})`);
+      if (r.outs.length === 0) ctx.stdout('Nothing in pipeline.lock to compare.');
+    }
+    if (values['exit-code'] && r.outs.some((o) => o.status !== 'in sync')) throw new ExitError(EXIT_FAILED);
+    return 0;
+  }
   await fingerprintExternalDeps(ws, { targets });
-  const planned = planWorkspace(ws, { targets });
+  const planned = planWorkspace(ws, { targets, allowMissing: values['allow-missing'] ?? false });
   const plan = inFileOrder(planned.plan, ws.dag);
   const data = planned.data;
   const anyRun = plan.some((p) => p.action === 'run') || data.length > 0;

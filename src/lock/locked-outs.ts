@@ -1,0 +1,20 @@
+import type { LockedPath, LockFile } from './types.js';
+
+/** One cached path the lock references, and who owns it (a stage name). */
+export interface LockedOut {
+  owner: string;
+  out: LockedPath;
+}
+
+/**
+ * Everything the current lock references that lives in the cache: what push, pull, fetch and
+ * `status --remote` work on. The one place that enumerates it, so tracked data joins here.
+ */
+export function lockedOuts(lock: LockFile, owners?: ReadonlySet<string>): LockedOut[] {
+  const result: LockedOut[] = [];
+  for (const [owner, entry] of Object.entries(lock.stages)) {
+    if (owners && !owners.has(owner)) continue;
+    for (const out of entry.outs) result.push({ owner, out });
+  }
+  return result;
+}

@@ -1,0 +1,96 @@
+import { createReadStream } from 'node:fs';
+import { access, copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { errnoCode } from '../errors.js';
+import { tempSibling } from '../util/atomic-write.js';
+import { streamToFile } from './stream-to-file.js';
+import type { RemoteStorage } from './types.js';
+
+export interface LocalRemoteOptions {
+  /** Absolute path of the remote directory. */
+  dir: string;
+  url: string;
+  jobs?: number;
+}
+
+/** Concurrent copies to one disk stop helping early; NFS likes a few more than a local disk. */
+const DEFAULT_JOBS = 8;
+
+/**
+ * A remote in a directory (NFS, a mounted drive). Every write goes to a temp sibling and is renamed into
+ * place, so two writers at once each publish a whole file and a killed one leaves only a dot-temp file.
+ */
+export class LocalRemote implements RemoteStorage {
+  readonly url: string;
+  readonly jobs: number;
+  private readonly dir: string;
+
+  constructor(opts: LocalRemoteOptions) {
+    this.dir = opts.dir;
+    this.url = opts.url;
+    this.jobs = opts.jobs ?? DEFAULT_JOBS;
+  }
+
+  private pathOf(key: string): string {
+    return join(this.dir, ...key.split('/'));
+  }
+
+  async hasMany(keys: readonly string[]): Promise<Set<string>> {
+    const present = new Set<string>();
+    await Promise.all(
+      keys.map(async (key) => {
+        try {
+          await access(this.pathOf(key));
+          present.add(key);
+        } catch (err) {
+          if (errnoCode(err) !== 'ENOENT') throw err;
+        }
+      }),
+    );
+    return present;
+  }
+
+  async put(key: string, source: string | Buffer): Promise<void> {
+    const final = this.pathOf(key);
+    await mkdir(dirname(final), { recursive: true });
+    const tmp = tempSibling(final);
+    try {
+      if (typeof source === 'string') await copyFile(source, tmp);
+      else await writeFile(tmp, source, { flag: 'wx' });
+      await rename(tmp, final);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async get(key: string, dest: string): Promise<{ sha256: string; size: number } | undefined> {
+    const stream = createReadStream(this.pathOf(key));
+    try {
+      return await streamToFile(stream, dest);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' && stream.bytesRead === 0) {
+        await rm(dest, { force: true });
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    const base = this.pathOf(prefix.replace(/\/$/, ''));
+    let names: string[];
+    try {
+      names = (await readdir(base, { recursive: true, withFileTypes: true }))
+        .filter((d) => d.isFile() && !d.name.startsWith('.'))
+        .map((d) => join(d.parentPath, d.name));
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return;
+      throw err;
+    }
+    const root = `${this.dir}/`;
+    for (const abs of names) yield abs.slice(root.length).split('\\').join('/');
+  }
+
+  close(): void {}
+}

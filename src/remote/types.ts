@@ -1,0 +1,28 @@
+/**
+ * What every remote backend offers: bytes moved by key, nothing more. Keys mirror the local cache layout
+ * (`files/sha256/ab/cdef…`, `runs/ab/<key>.json`, see keys.ts); which keys to move, in which order, and
+ * how to verify what arrives is decided above, in run/ (backends never import cache or run).
+ */
+export interface RemoteStorage {
+  /** The remote's URL for messages: never credentials. */
+  readonly url: string;
+  /** Transfers in flight by default (the `jobs` key, or the backend's own default). */
+  readonly jobs: number;
+  /** Which of `keys` exist on the remote (batched: listing by prefix when that is cheaper). */
+  hasMany(keys: readonly string[]): Promise<Set<string>>;
+  /**
+   * Stores a local file (path) or bytes under `key`. A reader never sees a partial object under `key`:
+   * it appears whole or not at all.
+   */
+  put(key: string, source: string | Buffer): Promise<void>;
+  /**
+   * Downloads `key` into `dest` (created exclusively, so two writers never share it) and returns the
+   * sha256 and size of the bytes written; undefined when the key does not exist. On failure `dest` may
+   * be left behind: the caller owns it.
+   */
+  get(key: string, dest: string): Promise<{ sha256: string; size: number } | undefined>;
+  /** Every key under `prefix`, in no particular order. */
+  list(prefix: string): AsyncIterable<string>;
+  /** Releases sockets; the object must not be used afterwards. */
+  close(): void;
+}

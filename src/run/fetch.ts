@@ -1,0 +1,168 @@
+import { readFileSync, statSync } from 'node:fs';
+import { asManifest } from '../cache/remote-shapes.js';
+import { readLock } from '../lock/lock-file.js';
+import { lockedOuts } from '../lock/locked-outs.js';
+import type { LockedPath } from '../lock/types.js';
+import { parseRecordKey, RUNS_PREFIX } from '../remote/keys.js';
+import { unlinkIfExists } from '../util/atomic-write.js';
+import { formatBytes } from '../util/format.js';
+import { forEachPool } from '../util/pool.js';
+import { checkoutOuts, type CheckoutResult } from './checkout-outs.js';
+import type { TransferOptions } from './push.js';
+import { OutObjects, refOf, uniqueRefs, type ObjectRef } from './remote-objects.js';
+import { fetchRemoteRecord, targetOwners } from './remote-records.js';
+import { withRemote, type RemoteSession } from './remote-session.js';
+import { TransferProgress } from './transfer-progress.js';
+import type { Workspace } from './workspace.js';
+
+export interface FetchSummary {
+  remote: string;
+  downloaded: number;
+  /** Objects already in the local cache. */
+  present: number;
+  /** Objects that failed, or were not attempted after a failure. */
+  failed: number;
+  bytes: number;
+  records: number;
+  /** Remote keys whose bytes did not match their digest (or were not a valid manifest): never stored. */
+  corrupt: string[];
+  /** Remote keys that were not on the remote. */
+  missing: string[];
+  /** The first connection or permission failure, already named and hinted (a RemoteError). */
+  error?: Error;
+}
+
+export type DownloadResult = 'ok' | 'missing' | 'corrupt';
+
+/**
+ * Downloads one object into the local cache, verified: it lands in a temp file beside its final place,
+ * is hashed on the way, and only bytes that hash to its name are stored under it. A manifest must also
+ * parse as one.
+ */
+export async function downloadObject(ws: Workspace, session: RemoteSession, ref: ObjectRef): Promise<DownloadResult> {
+  const tmp = ws.objects.tempFor(ref.sha256);
+  let adopted = false;
+  try {
+    const got = await session.call('download', ref.key, (s) => {
+      // A retry starts over: the temp name is exclusive, so a failed attempt's bytes must go first.
+      unlinkIfExists(tmp);
+      return s.get(ref.key, tmp);
+    });
+    if (!got) return 'missing';
+    if (got.sha256 !== ref.sha256) return 'corrupt';
+    if (ref.manifest && !asManifest(safeJson(readFileSync(tmp, 'utf8')))) return 'corrupt';
+    adopted = true;
+    ws.objects.adopt(tmp, ref.sha256);
+    return 'ok';
+  } finally {
+    if (!adopted) unlinkIfExists(tmp);
+  }
+}
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Downloads what is not local yet; manifests (which say what else to fetch) in a first round. */
+export async function fetchRefs(ws: Workspace, session: RemoteSession, refs: ObjectRef[], summary: FetchSummary, jobs: number): Promise<void> {
+  const todo = uniqueRefs(refs).filter((r) => !ws.objects.has(r.sha256));
+  summary.present += uniqueRefs(refs).length - todo.length;
+  const progress = new TransferProgress(ws.reporter, 'fetching', todo.length, todo.reduce((n, r) => n + r.size, 0));
+  let attempted = 0;
+  await forEachPool(
+    todo,
+    jobs,
+    async (ref) => {
+      attempted++;
+      try {
+        const result = await downloadObject(ws, session, ref);
+        if (result === 'ok') {
+          // A manifest's size is known only once it is here.
+          const size = ref.manifest ? statSync(ws.objects.pathOf(ref.sha256)).size : ref.size;
+          summary.downloaded++;
+          summary.bytes += size;
+          progress.add(size);
+        } else {
+          summary[result].push(ref.key);
+          if (result === 'corrupt') ws.reporter.error(`remote '${session.spec.name}': ${ref.key} does not match its sha256; not stored`);
+        }
+      } catch (err) {
+        summary.failed++;
+        summary.error ??= err as Error;
+      }
+    },
+    () => summary.error !== undefined,
+  );
+  summary.failed += todo.length - attempted;
+}
+
+/** Fills the local cache with what the lock references (and the run records) from the remote. */
+export async function fetch(ws: Workspace, remote: string | undefined, opts: TransferOptions = {}): Promise<FetchSummary> {
+  return withRemote(ws, remote, (session) => fetchWith(ws, session, opts));
+}
+
+async function fetchWith(ws: Workspace, session: RemoteSession, opts: TransferOptions): Promise<FetchSummary> {
+  const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
+  const outs = lockedOuts(lock, targetOwners(ws, opts.targets)).map((o) => o.out);
+  const summary: FetchSummary = { remote: session.spec.name, downloaded: 0, present: 0, failed: 0, bytes: 0, records: 0, corrupt: [], missing: [] };
+  const jobs = opts.jobs ?? session.storage.jobs;
+  const index = new OutObjects(ws);
+  const manifests = outs.filter((o) => o.nfiles !== undefined && index.refs(o) === undefined).map((o) => refOf(o.sha256, 0, true));
+  await fetchRefs(ws, session, manifests, summary, jobs);
+  const known = new OutObjects(ws);
+  if (!summary.error) await fetchRefs(ws, session, outs.flatMap((o: LockedPath) => (known.refs(o) ?? []).filter((r) => !r.manifest)), summary, jobs);
+  if (!summary.error && opts.runCache !== false) await fetchRecords(ws, session, summary, jobs);
+  ws.reporter.info(
+    `remote '${session.spec.name}': ${summary.downloaded} downloaded (${formatBytes(summary.bytes)}), ${summary.present} already here, ${summary.failed} failed` +
+      `${summary.corrupt.length ? `, ${summary.corrupt.length} corrupt` : ''}${summary.missing.length ? `, ${summary.missing.length} missing on the remote` : ''}; ${summary.records} run records merged`,
+  );
+  return summary;
+}
+
+/** Merges every remote run record into the local run-cache (the objects come when a restore needs them). */
+async function fetchRecords(ws: Workspace, session: RemoteSession, summary: FetchSummary, jobs: number): Promise<void> {
+  const keys: string[] = [];
+  try {
+    await session.call('list', RUNS_PREFIX, async (s) => {
+      keys.length = 0;
+      for await (const k of s.list(RUNS_PREFIX)) {
+        const key = parseRecordKey(k);
+        if (key) keys.push(key);
+      }
+    });
+  } catch (err) {
+    summary.error ??= err as Error;
+    return;
+  }
+  await forEachPool(
+    keys,
+    jobs,
+    async (key) => {
+      try {
+        const results = await fetchRemoteRecord(ws, session, key);
+        if (results) {
+          ws.runs.merge(key, results);
+          summary.records++;
+        }
+      } catch (err) {
+        summary.error ??= err as Error;
+      }
+    },
+    () => summary.error !== undefined,
+  );
+}
+
+export interface PullResult {
+  fetch: FetchSummary;
+  checkout: CheckoutResult;
+}
+
+/** `fetch`, then `checkout` (which never overwrites unsaved edits unless `force`). */
+export async function pull(ws: Workspace, remote: string | undefined, opts: TransferOptions & { force?: boolean } = {}): Promise<PullResult> {
+  const fetched = await fetch(ws, remote, opts);
+  return { fetch: fetched, checkout: checkoutOuts(ws, opts.targets ?? [], opts.force ?? false) };
+}

@@ -1,0 +1,34 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { RunRecords, type RunResult } from '../cache/run-records.js';
+import { LOCKSTEP_DIR, TMP_DIR } from '../constants.js';
+import { selectStages } from '../pipeline/dag.js';
+import { recordKey } from '../remote/keys.js';
+import { tempSibling } from '../util/atomic-write.js';
+import type { RemoteSession } from './remote-session.js';
+import type { Workspace } from './workspace.js';
+
+/** The stages named by targets (groups expand), or undefined for all of them. */
+export function targetOwners(ws: Workspace, targets: string[] | undefined): Set<string> | undefined {
+  return targets?.length ? selectStages(ws.dag, targets, { singleItem: true }) : undefined;
+}
+
+/**
+ * A run record as the remote has it: validated (anyone with write access may have put it there), so an
+ * invalid one is treated as absent. Undefined when there is none.
+ */
+export async function fetchRemoteRecord(ws: Workspace, session: RemoteSession, key: string): Promise<RunResult[] | undefined> {
+  const tmp = tempSibling(join(ws.root, LOCKSTEP_DIR, TMP_DIR, 'remote-record.json'));
+  try {
+    const got = await session.call('download', recordKey(key), (s) => {
+      rmSync(tmp, { force: true });
+      return s.get(recordKey(key), tmp);
+    });
+    if (!got) return undefined;
+    const results = RunRecords.parse(readFileSync(tmp, 'utf8'));
+    if (!results) ws.reporter.warn(`remote '${session.spec.name}': ${recordKey(key)} is not a valid run record; ignored`);
+    return results;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}

@@ -1,0 +1,40 @@
+import { readLock } from '../lock/lock-file.js';
+import { lockedOuts } from '../lock/locked-outs.js';
+import { OutObjects, refOf } from './remote-objects.js';
+import { targetOwners } from './remote-records.js';
+import { withRemote } from './remote-session.js';
+import type { Workspace } from './workspace.js';
+
+/** Per out: on the remote whole, here but not there, or neither here nor there. */
+export type RemoteOutStatus = 'in sync' | 'not pushed' | 'missing on remote';
+
+export interface RemoteStatus {
+  remote: string;
+  outs: { owner: string; path: string; status: RemoteOutStatus }[];
+}
+
+/**
+ * `status --remote`: one batched question to the remote. A directory whose manifest is not local counts
+ * as on the remote when its manifest is: push uploads a manifest only after every file it lists.
+ */
+export async function remoteStatus(ws: Workspace, remote: string | undefined, targets: string[] = []): Promise<RemoteStatus> {
+  return withRemote(ws, remote, async (session) => {
+    const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
+    const index = new OutObjects(ws);
+    const outs = lockedOuts(lock, targetOwners(ws, targets)).map(({ owner, out }) => ({
+      owner,
+      out,
+      keys: (index.refs(out) ?? [refOf(out.sha256, 0, true)]).map((r) => r.key),
+    }));
+    const keys = [...new Set(outs.flatMap((o) => o.keys))];
+    const present = await session.call('check', `${keys.length} objects under files/`, (s) => s.hasMany(keys));
+    return {
+      remote: session.spec.name,
+      outs: outs.map(({ owner, out, keys: k }) => ({
+        owner,
+        path: out.path,
+        status: k.every((x) => present.has(x)) ? 'in sync' : index.isLocal(out) ? 'not pushed' : 'missing on remote',
+      })),
+    };
+  });
+}
