@@ -13620,7 +13620,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch2(input2, init = void 0) {
+    function fetch3(input2, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p3 = createDeferredPromise();
       let requestObject;
@@ -14575,7 +14575,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch: fetch2,
+      fetch: fetch3,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -19113,7 +19113,7 @@ var require_undici = __commonJS({
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
     module.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module.exports.fetch = async function fetch2(init, options = void 0) {
+    module.exports.fetch = async function fetch3(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -34463,7 +34463,7 @@ function createBufferedReadableStream(upstream, size, logger2) {
   let bytesSeen = 0;
   const buffers = ["", new ByteArrayCollector((size2) => new Uint8Array(size2))];
   let mode = -1;
-  const pull = async (controller) => {
+  const pull2 = async (controller) => {
     const { value: value2, done } = await reader.read();
     const chunk = value2;
     if (done) {
@@ -34500,13 +34500,13 @@ function createBufferedReadableStream(upstream, size, logger2) {
         if (newSize >= size) {
           controller.enqueue(flush(buffers, mode));
         } else {
-          await pull(controller);
+          await pull2(controller);
         }
       }
     }
   };
   return new ReadableStream({
-    pull
+    pull: pull2
   });
 }
 function merge3(buffers, mode, chunk) {
@@ -69578,8 +69578,8 @@ function isPlainObject2(value2) {
 }
 var noop = () => "";
 async function fetchWrapper(requestOptions) {
-  const fetch2 = requestOptions.request?.fetch || globalThis.fetch;
-  if (!fetch2) {
+  const fetch3 = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch3) {
     throw new Error(
       "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
     );
@@ -69595,7 +69595,7 @@ async function fetchWrapper(requestOptions) {
   );
   let fetchResponse;
   try {
-    fetchResponse = await fetch2(requestOptions.url, {
+    fetchResponse = await fetch3(requestOptions.url, {
       method: requestOptions.method,
       body,
       redirect: requestOptions.request?.redirect,
@@ -101752,6 +101752,16 @@ import { existsSync as existsSync9, mkdirSync as mkdirSync3, writeFileSync as wr
 import { basename as basename6, dirname as dirname6, join as join19 } from "node:path";
 
 // src/util/format.ts
+function formatBytes(bytes) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value2 = bytes;
+  let unit = 0;
+  while (value2 >= 1024 && unit < units.length - 1) {
+    value2 /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value2.toFixed(1)} ${units[unit]}`;
+}
 function formatDuration(ms) {
   if (ms < 1e3) return `${Math.round(ms)}ms`;
   if (ms < 6e4) return `${(ms / 1e3).toFixed(1)}s`;
@@ -102981,6 +102991,16 @@ init_pool();
 // src/run/fetch.ts
 import { readFileSync as readFileSync16, statSync as statSync9 } from "node:fs";
 
+// src/lock/locked-outs.ts
+function lockedOuts(lock, owners) {
+  const result = [];
+  for (const [owner, entry] of Object.entries(lock.stages)) {
+    if (owners && !owners.has(owner)) continue;
+    for (const out of entry.outs) result.push({ owner, out });
+  }
+  return result;
+}
+
 // src/remote/keys.ts
 var OBJECTS_PREFIX = `${OBJECTS_DIR}/`;
 var RUNS_PREFIX = `${RUNS_DIR}/`;
@@ -102989,6 +103009,10 @@ function objectKey(sha256) {
 }
 function recordKey(key2) {
   return `${RUNS_PREFIX}${key2.slice(0, 2)}/${key2}.json`;
+}
+function parseRecordKey(remoteKey) {
+  const m3 = /^runs\/([0-9a-f]{2})\/([0-9a-f]{64})\.json$/.exec(remoteKey);
+  return m3 && m3[2].startsWith(m3[1]) ? m3[2] : void 0;
 }
 
 // src/run/fetch.ts
@@ -103574,6 +103598,61 @@ function acquireWorkspaceLock(root5) {
   }
   throw new WorkspaceBusyError("could not take the workspace lock", { hint: `remove ${path6} if no lockstep is running` });
 }
+function withWorkspaceLock(root5, fn) {
+  const release2 = acquireWorkspaceLock(root5);
+  try {
+    return fn();
+  } finally {
+    release2();
+  }
+}
+
+// src/run/checkout-outs.ts
+function checkoutOuts(ws, targets, force) {
+  return withWorkspaceLock(ws.root, () => checkoutLocked(ws, targets, force));
+}
+function checkoutLocked(ws, targets, force) {
+  const lock = readWorkspaceLock(ws);
+  const result = { restored: [], unchanged: [], missing: [], refused: [], ignored: [] };
+  const isData = (t) => !ws.dag.stages.has(t) && ws.pipeline.data.some((d5) => d5.path === normalizeRel(t));
+  const dataTargets = new Set(targets.filter(isData).map(normalizeRel));
+  const stageTargets = targets.filter((t) => !isData(t));
+  for (const locked of listedData(ws, lock)) {
+    if (targets.length === 0 || dataTargets.has(locked.path)) checkoutPath(ws, locked, ws.config.cache.link, force, result);
+  }
+  const stages = targets.length && stageTargets.length === 0 ? [] : topoOrder(ws.dag, selectStages(ws.dag, stageTargets, { singleItem: true }));
+  for (const name of stages) {
+    const entry = lock.stages[name];
+    if (!entry) continue;
+    const stage = ws.dag.stages.get(name);
+    const declared = stage.outs.map((o4) => o4.path).sort(compareStrings);
+    if (entry.outs.map((o4) => o4.path).sort(compareStrings).join("\0") !== declared.join("\0")) {
+      result.ignored.push(name);
+      continue;
+    }
+    for (const locked of entry.outs) checkoutPath(ws, locked, linkModeFor(stage, locked.path, ws.config.cache.link), force, result);
+  }
+  ws.statCache.save();
+  return result;
+}
+function checkoutPath(ws, locked, mode, force, result) {
+  const current = ws.hasher.tryDigest(locked.path);
+  if (current?.sha256 === locked.sha256) {
+    result.unchanged.push(locked.path);
+    return;
+  }
+  if (!isComplete(ws.objects, locked)) {
+    result.missing.push(locked.path);
+    return;
+  }
+  if (current && !force && !isComplete(ws.objects, lockedPath(locked.path, current))) {
+    result.refused.push(locked.path);
+    return;
+  }
+  checkoutOut(ws.objects, ws.root, locked, mode, fileProgress(ws, "checking out", locked.path));
+  ws.hasher.forget(locked.path);
+  result.restored.push(locked.path);
+}
 
 // src/run/remote-objects.ts
 import { statSync as statSync8 } from "node:fs";
@@ -103598,11 +103677,19 @@ var OutObjects = class {
     return this.refs(out)?.every((r5) => this.ws.objects.has(r5.sha256)) ?? false;
   }
 };
+function uniqueRefs(refs) {
+  const byDigest = /* @__PURE__ */ new Map();
+  for (const r5 of refs) byDigest.set(r5.sha256, r5);
+  return [...byDigest.values()];
+}
 
 // src/run/remote-records.ts
 import { readFileSync as readFileSync15, rmSync as rmSync7 } from "node:fs";
 import { join as join27 } from "node:path";
 init_atomic_write();
+function targetOwners(ws, targets) {
+  return targets?.length ? selectStages(ws.dag, targets, { singleItem: true }) : void 0;
+}
 async function fetchRemoteRecord(ws, session, key2) {
   const tmp = tempSibling(join27(ws.root, LOCKSTEP_DIR, TMP_DIR, "remote-record.json"));
   try {
@@ -103668,6 +103755,14 @@ async function openRemote(ws, name) {
     close: () => storage.close()
   };
 }
+async function withRemote(ws, name, fn) {
+  const session = await openRemote(ws, name);
+  try {
+    return await fn(session);
+  } finally {
+    session.close();
+  }
+}
 function hintFor(spec, err) {
   const e5 = err;
   const status2 = e5?.$metadata?.httpStatusCode;
@@ -103697,6 +103792,45 @@ function remoteError(spec, op2, key2, err) {
   return new RemoteError(`remote '${spec.name}' (${spec.display}): ${op2} ${key2} failed: ${describe151(err)}`, { hint: hintFor(spec, err) });
 }
 
+// src/run/transfer-progress.ts
+var REDRAW_MS = 100;
+var LOG_LINE_MS = 5e3;
+var TransferProgress = class {
+  constructor(reporter, verb, totalObjects, totalBytes) {
+    this.reporter = reporter;
+    this.verb = verb;
+    this.totalObjects = totalObjects;
+    this.totalBytes = totalBytes;
+  }
+  reporter;
+  verb;
+  totalObjects;
+  totalBytes;
+  objects = 0;
+  bytes = 0;
+  started = performance.now();
+  last = 0;
+  add(bytes) {
+    this.objects++;
+    this.bytes += bytes;
+    const now = performance.now();
+    if (now - this.last < (this.reporter.interactive ? REDRAW_MS : LOG_LINE_MS)) return;
+    this.last = now;
+    if (this.reporter.interactive) this.reporter.progress(this.line(now));
+    else this.reporter.info(this.line(now));
+  }
+  line(now) {
+    const secs = (now - this.started) / 1e3;
+    const rate = secs > 0 ? this.bytes / secs : 0;
+    const left = this.totalBytes - this.bytes;
+    const eta = rate > 0 && left > 0 ? `, ETA ${formatDuration(left / rate * 1e3)}` : "";
+    const width = 20;
+    const filled = this.totalObjects ? Math.round(this.objects / this.totalObjects * width) : width;
+    const bar = this.reporter.interactive ? `[${"#".repeat(filled)}${".".repeat(width - filled)}] ` : "";
+    return `${bar}${this.verb} ${this.objects}/${this.totalObjects} objects, ${formatBytes(this.bytes)}/${formatBytes(this.totalBytes)}, ${formatBytes(rate)}/s${eta}`;
+  }
+};
+
 // src/run/fetch.ts
 async function downloadObject(ws, session, ref) {
   const tmp = ws.objects.tempFor(ref.sha256);
@@ -103723,6 +103857,90 @@ var safeJson = (text) => {
     return void 0;
   }
 };
+async function fetchRefs(ws, session, refs, summary2, jobs) {
+  const todo = uniqueRefs(refs).filter((r5) => !ws.objects.has(r5.sha256));
+  summary2.present += uniqueRefs(refs).length - todo.length;
+  const progress = new TransferProgress(ws.reporter, "fetching", todo.length, todo.reduce((n4, r5) => n4 + r5.size, 0));
+  let attempted = 0;
+  await forEachPool(
+    todo,
+    jobs,
+    async (ref) => {
+      attempted++;
+      try {
+        const result = await downloadObject(ws, session, ref);
+        if (result === "ok") {
+          const size = ref.manifest ? statSync9(ws.objects.pathOf(ref.sha256)).size : ref.size;
+          summary2.downloaded++;
+          summary2.bytes += size;
+          progress.add(size);
+        } else {
+          summary2[result].push(ref.key);
+          if (result === "corrupt") ws.reporter.error(`remote '${session.spec.name}': ${ref.key} does not match its sha256; not stored`);
+        }
+      } catch (err) {
+        summary2.failed++;
+        summary2.error ??= err;
+      }
+    },
+    () => summary2.error !== void 0
+  );
+  summary2.failed += todo.length - attempted;
+}
+async function fetch2(ws, remote, opts = {}) {
+  return withRemote(ws, remote, (session) => fetchWith(ws, session, opts));
+}
+async function fetchWith(ws, session, opts) {
+  const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
+  const outs = lockedOuts(lock, targetOwners(ws, opts.targets)).map((o4) => o4.out);
+  const summary2 = { remote: session.spec.name, downloaded: 0, present: 0, failed: 0, bytes: 0, records: 0, corrupt: [], missing: [] };
+  const jobs = opts.jobs ?? session.storage.jobs;
+  const index = new OutObjects(ws);
+  const manifests = outs.filter((o4) => o4.nfiles !== void 0 && index.refs(o4) === void 0).map((o4) => refOf(o4.sha256, 0, true));
+  await fetchRefs(ws, session, manifests, summary2, jobs);
+  const known2 = new OutObjects(ws);
+  if (!summary2.error) await fetchRefs(ws, session, outs.flatMap((o4) => (known2.refs(o4) ?? []).filter((r5) => !r5.manifest)), summary2, jobs);
+  if (!summary2.error && opts.runCache !== false) await fetchRecords(ws, session, summary2, jobs);
+  ws.reporter.info(
+    `remote '${session.spec.name}': ${summary2.downloaded} downloaded (${formatBytes(summary2.bytes)}), ${summary2.present} already here, ${summary2.failed} failed${summary2.corrupt.length ? `, ${summary2.corrupt.length} corrupt` : ""}${summary2.missing.length ? `, ${summary2.missing.length} missing on the remote` : ""}; ${summary2.records} run records merged`
+  );
+  return summary2;
+}
+async function fetchRecords(ws, session, summary2, jobs) {
+  const keys = [];
+  try {
+    await session.call("list", RUNS_PREFIX, async (s2) => {
+      keys.length = 0;
+      for await (const k5 of s2.list(RUNS_PREFIX)) {
+        const key2 = parseRecordKey(k5);
+        if (key2) keys.push(key2);
+      }
+    });
+  } catch (err) {
+    summary2.error ??= err;
+    return;
+  }
+  await forEachPool(
+    keys,
+    jobs,
+    async (key2) => {
+      try {
+        const results = await fetchRemoteRecord(ws, session, key2);
+        if (results) {
+          ws.runs.merge(key2, results);
+          summary2.records++;
+        }
+      } catch (err) {
+        summary2.error ??= err;
+      }
+    },
+    () => summary2.error !== void 0
+  );
+}
+async function pull(ws, remote, opts = {}) {
+  const fetched = await fetch2(ws, remote, opts);
+  return { fetch: fetched, checkout: checkoutOuts(ws, opts.targets ?? [], opts.force ?? false) };
+}
 
 // src/run/remote-restore.ts
 function remoteRestorer(ws, session, useRunCache) {
@@ -103846,7 +104064,7 @@ async function reproduce(ws, req) {
 }
 
 // src/action/engine.ts
-async function runStagesStep(ws, command5, reporter) {
+async function runStagesStep(ws, command5, reporter, pullFromRemote = false) {
   if (command5 === "gate") return [];
   if (command5 === "status") {
     const { plan } = planWorkspace(ws, { targets: [] });
@@ -103862,7 +104080,7 @@ async function runStagesStep(ws, command5, reporter) {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const { outcomes } = await reproduce(ws, { targets: [], jobs: 1, interrupt });
+    const { outcomes } = await reproduce(ws, { targets: [], jobs: 1, interrupt, ...pullFromRemote ? { pull: { remote: void 0 } } : {} });
     reporter.endStageGroup();
     for (const o4 of outcomes) {
       const text = failureText(o4);
@@ -103877,17 +104095,111 @@ async function runStagesStep(ws, command5, reporter) {
 }
 
 // src/action/remote-steps.ts
-function decideRemoteSteps(pull, push, remoteConfigured, event) {
+init_errors();
+
+// src/run/push.ts
+init_pool();
+async function push(ws, remote, opts = {}) {
+  return withRemote(ws, remote, (session) => pushWith(ws, session, opts));
+}
+async function pushWith(ws, session, opts) {
+  const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
+  const outs = lockedOuts(lock, targetOwners(ws, opts.targets)).map((o4) => o4.out);
+  const records = opts.runCache === false ? [] : ws.runs.keys().map((key2) => ({ key: key2, results: ws.runs.read(key2) }));
+  const index = new OutObjects(ws);
+  const summary2 = { remote: session.spec.name, uploaded: 0, present: 0, failed: 0, bytes: 0, records: 0, missingLocally: [] };
+  summary2.missingLocally = outs.filter((o4) => !index.isLocal(o4)).map((o4) => o4.path);
+  const recordOuts = opts.targets?.length ? [] : records.flatMap((r5) => r5.results.flatMap((x) => x.outs));
+  const wanted = [...outs, ...recordOuts].filter((o4) => index.refs(o4) !== void 0);
+  const local = uniqueRefs(wanted.flatMap((o4) => index.refs(o4))).filter((r5) => ws.objects.has(r5.sha256));
+  const isLocal = new Set(local.map((r5) => r5.sha256));
+  ws.reporter.info(`checking ${local.length} objects on remote '${session.spec.name}'`);
+  const onRemote = /* @__PURE__ */ new Set();
+  const ask = async (refs) => {
+    const keys = refs.filter((r5) => isLocal.has(r5.sha256) && !onRemote.has(r5.sha256)).map((r5) => r5.key);
+    const present = await session.call("check", `${keys.length} objects under files/`, (s2) => s2.hasMany(keys));
+    for (const r5 of refs) if (present.has(r5.key)) onRemote.add(r5.sha256);
+  };
+  const dirs = wanted.filter((o4) => o4.nfiles !== void 0);
+  await ask(uniqueRefs([...wanted.filter((o4) => o4.nfiles === void 0), ...dirs].map((o4) => index.refs(o4).at(-1))));
+  const unvouched = dirs.filter((d5) => !onRemote.has(d5.sha256));
+  for (const d5 of dirs) if (onRemote.has(d5.sha256)) for (const r5 of index.refs(d5)) onRemote.add(r5.sha256);
+  if (unvouched.length) await ask(uniqueRefs(unvouched.flatMap((d5) => index.refs(d5))));
+  summary2.present = local.filter((r5) => onRemote.has(r5.sha256)).length;
+  const missing = local.filter((r5) => !onRemote.has(r5.sha256));
+  const progress = new TransferProgress(ws.reporter, "pushing", missing.length, missing.reduce((n4, r5) => n4 + r5.size, 0));
+  const upload = async (ref) => {
+    try {
+      await session.call("upload", ref.key, (s2) => s2.put(ref.key, ws.objects.pathOf(ref.sha256)));
+      onRemote.add(ref.sha256);
+      summary2.uploaded++;
+      summary2.bytes += ref.size;
+      progress.add(ref.size);
+    } catch (err) {
+      summary2.error ??= err;
+    }
+  };
+  const jobs = opts.jobs ?? session.storage.jobs;
+  await forEachPool(missing.filter((r5) => !r5.manifest), jobs, upload, () => summary2.error !== void 0);
+  const filesThere = new Map(dirs.map((d5) => [d5.sha256, index.refs(d5).every((r5) => r5.manifest || onRemote.has(r5.sha256))]));
+  await forEachPool(missing.filter((r5) => r5.manifest && filesThere.get(r5.sha256)), jobs, upload, () => summary2.error !== void 0);
+  const heldBack = summary2.error ? 0 : missing.filter((r5) => r5.manifest && !filesThere.get(r5.sha256)).length;
+  summary2.failed = local.length - summary2.present - summary2.uploaded - heldBack;
+  const complete = (r5) => r5.outs.every((o4) => index.refs(o4)?.every((x) => onRemote.has(x.sha256)) ?? false);
+  await forEachPool(
+    records,
+    jobs,
+    async ({ key: key2, results }) => {
+      const pushable = results.filter(complete);
+      try {
+        if (pushable.length && await pushRecord(ws, session, key2, pushable)) summary2.records++;
+      } catch (err) {
+        summary2.error ??= err;
+      }
+    },
+    () => summary2.error !== void 0
+  );
+  ws.reporter.info(
+    `remote '${session.spec.name}': ${summary2.uploaded} uploaded (${formatBytes(summary2.bytes)}), ${summary2.present} already there, ${summary2.failed} failed; ${summary2.records} run records updated`
+  );
+  return summary2;
+}
+async function pushRecord(ws, session, key2, results) {
+  const remote = await fetchRemoteRecord(ws, session, key2);
+  const merged = RunRecords.merge(remote ?? [], results);
+  if (remote && RunRecords.serialize(merged) === RunRecords.serialize(remote)) return false;
+  await session.call("upload", recordKey(key2), (s2) => s2.put(recordKey(key2), Buffer.from(RunRecords.serialize(merged))));
+  return true;
+}
+
+// src/action/remote-steps.ts
+function decideRemoteSteps(pull2, push2, remoteConfigured, event) {
   return {
-    pull: pull === "true" || pull === "auto" && remoteConfigured,
-    push: push === "true" || push === "auto" && remoteConfigured && event.defaultBranchPush
+    pull: pull2 === "true" || pull2 === "auto" && remoteConfigured,
+    push: push2 === "true" || push2 === "auto" && remoteConfigured && event.defaultBranchPush
   };
 }
 async function pullStep(ws, reporter) {
-  reporter.warn(`pull requested but this build of lockstep has no remote support; ${ws.root} runs without the shared cache`);
+  try {
+    const r5 = await pull(ws, void 0);
+    const { fetch: f5, checkout: c7 } = r5;
+    reporter.info(`pulled from '${f5.remote}': ${f5.downloaded} downloaded, ${f5.present} already here, ${f5.records} run records; ${c7.restored.length} outs checked out`);
+    if (f5.error) reporter.warn(`pull from the remote cache was incomplete (${f5.error.message}); missing results will be rebuilt`);
+    if (f5.corrupt.length) reporter.warn(`corrupt objects on the remote were rejected: ${f5.corrupt.join(", ")}`);
+  } catch (err) {
+    if (!(err instanceof LockstepError)) throw err;
+    reporter.warn(`pull from the remote cache failed (${err.message}); the stages run without it`);
+  }
 }
 async function pushStep(ws, reporter) {
-  reporter.warn(`push requested but this build of lockstep has no remote support; nothing was uploaded from ${ws.root}`);
+  try {
+    const r5 = await push(ws, void 0);
+    reporter.info(`pushed to '${r5.remote}': ${r5.uploaded} uploaded, ${r5.present} already there, ${r5.records} run records`);
+    if (r5.error) reporter.warn(`push to the remote cache failed (${r5.error.message}); results were not shared`);
+  } catch (err) {
+    if (!(err instanceof LockstepError)) throw err;
+    reporter.warn(`push to the remote cache failed (${err.message}); results were not shared`);
+  }
 }
 
 // src/action/report.ts
@@ -104011,7 +104323,7 @@ async function produceReport(inputs, event, reporter) {
     report.dag = { nodes: topoOrder(ws.dag), edges: edgesOf(ws.dag) };
     const remote = decideRemoteSteps(inputs.pull, inputs.push, ws.config.remote !== void 0, event);
     if (remote.pull) await group("Pull from the remote cache", () => pullStep(ws, reporter));
-    report.stages = await runStagesStep(ws, inputs.command, reporter);
+    report.stages = await runStagesStep(ws, inputs.command, reporter, remote.pull);
     if (remote.push && inputs.command === "repro" && failedStages(report).length === 0) await group("Push to the remote cache", () => pushStep(ws, reporter));
     const { current, base } = await group("Metrics and params diff", async () => {
       const current2 = readWorkspaceMetrics(ws.pipeline);

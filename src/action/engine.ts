@@ -8,7 +8,7 @@ import type { StageRow } from './report.js';
  * Runs the chosen command in-process and returns one row per stage. Stages run one at a time so that each
  * stage's output is one log group.
  */
-export async function runStagesStep(ws: Workspace, command: 'repro' | 'status' | 'gate', reporter: ActionsReporter): Promise<StageRow[]> {
+export async function runStagesStep(ws: Workspace, command: 'repro' | 'status' | 'gate', reporter: ActionsReporter, pullFromRemote = false): Promise<StageRow[]> {
   if (command === 'gate') return [];
   if (command === 'status') {
     const { plan } = planWorkspace(ws, { targets: [] });
@@ -25,7 +25,8 @@ export async function runStagesStep(ws: Workspace, command: 'repro' | 'status' |
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const { outcomes } = await reproduce(ws, { targets: [], jobs: 1, interrupt });
+    // With a remote, a changed stage looks for its run record there before running (repro --pull).
+    const { outcomes } = await reproduce(ws, { targets: [], jobs: 1, interrupt, ...(pullFromRemote ? { pull: { remote: undefined } } : {}) });
     reporter.endStageGroup();
     for (const o of outcomes) {
       const text = failureText(o);

@@ -76,7 +76,7 @@ export async function produceReport(inputs: ActionInputs, event: RunEvent, repor
     report.dag = { nodes: topoOrder(ws.dag), edges: edgesOf(ws.dag) };
     const remote = decideRemoteSteps(inputs.pull, inputs.push, ws.config.remote !== undefined, event);
     if (remote.pull) await core.group('Pull from the remote cache', () => pullStep(ws, reporter));
-    report.stages = await runStagesStep(ws, inputs.command, reporter);
+    report.stages = await runStagesStep(ws, inputs.command, reporter, remote.pull);
     if (remote.push && inputs.command === 'repro' && failedStages(report).length === 0) await core.group('Push to the remote cache', () => pushStep(ws, reporter));
 
     const { current, base } = await core.group('Metrics and params diff', async () => {

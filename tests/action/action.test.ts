@@ -254,12 +254,42 @@ describe('the GitHub Action (bundled, run as the runner does)', () => {
     expect(gh.comments[0]!.body).toContain('## ✅ lockstep: the gate passed');
   });
 
-  it('pull: auto asks for the remote when one is configured; this build says it has none', async () => {
-    const config = { '.lockstep/config.yaml': 'remote: shared\nremotes:\n  shared: {url: /nowhere}\n' };
-    const r = await prRun(prRepo({ ...BASE, ...config }, params(0.75)));
-    expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/::warning::pull requested but this build of lockstep has no remote support/);
-    expect(r.stdout).not.toContain('push requested');
+  it('with a remote: a push to the default branch shares the results; a pull request then restores instead of running', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'lockstep-action-remote-'));
+    try {
+      const config = { '.lockstep/config.yaml': `remote: shared\nremotes:\n  shared: {url: ${store}}\n` };
+      const repo = prRepo({ ...BASE, ...config }, params(0.75));
+      const onMain = await runAction({
+        bundle,
+        cwd: repo.checkout(),
+        apiUrl: gh.url,
+        eventName: 'push',
+        payload: { ref: 'refs/heads/main', repository: { name: 'r', owner: { login: 'o' }, default_branch: 'main' } },
+        inputs: {},
+        sha: repo.headSha,
+        env: { GITHUB_REF: 'refs/heads/main' },
+      });
+      expect(onMain.exitCode, onMain.stdout).toBe(0);
+      expect(onMain.stdout).toMatch(/pushed to 'shared': [1-9]\d* uploaded/);
+      expect(existsSync(join(store, 'runs'))).toBe(true);
+      const checkout = repo.checkout();
+      const r = await prRun(repo, {}, { cwd: checkout });
+      expect(r.exitCode, r.stdout).toBe(0);
+      expect(r.stdout).toMatch(/pulled from 'shared'/);
+      expect(r.stdout).not.toContain('pushed to');
+      expect(r.stdout).toMatch(/Stage 'train' restored from/);
+      expect(existsSync(join(checkout, 'runlog.txt'))).toBe(false);
+    } finally {
+      rmSync(store, { recursive: true, force: true });
+    }
+  });
+
+  it('a remote that cannot be reached is a warning: the stages run and the gates decide', async () => {
+    const config = { '.lockstep/config.yaml': 'remote: shared\nremotes:\n  shared: {url: s3://bucket/x, endpoint: "http://127.0.0.1:9", region: us-east-1}\n' };
+    const r = await prRun(prRepo({ ...BASE, ...config }, params(0.75)), {}, { env: { AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's', AWS_MAX_ATTEMPTS: '1' } });
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/::warning::(pull from the remote cache|.*remote)/);
+    expect(r.stdout).toContain('training for recall 0.75');
   });
 
   it('fetches a baseline named by branch into a shallow clone', async () => {

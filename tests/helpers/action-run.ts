@@ -80,6 +80,8 @@ export interface ActionRun {
   /** Input names as in action.yml; the runner upper-cases them and keeps dashes. */
   inputs: Record<string, string>;
   sha?: string;
+  /** Extra environment (e.g. AWS credentials for a remote). */
+  env?: Record<string, string>;
 }
 
 /** Runs the bundled Action as the runner does: a node process with INPUT_* and the GITHUB_* files. */
@@ -113,6 +115,7 @@ export async function runAction(run: ActionRun): Promise<ActionResult> {
       'INPUT_GITHUB-TOKEN': 'ghs_secretTokenValue123',
     };
     for (const [name, value] of Object.entries(run.inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+    Object.assign(env, run.env);
     const r = await execa('node', [run.bundle], { cwd: run.cwd, env, extendEnv: false, reject: false, stdin: 'ignore' });
     return {
       exitCode: r.exitCode ?? -1,
