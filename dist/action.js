@@ -32817,7 +32817,7 @@ function gatesFromPipeline(written, source) {
   }
   return gates;
 }
-var EXPR = /^\s*([A-Za-z0-9_.\-/]+?)(?::(drop|rise))?\s*(>=|<=)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*(%)?\s*$/i;
+var EXPR = /^\s*([A-Za-z0-9_.\-/*=+]+?)(?::(drop|rise))?\s*(>=|<=)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*(%)?\s*$/i;
 function parseGateExpression(text) {
   const m = EXPR.exec(text);
   if (!m) return { error: `cannot read gate '${text}': write e.g. recall>=0.7, loss<=0.3, accuracy:drop<=0.02 or f1:drop<=2%` };
@@ -32857,31 +32857,50 @@ function describeBound(gate) {
   }
 }
 function evaluateGates(gates, current, baseline, unreadable = {}) {
-  const results = gates.map((gate) => {
-    const failed = (note, extra2 = {}) => ({
-      gate,
-      status: gate.level === "warn" ? "warn" : "fail",
-      note,
-      ...extra2
-    });
-    const hit = lookup(current, gate);
-    if (!hit.found) return failed(hit.note);
-    const value2 = numericValue(hit.value);
-    if (value2 === void 0) return failed(`${gate.metric} is ${quoted(hit.value)}, not a number`);
-    const relative2 = gate.kind !== "min" && gate.kind !== "max";
-    if (!relative2) return check(gate, value2, 0) ? { gate, status: "pass", value: value2 } : failed(breaks(gate, value2), { value: value2 });
-    if (!baseline) return { gate, status: "n/a", note: "n/a (no baseline)", value: value2 };
-    const b = lookup(baseline, gate);
-    if (!b.found) {
-      const missing = missingBaseline(gate, unreadable);
-      return failed(missing.note, { value: value2, hint: missing.hint });
+  const results = gates.flatMap((gate) => {
+    if (!isPattern(gate.metric)) return [evaluateGate(gate, current, baseline, unreadable)];
+    const matches = expandPattern(gate, current, baseline);
+    if (matches.length === 0) {
+      const where = gate.path ? `in ${gate.path}` : "in any metrics file";
+      return [failure(gate, `no metric matches ${gate.metric} ${where}`, { hint: "check the pattern against lockstep metrics show: * stands for exactly one name segment" })];
     }
-    const base = numericValue(b.value);
-    if (base === void 0) return failed(`the baseline ${gate.metric} is ${quoted(b.value)}, not a number`, { value: value2 });
-    const extra = { value: value2, baseline: base, delta: value2 - base };
-    return check(gate, value2, base) ? { gate, status: "pass", ...extra } : failed(breaks(gate, value2), extra);
+    return matches.map((match) => evaluateGate(match, current, baseline, unreadable));
   });
   return { verdict: results.some((r) => r.status === "fail") ? "fail" : "pass", results };
+}
+var isPattern = (metric) => metric.includes("*");
+var isRelative = (gate) => gate.kind !== "min" && gate.kind !== "max";
+function expandPattern(gate, current, baseline) {
+  const segments = gate.metric.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+  const re = new RegExp(`^${segments.join("[^.]+")}$`);
+  const names = /* @__PURE__ */ new Set();
+  for (const metrics of isRelative(gate) && baseline ? [current, baseline] : [current]) {
+    for (const [file2, values] of Object.entries(metrics)) {
+      if (gate.path !== void 0 && file2 !== gate.path) continue;
+      for (const name of Object.keys(values)) if (re.test(name)) names.add(name);
+    }
+  }
+  return [...names].sort(compareStrings).map((metric) => ({ ...gate, metric, pattern: gate.metric }));
+}
+function failure(gate, note, extra = {}) {
+  return { gate, status: gate.level === "warn" ? "warn" : "fail", note, ...extra };
+}
+function evaluateGate(gate, current, baseline, unreadable) {
+  const hit = lookup(current, gate);
+  if (!hit.found) return failure(gate, hit.note);
+  const value2 = numericValue(hit.value);
+  if (value2 === void 0) return failure(gate, `${gate.metric} is ${quoted(hit.value)}, not a number`);
+  if (!isRelative(gate)) return check(gate, value2, 0) ? { gate, status: "pass", value: value2 } : failure(gate, breaks(gate, value2), { value: value2 });
+  if (!baseline) return { gate, status: "n/a", note: "n/a (no baseline)", value: value2 };
+  const b = lookup(baseline, gate);
+  if (!b.found) {
+    const missing = missingBaseline(gate, unreadable);
+    return failure(gate, missing.note, { value: value2, hint: missing.hint });
+  }
+  const base = numericValue(b.value);
+  if (base === void 0) return failure(gate, `the baseline ${gate.metric} is ${quoted(b.value)}, not a number`, { value: value2 });
+  const extra = { value: value2, baseline: base, delta: value2 - base };
+  return check(gate, value2, base) ? { gate, status: "pass", ...extra } : failure(gate, breaks(gate, value2), extra);
 }
 var quoted = (v) => typeof v === "string" ? JSON.stringify(v) : displayValue(v);
 var breaks = (gate, value2) => `${gate.metric} ${value2} breaks ${describeBound(gate)}`;
@@ -41989,10 +42008,10 @@ var _safeParse = (_Err) => (schema, value2, _ctx) => {
   if (result instanceof Promise) {
     throw new $ZodAsyncError();
   }
-  return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
+  return result.issues.length ? failure2(_Err, result.issues, ctx) : { success: true, data: result.value };
 };
 var safeParse = /* @__PURE__ */ _safeParse($ZodRealError);
-function failure(Err, issues, ctx) {
+function failure2(Err, issues, ctx) {
   let error63;
   return {
     success: false,
@@ -42016,7 +42035,7 @@ var _safeParseAsync = (_Err) => async (schema, value2, _ctx) => {
   let result = schema._zod.run({ value: value2, issues: [] }, ctx);
   if (result instanceof Promise)
     result = await result;
-  return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
+  return result.issues.length ? failure2(_Err, result.issues, ctx) : { success: true, data: result.value };
 };
 var safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
 var COMPILE_INVALID = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
@@ -61508,9 +61527,9 @@ function sha256LargeFile(path6) {
   ctl.fill(-1);
   ctl[SLOTS] = 0;
   const worker = new Worker2(WORKER_SOURCE, { eval: true, workerData: { control, data, slots: SLOTS, slotBytes: SLOT_BYTES, digest } });
-  let failure2;
+  let failure3;
   worker.on("error", (err) => {
-    failure2 = err;
+    failure3 = err;
   });
   const fd = openSync3(path6, "r");
   let size = 0;
@@ -61524,7 +61543,7 @@ function sha256LargeFile(path6) {
       if (n2 === 0) break;
     }
     while (Atomics.load(ctl, SLOTS) !== 1) {
-      if (Atomics.wait(ctl, SLOTS, 0, 3e4) === "timed-out") throw failure2 ?? new Error(`hashing ${path6} timed out`);
+      if (Atomics.wait(ctl, SLOTS, 0, 3e4) === "timed-out") throw failure3 ?? new Error(`hashing ${path6} timed out`);
     }
   } finally {
     closeSync3(fd);
@@ -63162,7 +63181,7 @@ function metricsTable(rows, multiFile, precision) {
   if (rows.length === 0) return ["No metrics changed and none are gated."];
   const lines = ["| metric | base | PR | \u0394 | \u0394% | gate | |", "|---|--:|--:|--:|--:|---|:-:|"];
   for (const m of rows) {
-    const name = multiFile ? `${esc2(m.name)} (${esc2(m.path)})` : esc2(m.name);
+    const name = multiFile && m.path ? `${esc2(m.name)} (${esc2(m.path)})` : esc2(m.name);
     const cells = [
       name,
       m.base === void 0 ? "-" : esc2(formatValue(m.base, precision)),
@@ -63232,7 +63251,7 @@ function renderReport(r, opts) {
   if (r.gatesChanged) {
     out.push(`> [!WARNING]`, `> This pull request changes a gate in its pipeline file. The gates of ${esc2(r.gatesFrom ?? "the base")} were applied: a change cannot loosen its own gate.`, "");
   }
-  const multiFile = new Set(r.metrics.map((m) => m.path)).size > 1;
+  const multiFile = new Set(r.metrics.map((m) => m.path).filter(Boolean)).size > 1;
   out.push(...metricsTable(r.metrics, multiFile, opts.precision), "");
   const notes = r.gates.filter((g) => g.note && g.status !== "pass");
   for (const g of notes) out.push(`- ${ICON[g.status]} ${esc2(g.metric)} ${esc2(g.bound)}: ${esc2(g.note)}`);
