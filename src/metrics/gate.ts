@@ -205,7 +205,9 @@ function missingBaseline(gate: Gate, unreadable: Readonly<Record<string, string>
       hint: "bring the baseline's cached outputs into the local cache (lockstep pull), or run lockstep repro at the baseline revision",
     };
   }
-  return { note: `${gate.metric} is not in the baseline`, hint: `add ${gate.metric} to the baseline's metrics, or set level: warn on the gate until it has it` };
+  // One hint per pattern, not one per match: they all say the same.
+  const what = gate.pattern === undefined ? gate.metric : `the metrics ${gate.pattern} matches`;
+  return { note: `${gate.metric} is not in the baseline`, hint: `add ${what} to the baseline's metrics, or set level: warn on the gate until it has it` };
 }
 
 /**

@@ -175,6 +175,8 @@ describe('wildcard gates (issue 15)', () => {
       ['slices.dept=Ops.recall', 'fail', undefined, 'slices.dept=Ops.recall not found in any metrics file'],
       ['slices.dept=Sales.recall', 'pass', 0.85, undefined],
     ]);
+    const fresh = evaluateGates([gate('slices.*.recall:drop<=0.1')], m(slices), m({ recall: 0.7 }));
+    expect(new Set(fresh.results.map((r) => r.hint))).toEqual(new Set(["add the metrics slices.*.recall matches to the baseline's metrics, or set level: warn on the gate until it has it"]));
     const noBase = evaluateGates([gate('slices.*.recall:drop<=0.1')], m(slices), undefined);
     expect(noBase.results.map((r) => r.status)).toEqual(['n/a', 'n/a']);
     expect(noBase.verdict).toBe('pass');
