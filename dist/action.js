@@ -32912,7 +32912,8 @@ function missingBaseline(gate, unreadable) {
       hint: "bring the baseline's cached outputs into the local cache (lockstep pull), or run lockstep repro at the baseline revision"
     };
   }
-  return { note: `${gate.metric} is not in the baseline`, hint: `add ${gate.metric} to the baseline's metrics, or set level: warn on the gate until it has it` };
+  const what = gate.pattern === void 0 ? gate.metric : `the metrics ${gate.pattern} matches`;
+  return { note: `${gate.metric} is not in the baseline`, hint: `add ${what} to the baseline's metrics, or set level: warn on the gate until it has it` };
 }
 var ROUNDING = 8 * Number.EPSILON;
 function atMost(x, limit, ...magnitudes) {
