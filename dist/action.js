@@ -67597,19 +67597,19 @@ to input.params.ContentLength in bytes.
 // src/util/pool.ts
 async function forEachPool(items, jobs, fn, stop = () => false) {
   let next = 0;
-  let failure2;
+  let failure3;
   const worker = async () => {
-    while (next < items.length && !failure2 && !stop()) {
+    while (next < items.length && !failure3 && !stop()) {
       const item = items[next++];
       try {
         await fn(item);
       } catch (err) {
-        failure2 ??= { err };
+        failure3 ??= { err };
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
-  if (failure2) throw failure2.err;
+  if (failure3) throw failure3.err;
 }
 var init_pool = __esm({
   "src/util/pool.ts"() {
@@ -72896,7 +72896,7 @@ function gatesFromPipeline(written, source) {
   }
   return gates;
 }
-var EXPR = /^\s*([A-Za-z0-9_.\-/]+?)(?::(drop|rise))?\s*(>=|<=)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*(%)?\s*$/i;
+var EXPR = /^\s*([A-Za-z0-9_.\-/*=+]+?)(?::(drop|rise))?\s*(>=|<=)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*(%)?\s*$/i;
 function parseGateExpression(text) {
   const m3 = EXPR.exec(text);
   if (!m3) return { error: `cannot read gate '${text}': write e.g. recall>=0.7, loss<=0.3, accuracy:drop<=0.02 or f1:drop<=2%` };
@@ -72936,31 +72936,50 @@ function describeBound(gate) {
   }
 }
 function evaluateGates(gates, current, baseline, unreadable = {}) {
-  const results = gates.map((gate) => {
-    const failed = (note, extra2 = {}) => ({
-      gate,
-      status: gate.level === "warn" ? "warn" : "fail",
-      note,
-      ...extra2
-    });
-    const hit = lookup(current, gate);
-    if (!hit.found) return failed(hit.note);
-    const value2 = numericValue(hit.value);
-    if (value2 === void 0) return failed(`${gate.metric} is ${quoted(hit.value)}, not a number`);
-    const relative2 = gate.kind !== "min" && gate.kind !== "max";
-    if (!relative2) return check(gate, value2, 0) ? { gate, status: "pass", value: value2 } : failed(breaks(gate, value2), { value: value2 });
-    if (!baseline) return { gate, status: "n/a", note: "n/a (no baseline)", value: value2 };
-    const b5 = lookup(baseline, gate);
-    if (!b5.found) {
-      const missing = missingBaseline(gate, unreadable);
-      return failed(missing.note, { value: value2, hint: missing.hint });
+  const results = gates.flatMap((gate) => {
+    if (!isPattern(gate.metric)) return [evaluateGate(gate, current, baseline, unreadable)];
+    const matches = expandPattern(gate, current, baseline);
+    if (matches.length === 0) {
+      const where = gate.path ? `in ${gate.path}` : "in any metrics file";
+      return [failure(gate, `no metric matches ${gate.metric} ${where}`, { hint: "check the pattern against lockstep metrics show: * stands for exactly one name segment" })];
     }
-    const base = numericValue(b5.value);
-    if (base === void 0) return failed(`the baseline ${gate.metric} is ${quoted(b5.value)}, not a number`, { value: value2 });
-    const extra = { value: value2, baseline: base, delta: value2 - base };
-    return check(gate, value2, base) ? { gate, status: "pass", ...extra } : failed(breaks(gate, value2), extra);
+    return matches.map((match) => evaluateGate(match, current, baseline, unreadable));
   });
   return { verdict: results.some((r5) => r5.status === "fail") ? "fail" : "pass", results };
+}
+var isPattern = (metric) => metric.includes("*");
+var isRelative = (gate) => gate.kind !== "min" && gate.kind !== "max";
+function expandPattern(gate, current, baseline) {
+  const segments = gate.metric.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+  const re = new RegExp(`^${segments.join("[^.]+")}$`);
+  const names = /* @__PURE__ */ new Set();
+  for (const metrics of isRelative(gate) && baseline ? [current, baseline] : [current]) {
+    for (const [file2, values] of Object.entries(metrics)) {
+      if (gate.path !== void 0 && file2 !== gate.path) continue;
+      for (const name of Object.keys(values)) if (re.test(name)) names.add(name);
+    }
+  }
+  return [...names].sort(compareStrings).map((metric) => ({ ...gate, metric, pattern: gate.metric }));
+}
+function failure(gate, note, extra = {}) {
+  return { gate, status: gate.level === "warn" ? "warn" : "fail", note, ...extra };
+}
+function evaluateGate(gate, current, baseline, unreadable) {
+  const hit = lookup(current, gate);
+  if (!hit.found) return failure(gate, hit.note);
+  const value2 = numericValue(hit.value);
+  if (value2 === void 0) return failure(gate, `${gate.metric} is ${quoted(hit.value)}, not a number`);
+  if (!isRelative(gate)) return check(gate, value2, 0) ? { gate, status: "pass", value: value2 } : failure(gate, breaks(gate, value2), { value: value2 });
+  if (!baseline) return { gate, status: "n/a", note: "n/a (no baseline)", value: value2 };
+  const b5 = lookup(baseline, gate);
+  if (!b5.found) {
+    const missing = missingBaseline(gate, unreadable);
+    return failure(gate, missing.note, { value: value2, hint: missing.hint });
+  }
+  const base = numericValue(b5.value);
+  if (base === void 0) return failure(gate, `the baseline ${gate.metric} is ${quoted(b5.value)}, not a number`, { value: value2 });
+  const extra = { value: value2, baseline: base, delta: value2 - base };
+  return check(gate, value2, base) ? { gate, status: "pass", ...extra } : failure(gate, breaks(gate, value2), extra);
 }
 var quoted = (v) => typeof v === "string" ? JSON.stringify(v) : displayValue(v);
 var breaks = (gate, value2) => `${gate.metric} ${value2} breaks ${describeBound(gate)}`;
@@ -72972,7 +72991,8 @@ function missingBaseline(gate, unreadable) {
       hint: "bring the baseline's cached outputs into the local cache (lockstep pull), or run lockstep repro at the baseline revision"
     };
   }
-  return { note: `${gate.metric} is not in the baseline`, hint: `add ${gate.metric} to the baseline's metrics, or set level: warn on the gate until it has it` };
+  const what = gate.pattern === void 0 ? gate.metric : `the metrics ${gate.pattern} matches`;
+  return { note: `${gate.metric} is not in the baseline`, hint: `add ${what} to the baseline's metrics, or set level: warn on the gate until it has it` };
 }
 var ROUNDING = 8 * Number.EPSILON;
 function atMost(x, limit, ...magnitudes) {
@@ -82079,10 +82099,10 @@ var _safeParse = (_Err) => (schema, value2, _ctx) => {
   if (result instanceof Promise) {
     throw new $ZodAsyncError();
   }
-  return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
+  return result.issues.length ? failure2(_Err, result.issues, ctx) : { success: true, data: result.value };
 };
 var safeParse = /* @__PURE__ */ _safeParse($ZodRealError);
-function failure(Err, issues, ctx) {
+function failure2(Err, issues, ctx) {
   let error64;
   return {
     success: false,
@@ -82106,7 +82126,7 @@ var _safeParseAsync = (_Err) => async (schema, value2, _ctx) => {
   let result = schema._zod.run({ value: value2, issues: [] }, ctx);
   if (result instanceof Promise)
     result = await result;
-  return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
+  return result.issues.length ? failure2(_Err, result.issues, ctx) : { success: true, data: result.value };
 };
 var safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
 var COMPILE_INVALID = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
@@ -101911,9 +101931,9 @@ function sha256LargeFile(path6) {
   ctl.fill(-1);
   ctl[SLOTS] = 0;
   const worker = new Worker2(WORKER_SOURCE, { eval: true, workerData: { control, data, slots: SLOTS, slotBytes: SLOT_BYTES, digest: digest4 } });
-  let failure2;
+  let failure3;
   worker.on("error", (err) => {
-    failure2 = err;
+    failure3 = err;
   });
   const fd = openSync3(path6, "r");
   let size = 0;
@@ -101927,7 +101947,7 @@ function sha256LargeFile(path6) {
       if (n4 === 0) break;
     }
     while (Atomics.load(ctl, SLOTS) !== 1) {
-      if (Atomics.wait(ctl, SLOTS, 0, 3e4) === "timed-out") throw failure2 ?? new Error(`hashing ${path6} timed out`);
+      if (Atomics.wait(ctl, SLOTS, 0, 3e4) === "timed-out") throw failure3 ?? new Error(`hashing ${path6} timed out`);
     }
   } finally {
     closeSync3(fd);
@@ -104398,7 +104418,7 @@ function metricsTable(rows, multiFile, precision) {
   if (rows.length === 0) return ["No metrics changed and none are gated."];
   const lines = ["| metric | base | PR | \u0394 | \u0394% | gate | |", "|---|--:|--:|--:|--:|---|:-:|"];
   for (const m3 of rows) {
-    const name = multiFile ? `${esc2(m3.name)} (${esc2(m3.path)})` : esc2(m3.name);
+    const name = multiFile && m3.path ? `${esc2(m3.name)} (${esc2(m3.path)})` : esc2(m3.name);
     const cells = [
       name,
       m3.base === void 0 ? "-" : esc2(formatValue(m3.base, precision)),
@@ -104468,7 +104488,7 @@ function renderReport(r5, opts) {
   if (r5.gatesChanged) {
     out.push(`> [!WARNING]`, `> This pull request changes a gate in its pipeline file. The gates of ${esc2(r5.gatesFrom ?? "the base")} were applied: a change cannot loosen its own gate.`, "");
   }
-  const multiFile = new Set(r5.metrics.map((m3) => m3.path)).size > 1;
+  const multiFile = new Set(r5.metrics.map((m3) => m3.path).filter(Boolean)).size > 1;
   out.push(...metricsTable(r5.metrics, multiFile, opts.precision), "");
   const notes = r5.gates.filter((g5) => g5.note && g5.status !== "pass");
   for (const g5 of notes) out.push(`- ${ICON[g5.status]} ${esc2(g5.metric)} ${esc2(g5.bound)}: ${esc2(g5.note)}`);

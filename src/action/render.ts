@@ -34,7 +34,7 @@ function metricsTable(rows: MetricRow[], multiFile: boolean, precision: number):
   if (rows.length === 0) return ['No metrics changed and none are gated.'];
   const lines = ['| metric | base | PR | Δ | Δ% | gate | |', '|---|--:|--:|--:|--:|---|:-:|'];
   for (const m of rows) {
-    const name = multiFile ? `${esc(m.name)} (${esc(m.path)})` : esc(m.name);
+    const name = multiFile && m.path ? `${esc(m.name)} (${esc(m.path)})` : esc(m.name);
     const cells = [
       name,
       m.base === undefined ? '-' : esc(formatValue(m.base, precision)),
@@ -114,7 +114,8 @@ export function renderReport(r: ActionReport, opts: RenderOptions): string {
   if (r.gatesChanged) {
     out.push(`> [!WARNING]`, `> This pull request changes a gate in its pipeline file. The gates of ${esc(r.gatesFrom ?? 'the base')} were applied: a change cannot loosen its own gate.`, '');
   }
-  const multiFile = new Set(r.metrics.map((m) => m.path)).size > 1;
+  // A gate that found no metric (a pattern that matched nothing) has no file: it says nothing about files.
+  const multiFile = new Set(r.metrics.map((m) => m.path).filter(Boolean)).size > 1;
   out.push(...metricsTable(r.metrics, multiFile, opts.precision), '');
   const notes = r.gates.filter((g) => g.note && g.status !== 'pass');
   for (const g of notes) out.push(`- ${ICON[g.status]} ${esc(g.metric)} ${esc(g.bound)}: ${esc(g.note!)}`);

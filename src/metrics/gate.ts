@@ -10,7 +10,10 @@ export type GateKind = 'min' | 'max' | 'max_drop' | 'max_rise' | 'max_drop_pct' 
 export const GATE_KINDS: readonly GateKind[] = ['min', 'max', 'max_drop', 'max_rise', 'max_drop_pct', 'max_rise_pct'];
 
 export interface Gate {
+  /** A flattened metric name, or a pattern where `*` stands for one name segment (`slices.*.recall`). */
   metric: string;
+  /** On each match of a pattern gate: the pattern as declared; `metric` is then the matched name. */
+  pattern?: string;
   path?: string;
   kind: GateKind;
   bound: number;
@@ -53,10 +56,10 @@ export function gatesFromPipeline(written: Record<string, WrittenGate>, source: 
   return gates;
 }
 
-const EXPR = /^\s*([A-Za-z0-9_.\-/]+?)(?::(drop|rise))?\s*(>=|<=)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*(%)?\s*$/i;
+const EXPR = /^\s*([A-Za-z0-9_.\-/*=+]+?)(?::(drop|rise))?\s*(>=|<=)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*(%)?\s*$/i;
 
 /**
- * `recall>=0.7`, `loss<=0.3`, `accuracy:drop<=0.02`, `f1:drop<=2%`, `latency_ms:rise<=10%`.
+ * `recall>=0.7`, `loss<=0.3`, `accuracy:drop<=0.02`, `f1:drop<=2%`, `latency_ms:rise<=10%`, `slices.*.recall>=0.6`.
  * Returns the gate or an error message.
  */
 export function parseGateExpression(text: string): Gate | { error: string } {
@@ -122,10 +125,10 @@ export function describeBound(gate: Gate): string {
 }
 
 /**
- * Fail closed: a gated metric that is missing, not a number or NaN fails. A relative gate is `n/a` only
- * when no baseline was given; with a baseline that lacks the metric, or whose file could not be read
- * (`unreadable`: file → why, e.g. cached metrics not in the local cache), it fails too. A failing
- * warn-level gate is `warn`.
+ * Fail closed: a gated metric that is missing, not a number or NaN fails, and so does a pattern gate that
+ * matches nothing. A relative gate is `n/a` only when no baseline was given; with a baseline that lacks the
+ * metric, or whose file could not be read (`unreadable`: file → why, e.g. cached metrics not in the local
+ * cache), it fails too. A failing warn-level gate is `warn`. A pattern gate gives one result per match.
  */
 export function evaluateGates(
   gates: Gate[],
@@ -133,31 +136,59 @@ export function evaluateGates(
   baseline: MetricsByFile | undefined,
   unreadable: Readonly<Record<string, string>> = {},
 ): GateReport {
-  const results = gates.map((gate): GateResult => {
-    const failed = (note: string, extra: Partial<GateResult> = {}): GateResult => ({
-      gate,
-      status: gate.level === 'warn' ? 'warn' : 'fail',
-      note,
-      ...extra,
-    });
-    const hit = lookup(current, gate);
-    if (!hit.found) return failed(hit.note);
-    const value = numericValue(hit.value);
-    if (value === undefined) return failed(`${gate.metric} is ${quoted(hit.value)}, not a number`);
-    const relative = gate.kind !== 'min' && gate.kind !== 'max';
-    if (!relative) return check(gate, value, 0) ? { gate, status: 'pass', value } : failed(breaks(gate, value), { value });
-    if (!baseline) return { gate, status: 'n/a', note: 'n/a (no baseline)', value };
-    const b = lookup(baseline, gate);
-    if (!b.found) {
-      const missing = missingBaseline(gate, unreadable);
-      return failed(missing.note, { value, hint: missing.hint });
+  const results = gates.flatMap((gate): GateResult[] => {
+    if (!isPattern(gate.metric)) return [evaluateGate(gate, current, baseline, unreadable)];
+    const matches = expandPattern(gate, current, baseline);
+    if (matches.length === 0) {
+      const where = gate.path ? `in ${gate.path}` : 'in any metrics file';
+      return [failure(gate, `no metric matches ${gate.metric} ${where}`, { hint: 'check the pattern against lockstep metrics show: * stands for exactly one name segment' })];
     }
-    const base = numericValue(b.value);
-    if (base === undefined) return failed(`the baseline ${gate.metric} is ${quoted(b.value)}, not a number`, { value });
-    const extra: Partial<GateResult> = { value, baseline: base, delta: value - base };
-    return check(gate, value, base) ? { gate, status: 'pass', ...extra } : failed(breaks(gate, value), extra);
+    return matches.map((match) => evaluateGate(match, current, baseline, unreadable));
   });
   return { verdict: results.some((r) => r.status === 'fail') ? 'fail' : 'pass', results };
+}
+
+const isPattern = (metric: string) => metric.includes('*');
+const isRelative = (gate: Gate) => gate.kind !== 'min' && gate.kind !== 'max';
+
+/**
+ * One gate per metric name the pattern matches (`*` = one or more characters within one dot-separated
+ * segment), sorted. A relative gate also takes the names only the baseline has: a slice the change lost
+ * then fails as missing instead of dropping out of the check unseen.
+ */
+function expandPattern(gate: Gate, current: MetricsByFile, baseline: MetricsByFile | undefined): Gate[] {
+  const segments = gate.metric.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  const re = new RegExp(`^${segments.join('[^.]+')}$`);
+  const names = new Set<string>();
+  for (const metrics of isRelative(gate) && baseline ? [current, baseline] : [current]) {
+    for (const [file, values] of Object.entries(metrics)) {
+      if (gate.path !== undefined && file !== gate.path) continue;
+      for (const name of Object.keys(values)) if (re.test(name)) names.add(name);
+    }
+  }
+  return [...names].sort(compareStrings).map((metric) => ({ ...gate, metric, pattern: gate.metric }));
+}
+
+function failure(gate: Gate, note: string, extra: Partial<GateResult> = {}): GateResult {
+  return { gate, status: gate.level === 'warn' ? 'warn' : 'fail', note, ...extra };
+}
+
+function evaluateGate(gate: Gate, current: MetricsByFile, baseline: MetricsByFile | undefined, unreadable: Readonly<Record<string, string>>): GateResult {
+  const hit = lookup(current, gate);
+  if (!hit.found) return failure(gate, hit.note);
+  const value = numericValue(hit.value);
+  if (value === undefined) return failure(gate, `${gate.metric} is ${quoted(hit.value)}, not a number`);
+  if (!isRelative(gate)) return check(gate, value, 0) ? { gate, status: 'pass', value } : failure(gate, breaks(gate, value), { value });
+  if (!baseline) return { gate, status: 'n/a', note: 'n/a (no baseline)', value };
+  const b = lookup(baseline, gate);
+  if (!b.found) {
+    const missing = missingBaseline(gate, unreadable);
+    return failure(gate, missing.note, { value, hint: missing.hint });
+  }
+  const base = numericValue(b.value);
+  if (base === undefined) return failure(gate, `the baseline ${gate.metric} is ${quoted(b.value)}, not a number`, { value });
+  const extra: Partial<GateResult> = { value, baseline: base, delta: value - base };
+  return check(gate, value, base) ? { gate, status: 'pass', ...extra } : failure(gate, breaks(gate, value), extra);
 }
 
 const quoted = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : displayValue(v));
@@ -174,7 +205,9 @@ function missingBaseline(gate: Gate, unreadable: Readonly<Record<string, string>
       hint: "bring the baseline's cached outputs into the local cache (lockstep pull), or run lockstep repro at the baseline revision",
     };
   }
-  return { note: `${gate.metric} is not in the baseline`, hint: `add ${gate.metric} to the baseline's metrics, or set level: warn on the gate until it has it` };
+  // One hint per pattern, not one per match: they all say the same.
+  const what = gate.pattern === undefined ? gate.metric : `the metrics ${gate.pattern} matches`;
+  return { note: `${gate.metric} is not in the baseline`, hint: `add ${what} to the baseline's metrics, or set level: warn on the gate until it has it` };
 }
 
 /**

@@ -138,6 +138,33 @@ describe('the GitHub Action (bundled, run as the runner does)', () => {
     expect(old.body).toContain('0.5');
   });
 
+  it('a wildcard gate shows each matching metric as its own row; one that matches nothing fails closed (issue 15)', async () => {
+    const sliced: Tree = {
+      ...BASE,
+      'train.mjs': [
+        "import { readFileSync, writeFileSync } from 'node:fs';",
+        "const recall = Number(/recall: ([\\d.]+)/.exec(readFileSync('params.yaml', 'utf8'))[1]);",
+        "writeFileSync('metrics.json', JSON.stringify({ recall: 0.8, slices: { 'dept=HR': { recall }, 'dept=Sales': { recall: 0.8 } } }));",
+      ].join('\n'),
+      'metrics.json': JSON.stringify({ recall: 0.8, slices: { 'dept=HR': { recall: 0.8 }, 'dept=Sales': { recall: 0.8 } } }),
+    };
+    const r = await prRun(prRepo(sliced, params(0.5)), { gates: 'slices.*.recall >= 0.6\nslices.*.recall:drop <= 0.05\nslices.*.f1 >= 0.5' });
+    expect(r.exitCode).toBe(1);
+    expect(r.summary).toContain('| slices.dept=HR.recall | 0.8 | 0.5 | -0.3 | -37.5% | >= 0.6, drop &lt;= 0.05 | ❌ |');
+    expect(r.summary).toContain('| slices.dept=Sales.recall | 0.8 | 0.8 | 0 | 0% | >= 0.6, drop &lt;= 0.05 | ✅ |');
+    expect(r.summary).toContain('| slices.*.f1 | - | - |  |  | >= 0.5 | ❌ |');
+    expect(r.summary).toContain('- ❌ slices.*.f1 >= 0.5: no metric matches slices.*.f1 in any metrics file');
+    const report = JSON.parse(readFileSync(r.outputs.report!, 'utf8')) as { gates: { metric: string; status: string }[] };
+    expect(report.gates.map((g) => [g.metric, g.status])).toEqual([
+      ['recall', 'pass'],
+      ['slices.dept=HR.recall', 'fail'],
+      ['slices.dept=Sales.recall', 'pass'],
+      ['slices.dept=HR.recall', 'fail'],
+      ['slices.dept=Sales.recall', 'pass'],
+      ['slices.*.f1', 'fail'],
+    ]);
+  });
+
   it('applies the base revision\'s gates to a pull request that loosens them, and says so', async () => {
     const r = await prRun(prRepo(BASE, { ...params(0.62), 'pipeline.yaml': PIPELINE(0.5) }));
     expect(r.exitCode).toBe(1);

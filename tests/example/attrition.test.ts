@@ -4,10 +4,10 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { lockstep, read, REPO, workspace, writeTree } from '../helpers/workspace.js';
 
-/** A copy of the repository's example pipeline in a temp dir (node_modules linked for `yaml`). */
+/** A copy of the repository's example pipeline and its reference profile in a temp dir (node_modules linked for `yaml`). */
 function example(): string {
   const dir = workspace({});
-  for (const f of ['pipeline.yaml', 'params.yaml', 'ml']) cpSync(join(REPO, f), join(dir, f), { recursive: true });
+  for (const f of ['pipeline.yaml', 'params.yaml', 'ml', 'reference']) cpSync(join(REPO, f), join(dir, f), { recursive: true });
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   return dir;
 }
@@ -33,19 +33,19 @@ describe('the example attrition pipeline', () => {
     const dir = example();
     const first = await lockstep(dir, ['repro']);
     expect(first.exitCode, first.stderr).toBe(0);
-    expect(first.stderr).toContain('7 ran');
+    expect(first.stderr).toContain('9 ran, 1 frozen');
     const m = metrics(dir);
     expect(m.recall).toBeGreaterThanOrEqual(0.7);
     expect(m.accuracy).toBeGreaterThanOrEqual(0.65);
     for (const f of ['artifacts/model.json', 'artifacts/cv.json', 'artifacts/tuning.json', 'data/processed/scaler.json']) {
       expect(() => readFileSync(join(dir, f))).not.toThrow();
     }
-    expect((await lockstep(dir, ['repro'])).stderr).toContain('7 skipped');
+    expect((await lockstep(dir, ['repro'])).stderr).toContain('9 skipped, 1 frozen');
 
     writeTree(dir, { 'params.yaml': read(dir, 'params.yaml').replace('C: 1.0 ', 'C: 0.5 ') });
     const r = await lockstep(dir, ['repro', '--json']);
     const ran = JSON.parse(r.stdout).stages.filter((s: { status: string }) => s.status === 'ran').map((s: { name: string }) => s.name);
-    expect(ran.sort()).toEqual(['cross_validate', 'evaluate', 'train']);
+    expect(ran.sort()).toEqual(['cross_validate', 'evaluate', 'smoke', 'train']);
   });
 
   it('a fresh clone: repro reproduces the committed lock and metrics and leaves git status clean', async () => {
@@ -63,7 +63,8 @@ describe('the example attrition pipeline', () => {
     appendFileSync(join(dir, '.git/info/exclude'), '/node_modules\n');
     const r = await lockstep(dir, ['repro']);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr.split('\n').at(-1)).toMatch(/^5 ran, 2 skipped/); // evaluate and cross_validate: committed metrics, identical inputs
+    // evaluate, cross_validate, smoke and drift: committed metrics, identical inputs; reference: frozen
+    expect(r.stderr.split('\n').at(-1)).toMatch(/^5 ran, 4 skipped, 1 frozen/);
     expect((await git('status', '--porcelain', '--untracked-files=all')).stdout).toBe('');
   });
 
@@ -77,7 +78,53 @@ describe('the example attrition pipeline', () => {
     expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
     const bad = await lockstep(dir, ['gate']);
     expect(bad.exitCode).toBe(1);
-    expect(bad.stdout).toMatch(/recall \(artifacts\/metrics\.json\)\s+0\.3\d*.*FAIL/);
+    expect(bad.stdout).toMatch(/^recall\s+0\.3\d*.*FAIL/m);
+  });
+
+  it('evaluate writes recall, precision and count per slice; a slice under 30 test rows gets its count only', () => {
+    const slices = JSON.parse(read(REPO, 'artifacts/metrics.json')).slices as Record<string, { recall?: number; precision?: number; count: number }>;
+    const names = Object.keys(slices);
+    for (const attribute of ['department', 'overtime', 'tenure_years']) expect(names.filter((n) => n.startsWith(`${attribute}=`)).length).toBeGreaterThanOrEqual(2);
+    expect(names).toEqual(expect.arrayContaining(['overtime=Yes', 'overtime=No', 'department=Sales']));
+    const small = names.filter((n) => slices[n]!.count < 30);
+    expect(small).toEqual(['tenure_years=21+']);
+    for (const n of names) expect(Object.keys(slices[n]!).sort()).toEqual(small.includes(n) ? ['count'] : ['count', 'precision', 'recall']);
+    expect(names.reduce((sum, n) => sum + (n.startsWith('overtime=') ? slices[n]!.count : 0), 0)).toBe(300);
+  });
+
+  it('ingest.drift 0.5 fails the drift gate while recall still passes', async () => {
+    const dir = example();
+    writeTree(dir, { 'params.yaml': read(dir, 'params.yaml').replace(/drift: 0\.0 /, 'drift: 0.5 ') });
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    const r = await lockstep(dir, ['gate']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/^drift\.share_drifted\s+0\.4\s.*FAIL/m);
+    expect(r.stdout).toMatch(/^recall\s+0\.\d+\s.*pass$/m);
+    const drift = JSON.parse(read(dir, 'artifacts/drift.json')).drift as { psi: Record<string, number> };
+    expect(drift.psi.age).toBeGreaterThan(0.2);
+    expect(drift.psi.department).toBe(0);
+  });
+
+  it('a change that breaks predict fails the smoke gate while the metrics pass; an impossible prediction fails its gate', async () => {
+    const dir = example();
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    const metricsBefore = read(dir, 'artifacts/metrics.json');
+    // A plausible slip: categories matched case-sensitively, so `"overtime": "yes"` no longer reads.
+    writeTree(dir, { 'ml/score.mjs': read(dir, 'ml/score.mjs').replace('v.toLowerCase() === String(raw).toLowerCase()', 'v === raw') });
+    const rerun = await lockstep(dir, ['repro', '--json']);
+    expect(JSON.parse(rerun.stdout).stages.filter((s: { status: string }) => s.status === 'ran').map((s: { name: string }) => s.name)).toEqual(['smoke']);
+    expect(read(dir, 'artifacts/metrics.json')).toBe(metricsBefore);
+    const smoke = await lockstep(dir, ['gate']);
+    expect(smoke.exitCode).toBe(1);
+    expect(smoke.stdout).toMatch(/^smoke\.failed\s+1\s.*FAIL/m);
+    expect(smoke.stdout).toMatch(/^recall\s+0\.8298\s.*pass$/m);
+    expect(JSON.parse(read(dir, 'artifacts/smoke.json')).failures[0]).toContain('burnt-out sales representative: expected Very High, got department must be one of');
+
+    writeTree(dir, { 'ml/lib.mjs': read(dir, 'ml/lib.mjs').replace('  return sigmoid(z);\n}', '  return 2 * sigmoid(z);\n}') });
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    const invalid = await lockstep(dir, ['gate']);
+    expect(invalid.exitCode).toBe(1);
+    expect(invalid.stdout).toMatch(/^invalid_predictions\s+[1-9]\d*\s.*FAIL/m);
   });
 
   it('predict gives a high-risk profile a higher leave probability than a low-risk one', async () => {

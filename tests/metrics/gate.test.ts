@@ -129,6 +129,66 @@ describe('gate tolerance (issue 16 item 8)', () => {
   });
 });
 
+describe('wildcard gates (issue 15)', () => {
+  const slices = {
+    'slices.dept=Sales.recall': 0.8,
+    'slices.dept=Sales.count': 120,
+    'slices.dept=HR.recall': 0.55,
+    'slices.dept=HR.count': 40,
+    'slices.tenure=11+y.count': 9,
+    'slices.nested.deeper.recall': 0.1,
+    recall: 0.7,
+  };
+  const rows = (r: ReturnType<typeof evaluateGates>) => r.results.map((x) => [x.gate.metric, x.status]);
+
+  it('gates every metric whose name matches, each in its own result, * standing for one segment', () => {
+    const report = evaluateGates([gate('slices.*.recall >= 0.6')], m(slices), undefined);
+    expect(rows(report)).toEqual([
+      ['slices.dept=HR.recall', 'fail'],
+      ['slices.dept=Sales.recall', 'pass'],
+    ]);
+    expect(report.verdict).toBe('fail');
+    expect(report.results[0]).toMatchObject({ value: 0.55, note: 'slices.dept=HR.recall 0.55 breaks >= 0.6' });
+    expect(report.results.every((r) => r.gate.pattern === 'slices.*.recall')).toBe(true);
+    expect(rows(evaluateGates([gate('slices.dept=*.count<=100')], m(slices), undefined))).toEqual([
+      ['slices.dept=HR.count', 'pass'],
+      ['slices.dept=Sales.count', 'fail'],
+    ]);
+  });
+
+  it('a pattern that matches nothing fails closed, also in a file that lacks it and at warn level it warns', () => {
+    const none = evaluateGates([gate('slices.*.f1>=0.5')], m(slices), undefined);
+    expect(none).toMatchObject({ verdict: 'fail', results: [{ status: 'fail', note: 'no metric matches slices.*.f1 in any metrics file' }] });
+    expect(none.results[0]!.hint).toContain('metrics show');
+    const [inOther] = gatesFromPipeline({ 'slices.*.recall': { min: 0.5, path: 'other.json' } }, 'pipeline.yaml');
+    expect(evaluateGates([inOther!], m(slices), undefined).results[0]).toMatchObject({ status: 'fail', note: 'no metric matches slices.*.recall in other.json' });
+    const [warn] = gatesFromPipeline({ 'nothing.*': { min: 0.5, level: 'warn' } }, 'pipeline.yaml');
+    expect(evaluateGates([warn!], m(slices), undefined)).toMatchObject({ verdict: 'pass', results: [{ status: 'warn' }] });
+    expect(evaluateGates([gate('slices.*.recall:drop<=0.1')], m({ recall: 1 }), m({ recall: 1 })).verdict).toBe('fail');
+  });
+
+  it('relative kinds compare each match with the same key at the baseline; a key the change lost fails', () => {
+    const base = { 'slices.dept=Sales.recall': 0.85, 'slices.dept=HR.recall': 0.7, 'slices.dept=Ops.recall': 0.9 };
+    const report = evaluateGates([gate('slices.*.recall:drop<=0.1')], m(slices), m(base));
+    expect(report.results.map((r) => [r.gate.metric, r.status, r.baseline, r.note])).toEqual([
+      ['slices.dept=HR.recall', 'fail', 0.7, 'slices.dept=HR.recall 0.55 breaks drop <= 0.1'],
+      ['slices.dept=Ops.recall', 'fail', undefined, 'slices.dept=Ops.recall not found in any metrics file'],
+      ['slices.dept=Sales.recall', 'pass', 0.85, undefined],
+    ]);
+    const fresh = evaluateGates([gate('slices.*.recall:drop<=0.1')], m(slices), m({ recall: 0.7 }));
+    expect(new Set(fresh.results.map((r) => r.hint))).toEqual(new Set(["add the metrics slices.*.recall matches to the baseline's metrics, or set level: warn on the gate until it has it"]));
+    const noBase = evaluateGates([gate('slices.*.recall:drop<=0.1')], m(slices), undefined);
+    expect(noBase.results.map((r) => r.status)).toEqual(['n/a', 'n/a']);
+    expect(noBase.verdict).toBe('pass');
+  });
+
+  it('regex characters in a pattern are literal and gatesFromPipeline keeps the pattern as declared', () => {
+    expect(rows(evaluateGates([gate('slices.tenure=*+y.count<=10')], m(slices), undefined))).toEqual([['slices.tenure=11+y.count', 'pass']]);
+    expect(rows(evaluateGates([gate('a.*>=1')], m({ 'a.b': 1, 'axb': 1, 'a.b.c': 1 }), undefined))).toEqual([['a.b', 'pass']]);
+    expect(gatesFromPipeline({ 'slices.*.recall': { min: 0.6 } }, 'pipeline.yaml')[0]).toMatchObject({ metric: 'slices.*.recall', direction: 'higher' });
+  });
+});
+
 describe('diffValues', () => {
   it('marks changed, added and removed values, with change and change %', () => {
     const rows = diffValues({ 'm.json': { a: 1, b: 2, gone: 3 } }, { 'm.json': { a: 1.5, b: 2, new: 'x' } });

@@ -219,6 +219,36 @@ describe('lockstep gate', () => {
     expect(r.stderr).toContain('warning: the gates in pipeline.yaml differ');
   });
 
+  it('a wildcard gate reports every match in its own row and in --json; no match fails closed (issue 15)', async () => {
+    const slices = (hr: number) => JSON.stringify({ slices: { 'dept=HR': { recall: hr, count: 40 }, 'dept=Sales': { recall: 0.8, count: 90 }, 'tenure=11+': { count: 9 } } });
+    const dir = workspace(
+      {
+        'pipeline.yaml': 'stages: {}\nmetrics: [m.json]\ngates:\n  slices.*.recall: {min: 0.6, max_drop: 0.05}\n',
+        'm.json': slices(0.7),
+      },
+      { git: true },
+    );
+    const ok = await lockstep(dir, ['gate']);
+    expect(ok.exitCode, ok.stdout).toBe(0);
+    expect(ok.stdout.split('\n')[0]).toBe('PASS: 2 of 4 gates passed, 2 n/a');
+    expect(ok.stdout).toMatch(/slices\.dept=HR\.recall\s+0\.7\s+-\s+-\s+>= 0\.6\s+pass/);
+    expect(ok.stdout).toMatch(/slices\.dept=Sales\.recall\s+0\.8\s+-\s+-\s+>= 0\.6\s+pass/);
+    writeTree(dir, { 'm.json': slices(0.62) });
+    const r = await lockstep(dir, ['gate', '--baseline', 'HEAD', '--json']);
+    expect(r.exitCode).toBe(1);
+    const results = JSON.parse(r.stdout).results as { gate: { metric: string; pattern: string; kind: string }; status: string }[];
+    expect(results.map((x) => [x.gate.metric, x.gate.pattern, x.gate.kind, x.status])).toEqual([
+      ['slices.dept=HR.recall', 'slices.*.recall', 'min', 'pass'],
+      ['slices.dept=Sales.recall', 'slices.*.recall', 'min', 'pass'],
+      ['slices.dept=HR.recall', 'slices.*.recall', 'max_drop', 'fail'],
+      ['slices.dept=Sales.recall', 'slices.*.recall', 'max_drop', 'pass'],
+    ]);
+    const none = await lockstep(dir, ['gate', '--gate', 'slices.*.f1 >= 0.5']);
+    expect(none.exitCode).toBe(1);
+    expect(none.stdout).toMatch(/slices\.\*\.f1\s+-\s+-\s+-\s+>= 0\.5\s+FAIL: no metric matches slices\.\*\.f1 in any metrics file/);
+    expect((await lockstep(dir, ['gate', '--gate', 'slices.*.count <= 50'])).stdout).toMatch(/slices\.tenure=11\+\.count\s+9\s+-\s+-\s+<= 50\s+pass/);
+  });
+
   it('a tiny bound fails and shows the value (issue 16 item 8)', async () => {
     const dir = workspace({ 'pipeline.yaml': 'stages: {}\nmetrics: [m.json]\ngates:\n  fpr: {max: 1e-10}\n', 'm.json': '{"fpr": 9e-10}' });
     const r = await lockstep(dir, ['gate']);

@@ -18,6 +18,7 @@ error-level gate fails.
   --baseline REV     compare with the metrics committed at REV (default: none, see below)
   --gates-from REV   take the gates from REV's pipeline file (a change cannot loosen its own gate)
   --gate EXPR        extra gate: recall>=0.7  loss<=0.3  accuracy:drop<=0.02  f1:drop<=2%  latency_ms:rise<=10%
+                     'slices.*.recall>=0.6'
 
 gates: in pipeline.yaml, one entry per metric (flattened name), any of these bounds:
   min: X / max: X                     value >= X / value <= X
@@ -27,6 +28,9 @@ gates: in pipeline.yaml, one entry per metric (flattened name), any of these bou
   level: warn                         reported, never fails (default: error)
   direction: higher|lower             which way is better (default from the name); bounds do not depend on it
   e.g.  recall: {min: 0.70}   accuracy: {min: 0.60, max_drop: 0.02}   loss: {max_rise_pct: 5, level: warn}
+A * in the name stands for one name segment: slices.*.recall: {min: 0.6} gates every matching metric,
+each in its own row (a drop/rise compares each with the same name at the baseline); a pattern that
+matches nothing fails.
 
 A gated metric that is missing or not a number fails (fail closed). Without --baseline the drop/rise
 gates show "n/a (no baseline)" and do not fail; with one, a baseline that lacks the metric or cannot be
