@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   cache: () => import('./commands/cache.js'),
   add: () => import('./commands/add.js'),
   init: () => import('./commands/init.js'),
+  exp: () => import('./commands/exp.js'),
 };
 
 async function loadCommand(name: string): Promise<Command> {
