@@ -5,7 +5,7 @@ import { ConfigError, UsageError } from '../errors.js';
 import { getDotted, ParamsReader } from '../pipeline/params.js';
 import type { Pipeline } from '../pipeline/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { displayValue } from '../util/decimal-text.js';
+import { DecimalText, displayValue } from '../util/decimal-text.js';
 import { lazyYaml } from '../util/lazy-modules.js';
 import { decimalTextTag, parseExact } from '../util/parse-exact.js';
 
@@ -121,11 +121,35 @@ export function applyOverrides(root: string, overrides: Override[]): void {
   }
 }
 
+/**
+ * Replaces each overridden scalar's text where it stands, so spacing, comments and number formats of
+ * everything else stay byte for byte. A key that holds a mapping or list is set through the document.
+ */
 function editYaml(text: string, overrides: Override[], file: string): string {
-  const doc = lazyYaml().parseDocument(text, { customTags: [decimalTextTag] });
+  const yaml = lazyYaml();
+  const doc = yaml.parseDocument(text, { customTags: [decimalTextTag] });
   if (doc.errors.length) throw new ConfigError(`${file}: cannot parse params file: ${doc.errors[0]!.message}`, { hint: `fix the syntax of ${file}` });
-  for (const o of overrides) doc.setIn(o.key.split('.'), o.value);
-  return doc.toString();
+  const edits: { start: number; end: number; text: string }[] = [];
+  for (const o of overrides) {
+    const node = doc.getIn(o.key.split('.'), true);
+    if (!yaml.isScalar(node) || !node.range) {
+      doc.setIn(o.key.split('.'), o.value);
+      return editYaml(doc.toString(), overrides.filter((x) => x !== o), file);
+    }
+    edits.push({ start: node.range[0], end: node.range[1], text: yamlText(o.value) });
+  }
+  let out = text;
+  for (const e of edits.sort((a, b) => b.start - a.start)) out = `${out.slice(0, e.start)}${e.text}${out.slice(e.end)}`;
+  return out;
+}
+
+/** A value as one line of YAML: scalars plain or quoted as needed, lists and maps in flow style. */
+function yamlText(value: unknown): string {
+  if (value instanceof DecimalText) return value.text;
+  const yaml = lazyYaml();
+  const doc = new yaml.Document(value);
+  if (yaml.isCollection(doc.contents)) doc.contents.flow = true;
+  return doc.toString({ lineWidth: 0 }).trimEnd();
 }
 
 function editJson(text: string, overrides: Override[]): string {
