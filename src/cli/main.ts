@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   add: () => import('./commands/add.js'),
   init: () => import('./commands/init.js'),
   exp: () => import('./commands/exp.js'),
+  lineage: () => import('./commands/lineage.js'),
 };
 
 async function loadCommand(name: string): Promise<Command> {
