@@ -161,3 +161,47 @@ describe('exp run', () => {
     expect(grid.stderr).toContain('--apply needs a single variant');
   });
 });
+
+describe('exp show, diff, remove', () => {
+  it('compares experiments with the workspace and HEAD, marks the best values, and removes records', async () => {
+    const { dir, env } = await ready();
+    expect((await lockstep(dir, ['exp', 'run', '-S', 'train.C=0.5,3', '-n', 'c'], env)).exitCode).toBe(0);
+    const shown = await lockstep(dir, ['exp', 'show', '--json']);
+    expect(shown.exitCode, shown.stderr).toBe(0);
+    const table = JSON.parse(shown.stdout) as { params: string[]; metrics: string[]; rows: { name: string; params: Record<string, unknown>; metrics: Record<string, unknown>; verdict: string }[]; best: Record<string, string[]> };
+    expect(table.params).toEqual(['train.C']);
+    expect(table.metrics).toEqual(['score', 'loss', 'weighted']);
+    expect(table.rows.map((r) => [r.name, r.params['train.C'], r.metrics.score, r.verdict])).toEqual([
+      ['workspace', 1, 6, 'fail'],
+      ['HEAD', 1, 6, 'fail'],
+      ['c-1', 0.5, 3, 'fail'],
+      ['c-2', 3, 18, 'pass'],
+    ]);
+    // score is better higher, loss lower (DESIGN §3.3 directions).
+    expect(table.best).toEqual({ score: ['c-2'], loss: ['c-2'] });
+
+    const text = await lockstep(dir, ['exp', 'show', '--sort', 'loss', '--only-changed']);
+    expect(text.stdout.split('\n')[0]).toMatch(/^Experiment +Created +train\.C +score +loss +Gate$/);
+    expect(text.stdout.split('\n').slice(1, 5).map((l) => l.split(/ +/)[0])).toEqual(['workspace', 'HEAD', 'c-2', 'c-1']);
+    expect(text.stdout).toMatch(/c-2 .* 3 +18\* +0\.05556\* +pass/);
+    const csv = await lockstep(dir, ['exp', 'show', '--csv']);
+    expect(csv.stdout.split('\n')[0]).toBe('Experiment,Created,train.C,score,loss,weighted,Gate');
+    const md = await lockstep(dir, ['exp', 'show', '--md']);
+    expect(md.stdout).toContain('| **18** |');
+    expect((await lockstep(dir, ['exp', 'show', '--sort', 'nope'])).exitCode).toBe(2);
+
+    const diff = await lockstep(dir, ['exp', 'diff', 'c-1', 'c-2']);
+    expect(diff.exitCode, diff.stderr).toBe(0);
+    expect(diff.stdout).toMatch(/params\.yaml +train\.C +0\.5 +3 +\+2\.5/);
+    expect(diff.stdout).toMatch(/work\/metrics\.json +score +3 +18 +\+15/);
+    expect(diff.stdout).toContain('gate: c-1 fail, c-2 pass');
+
+    const missing = await lockstep(dir, ['exp', 'remove', 'nope']);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain('experiments: c-1, c-2');
+    expect((await lockstep(dir, ['exp', 'remove', 'c-1'])).exitCode).toBe(0);
+    expect(names(dir)).toEqual(['c-2']);
+    expect((await lockstep(dir, ['exp', 'remove', '--all'])).exitCode).toBe(0);
+    expect(names(dir)).toEqual([]);
+  });
+});
