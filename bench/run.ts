@@ -5,6 +5,7 @@ import { bigDirectory } from './scenarios/big-directory.js';
 import { hashFile } from './scenarios/hash-file.js';
 import { manyStages } from './scenarios/many-stages.js';
 import { parallelStages, startup } from './scenarios/parallel-and-startup.js';
+import { sweep } from './scenarios/sweep.js';
 
 /**
  * `npm run bench [-- scenario…]`: runs lockstep and its peers alternately, prints medians and ratios, and
@@ -16,6 +17,7 @@ const SCENARIOS: Record<string, (rounds: number) => ScenarioResult | ScenarioRes
   stages: (r) => manyStages(r),
   parallel: (r) => parallelStages(r),
   startup: (r) => startup(r * 2),
+  sweep: (r) => sweep(r),
 };
 
 const args = process.argv.slice(2);
