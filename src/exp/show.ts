@@ -1,5 +1,6 @@
 import { execaSync } from 'execa';
 import { DEFAULT_PARAMS_FILE } from '../constants.js';
+import { UsageError } from '../errors.js';
 import { parseLockText } from '../lock/lock-file.js';
 import { numericValue, type ValuesByFile } from '../metrics/diff.js';
 import { defaultDirection, evaluateGates, gatesFromPipeline, type Direction } from '../metrics/gate.js';
@@ -60,6 +61,8 @@ export interface ShowOptions {
   sort?: string;
   /** Only the columns whose value differs between rows. */
   onlyChanged?: boolean;
+  /** Only these metric columns, in this order. */
+  metrics?: string[];
 }
 
 /** Collects the rows: the workspace, HEAD (in git) and every recorded experiment, oldest first. */
@@ -86,12 +89,20 @@ export function buildShow(pipeline: Pipeline, opts: ShowOptions = {}): ShowTable
   }));
   let params = overridden.map((o) => paramColumn(o.file, o.key));
   let metrics = columns;
+  if (opts.metrics) {
+    const unknown = opts.metrics.filter((m) => !columns.includes(m));
+    if (unknown.length) throw new UsageError(`no metric named ${unknown.join(', ')}`, { hint: `metrics: ${columns.join(', ') || 'none yet'}` });
+    metrics = opts.metrics;
+  }
   if (opts.onlyChanged) {
     const varies = (get: (r: ShowRow) => unknown) => new Set(rows.map((r) => canonicalJson(jsonValue(get(r)) ?? null))).size > 1;
     params = params.filter((c) => varies((r) => r.params[c]));
     metrics = metrics.filter((c) => varies((r) => r.metrics[c]));
   }
   const directionOf = (column: string): Direction => gates.find((g) => g.metric === column || `${g.path}:${g.metric}` === column)?.direction ?? defaultDirection(column.split(':').pop()!);
+  if (opts.sort !== undefined && !columns.includes(opts.sort)) {
+    throw new UsageError(`--sort ${opts.sort}: no such metric`, { hint: `metrics: ${columns.join(', ') || 'none yet'}` });
+  }
   if (opts.sort !== undefined) sortRows(rows, opts.sort, directionOf(opts.sort));
   const best: Record<string, string[]> = {};
   for (const column of metrics) {

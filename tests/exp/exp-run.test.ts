@@ -189,6 +189,11 @@ describe('exp show, diff, remove', () => {
     const md = await lockstep(dir, ['exp', 'show', '--md']);
     expect(md.stdout).toContain('| **18** |');
     expect((await lockstep(dir, ['exp', 'show', '--sort', 'nope'])).exitCode).toBe(2);
+    const picked = await lockstep(dir, ['exp', 'show', '--metrics', 'loss,score', '--csv']);
+    expect(picked.stdout.split('\n')[0]).toBe('Experiment,Created,train.C,loss,score,Gate');
+    const unknown = await lockstep(dir, ['exp', 'show', '--metrics', 'recall']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain('no metric named recall');
 
     const diff = await lockstep(dir, ['exp', 'diff', 'c-1', 'c-2']);
     expect(diff.exitCode, diff.stderr).toBe(0);

@@ -16,7 +16,7 @@ import { OUTPUT_OPTIONS, parsePrecision, renderTable } from '../output.js';
 import { renderShow } from '../exp-table.js';
 
 export const expHelp = `usage: lockstep exp run [-S [FILE:]KEY=VALUE]... [--name NAME] [-j N|auto] [--apply]
-       lockstep exp show [--md|--json|--csv] [--sort METRIC] [--only-changed] [--precision N]
+       lockstep exp show [--md|--json|--csv] [--sort METRIC] [--metrics M1,M2] [--only-changed] [--precision N]
        lockstep exp diff A B [--md|--json] [--precision N]
        lockstep exp apply NAME
        lockstep exp remove NAME...|--all
@@ -30,8 +30,8 @@ run     runs the pipeline with params overridden, in an isolated copy of the wor
   -n, --name NAME     the experiment's name (a sweep's are NAME-1, NAME-2, ...); default exp-<random>
   -j, --jobs N|auto   run up to N variants at once (default 1)
   --apply             a single variant only: afterwards, write its params, lock and outputs into the workspace
-show    one row per experiment, plus the workspace and HEAD: overridden params, every metric (* marks the
-        best value), the gate verdict
+show    one row per experiment, plus the workspace and HEAD: overridden params, every metric (or those of
+        --metrics; * marks the best value, by the gate's direction or the metric's name), the gate verdict
 diff    the params and metrics of two experiments
 apply   writes an experiment's params into the params files, its lock into pipeline.lock, and checks its
         outputs out from the cache
@@ -46,6 +46,7 @@ const options = {
   csv: { type: 'boolean' },
   sort: { type: 'string' },
   'only-changed': { type: 'boolean' },
+  metrics: { type: 'string' },
   all: { type: 'boolean' },
 } satisfies Options;
 
@@ -103,10 +104,11 @@ function reportCheckout(ctx: CommandContext, r: ReturnType<typeof applyExperimen
 function showSub(ctx: CommandContext, values: Values, positionals: string[]): number {
   if (positionals.length) throw new UsageError('exp show takes no positional arguments');
   const pipeline = loadPipeline(ctx.pipelineFile);
-  const table = buildShow(pipeline, { ...(values.sort === undefined ? {} : { sort: values.sort }), onlyChanged: values['only-changed'] ?? false });
-  if (values.sort !== undefined && !table.metrics.includes(values.sort)) {
-    throw new UsageError(`--sort ${values.sort}: no such metric`, { hint: `metrics: ${table.metrics.join(', ') || 'none yet'}` });
-  }
+  const table = buildShow(pipeline, {
+    ...(values.sort === undefined ? {} : { sort: values.sort }),
+    ...(values.metrics === undefined ? {} : { metrics: values.metrics.split(',').map((m) => m.trim()).filter(Boolean) }),
+    onlyChanged: values['only-changed'] ?? false,
+  });
   if (values.json) ctx.stdout(JSON.stringify(table, exactReplacer, 2));
   else ctx.stdout(renderShow(table, values.csv ? 'csv' : values.md ? 'md' : 'text', parsePrecision(values.precision)));
   return 0;
