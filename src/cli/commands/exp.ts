@@ -1,4 +1,3 @@
-import { cpus } from 'node:os';
 import { UsageError } from '../../errors.js';
 import { applyExperiment } from '../../exp/apply.js';
 import { expandGrid, parseSetArg, resolveSpecs } from '../../exp/overrides.js';
@@ -14,6 +13,7 @@ import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { OUTPUT_OPTIONS, parsePrecision, renderTable } from '../output.js';
 import { renderShow } from '../exp-table.js';
+import { parseJobs } from './repro.js';
 
 export const expHelp = `usage: lockstep exp run [-S [FILE:]KEY=VALUE]... [--name NAME] [-j N|auto] [--apply]
        lockstep exp show [--md|--json|--csv] [--sort METRIC] [--metrics M1,M2] [--only-changed] [--precision N]
@@ -51,14 +51,6 @@ const options = {
 } satisfies Options;
 
 type Values = ReturnType<typeof parseCommandArgs<typeof options>>['values'];
-
-function parseJobs(raw: string | undefined): number {
-  if (raw === undefined) return 1;
-  if (raw === 'auto') return Math.max(1, cpus().length);
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--jobs must be a positive integer or auto, got '${raw}'`);
-  return n;
-}
 
 async function runSub(ctx: CommandContext, values: Values, positionals: string[]): Promise<number> {
   if (positionals.length) throw new UsageError(`exp run takes no positional arguments (got ${positionals.join(' ')})`, { hint: 'params are set with -S KEY=VALUE' });

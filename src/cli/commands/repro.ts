@@ -24,7 +24,7 @@ Runs the stages whose inputs changed (and, for targets, what they depend on).
   -j, --jobs N|auto    run up to N independent stages at once (default 1)
   --json               print a machine summary on stdout`;
 
-function parseJobs(raw: string | undefined): number {
+export function parseJobs(raw: string | undefined): number {
   if (raw === undefined) return 1;
   if (raw === 'auto') return Math.max(1, cpus().length);
   const n = Number(raw);
