@@ -12,10 +12,11 @@ import { openWorkspace, type Workspace } from '../run/workspace.js';
 import { applyOverrides, type Variant } from './overrides.js';
 import type { ExpRecord } from './records.js';
 import { RECORD_VERSION } from './records.js';
-import { createVariantWorkspace, type CopySource } from './variant-workspace.js';
+import { createVariantWorkspace, type Snapshot } from './variant-workspace.js';
 
 export interface VariantContext {
-  source: CopySource;
+  snapshot: Snapshot;
+  /** The pipeline file, relative to the pipeline root. */
   pipelineFile: string;
   baseCommit: string | null;
   gates: Gate[];
@@ -49,11 +50,11 @@ export async function runVariant(
   interrupt: { requested: boolean; onRequest?: () => void },
 ): Promise<ExpRecord | undefined> {
   const started = performance.now();
-  const copy = createVariantWorkspace(ctx.source, ctx.pipelineFile, name);
+  const copy = createVariantWorkspace(ctx.snapshot, name);
   try {
     // Before opening: cmd templates (`${train.C}`) are resolved when the pipeline loads.
     applyOverrides(copy.root, variant);
-    const ws = openWorkspace(copy.pipelineFile, variantReporter(name, ctx.reporter));
+    const ws = openWorkspace(join(copy.root, ctx.pipelineFile), variantReporter(name, ctx.reporter));
     checkoutOuts(ws, [], false);
     const result = await reproduce(ws, { targets: [], jobs: 1, interrupt });
     if (interrupt.requested) return undefined;

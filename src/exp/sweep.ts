@@ -1,5 +1,6 @@
 import { execaSync } from 'execa';
 import { randomBytes } from 'node:crypto';
+import { relative } from 'node:path';
 import { UsageError } from '../errors.js';
 import { gatesFromPipeline } from '../metrics/gate.js';
 import { readRevisionMetrics, type MetricsByFile } from '../metrics/read.js';
@@ -9,7 +10,7 @@ import { formatDuration } from '../util/format.js';
 import { describeVariant, type Variant } from './overrides.js';
 import { checkName, hasRecord, writeRecord, type ExpRecord } from './records.js';
 import { runVariant, type VariantContext } from './run-variant.js';
-import { copySource } from './variant-workspace.js';
+import { snapshotWorkspace } from './variant-workspace.js';
 
 export interface SweepRequest {
   variants: Variant[];
@@ -66,9 +67,10 @@ export async function runSweep(pipeline: Pipeline, req: SweepRequest, reporter: 
   const baseCommit = gitHead(pipeline.root);
   let baseline: MetricsByFile | undefined;
   if (baseCommit) baseline = readRevisionMetrics(pipeline, baseCommit);
+  const snapshot = snapshotWorkspace(pipeline.root);
   const ctx: VariantContext = {
-    source: copySource(pipeline.root),
-    pipelineFile: pipeline.file,
+    snapshot,
+    pipelineFile: relative(pipeline.root, pipeline.file),
     baseCommit,
     gates: gatesFromPipeline(pipeline.gates, 'pipeline.yaml'),
     baseline,
@@ -108,7 +110,11 @@ export async function runSweep(pipeline: Pipeline, req: SweepRequest, reporter: 
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(req.jobs, req.variants.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(req.jobs, req.variants.length) }, worker));
+  } finally {
+    snapshot.remove();
+  }
   if (thrown !== undefined) throw thrown;
   return { records, notRecorded: req.variants.length - records.length };
 }

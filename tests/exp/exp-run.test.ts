@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +136,31 @@ describe('exp run', () => {
     expect(record(dir, 'sweep-1').metrics['work/metrics.json']!.score).toBe(42);
     expect(read(dir, 'params.yaml')).toBe(params);
     expect(readdirSync(join(dir, '.lockstep/tmp/exp'))).toEqual([]);
+  });
+
+  it('every variant of a sweep runs the code as it was when the sweep started', async () => {
+    const { dir, env } = await ready();
+    const train = read(dir, 'train.mjs');
+    const run = execa('node', [CLI, 'exp', 'run', '-S', 'train.C=7,8', '-n', 'frozen'], { cwd: dir, reject: false, env: { ...env, BLOCK_C: '7' } });
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(`${env.GO}.started`)) {
+      if (Date.now() > deadline) throw new Error('the first variant never started');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    writeFileSync(join(dir, 'train.mjs'), `${train}// edited during the sweep\n`);
+    writeFileSync(env.GO, '');
+    expect((await run).exitCode).toBe(0);
+    const digest = createHash('sha256').update(train).digest('hex');
+    for (const name of ['frozen-1', 'frozen-2']) expect(record(dir, name).lock, name).toContain(`{path: train.mjs, sha256: ${digest}`);
+  });
+
+  it('works outside git: the whole folder is copied and there is no base commit', async () => {
+    const { dir, env } = await ready();
+    rmSync(join(dir, '.git'), { recursive: true, force: true });
+    const r = await lockstep(dir, ['exp', 'run', '-S', 'train.C=2', '-n', 'nogit'], env);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(record(dir, 'nogit')).toMatchObject({ baseCommit: null, stages: { prepare: 'skipped', train: 'ran', evaluate: 'ran' } });
+    expect(record(dir, 'nogit').metrics['work/metrics.json']!.score).toBe(12);
   });
 
   it('--apply and exp apply bring an experiment into the workspace: params (comments kept), lock and outputs', async () => {
