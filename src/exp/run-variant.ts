@@ -7,7 +7,7 @@ import { readWorkspaceMetrics, type MetricsByFile } from '../metrics/read.js';
 import { checkoutOuts } from '../run/checkout-outs.js';
 import { failureText } from '../run/failure-text.js';
 import { reproduce } from '../run/reproduce.js';
-import type { StageStatus } from '../run/scheduler.js';
+import type { StageOutcome, StageStatus } from '../run/scheduler.js';
 import { openWorkspace, type Workspace } from '../run/workspace.js';
 import { applyOverrides, type Variant } from './overrides.js';
 import type { ExpRecord } from './records.js';
@@ -72,7 +72,7 @@ export async function runVariant(
       baseCommit: ctx.baseCommit,
       overrides: variant,
       status: failed ? 'failed' : 'ok',
-      ...(failed ? { failure: failureText(failed) ?? `stage ${failed.name} failed` } : {}),
+      ...(failed ? { failure: failureText(withoutLog(failed)) ?? `stage ${failed.name} failed` } : {}),
       stages,
       lock: serializeLock(lock),
       metrics,
@@ -82,6 +82,13 @@ export async function runVariant(
   } finally {
     copy.remove();
   }
+}
+
+/** The outcome without its log path: the log was in the variant's copy, which is gone. */
+function withoutLog(o: StageOutcome): StageOutcome {
+  if (!o.failure) return o;
+  const { log: _log, ...failure } = o.failure;
+  return { ...o, failure };
 }
 
 /** Puts the outs the cache skips (`cache: false`) into the object store, by the digest the lock records. */

@@ -6,6 +6,7 @@ import { gatesFromPipeline } from '../metrics/gate.js';
 import { readRevisionMetrics, type MetricsByFile } from '../metrics/read.js';
 import type { Reporter } from '../log.js';
 import type { Pipeline } from '../pipeline/types.js';
+import { ensureLockstepDir } from '../run/workspace.js';
 import { formatDuration } from '../util/format.js';
 import { describeVariant, type Variant } from './overrides.js';
 import { checkName, hasRecord, writeRecord, type ExpRecord } from './records.js';
@@ -67,6 +68,8 @@ export async function runSweep(pipeline: Pipeline, req: SweepRequest, reporter: 
   const baseCommit = gitHead(pipeline.root);
   let baseline: MetricsByFile | undefined;
   if (baseCommit) baseline = readRevisionMetrics(pipeline, baseCommit);
+  // The variants link to the workspace's cache: it must exist even when `exp run` is the first command.
+  ensureLockstepDir(pipeline.root);
   const snapshot = snapshotWorkspace(pipeline.root);
   const ctx: VariantContext = {
     snapshot,

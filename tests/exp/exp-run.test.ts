@@ -148,15 +148,16 @@ describe('exp run', () => {
       await new Promise((r) => setTimeout(r, 25));
     }
     writeFileSync(join(dir, 'train.mjs'), `${train}// edited during the sweep\n`);
-    writeFileSync(env.GO, '');
+    writeFileSync(env.GO!, '');
     expect((await run).exitCode).toBe(0);
     const digest = createHash('sha256').update(train).digest('hex');
     for (const name of ['frozen-1', 'frozen-2']) expect(record(dir, name).lock, name).toContain(`{path: train.mjs, sha256: ${digest}`);
   });
 
-  it('works outside git: the whole folder is copied and there is no base commit', async () => {
+  it('works outside git and as the first command: the whole folder is copied, the cache is created, no base commit', async () => {
     const { dir, env } = await ready();
     rmSync(join(dir, '.git'), { recursive: true, force: true });
+    rmSync(join(dir, '.lockstep'), { recursive: true, force: true });
     const r = await lockstep(dir, ['exp', 'run', '-S', 'train.C=2', '-n', 'nogit'], env);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(record(dir, 'nogit')).toMatchObject({ baseCommit: null, stages: { prepare: 'skipped', train: 'ran', evaluate: 'ran' } });

@@ -37,18 +37,23 @@ apply   writes an experiment's params into the params files, its lock into pipel
         outputs out from the cache
 remove  deletes experiment records (their cached outputs stay until lockstep gc)`;
 
-const options = {
-  ...OUTPUT_OPTIONS,
+const RUN_OPTIONS = {
   set: { type: 'string', short: 'S', multiple: true },
   name: { type: 'string', short: 'n' },
   jobs: { type: 'string', short: 'j' },
   apply: { type: 'boolean' },
+} satisfies Options;
+const SHOW_OPTIONS = {
+  ...OUTPUT_OPTIONS,
   csv: { type: 'boolean' },
   sort: { type: 'string' },
-  'only-changed': { type: 'boolean' },
   metrics: { type: 'string' },
-  all: { type: 'boolean' },
+  'only-changed': { type: 'boolean' },
 } satisfies Options;
+const REMOVE_OPTIONS = { all: { type: 'boolean' } } satisfies Options;
+/** Each subcommand takes only its own flags: `exp show -S x` is a mistake worth saying. */
+const SUBCOMMAND_OPTIONS: Record<string, Options> = { run: RUN_OPTIONS, show: SHOW_OPTIONS, diff: OUTPUT_OPTIONS, apply: {}, remove: REMOVE_OPTIONS };
+const options = { ...RUN_OPTIONS, ...SHOW_OPTIONS, ...REMOVE_OPTIONS } satisfies Options;
 
 type Values = ReturnType<typeof parseCommandArgs<typeof options>>['values'];
 
@@ -152,6 +157,7 @@ function removeSub(ctx: CommandContext, values: Values, positionals: string[]): 
 
 export async function expCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub !== undefined && Object.hasOwn(SUBCOMMAND_OPTIONS, sub)) parseCommandArgs(`exp ${sub}`, rest, SUBCOMMAND_OPTIONS[sub]!);
   const { values, positionals } = parseCommandArgs(`exp ${sub ?? ''}`.trim(), rest, options);
   switch (sub) {
     case 'run':
