@@ -6,6 +6,7 @@ import { gatesFromPipeline } from '../metrics/gate.js';
 import { readRevisionMetrics, type MetricsByFile } from '../metrics/read.js';
 import type { Reporter } from '../log.js';
 import type { Pipeline } from '../pipeline/types.js';
+import { withWorkspaceLock } from '../run/workspace-lock.js';
 import { ensureLockstepDir } from '../run/workspace.js';
 import { formatDuration } from '../util/format.js';
 import { describeVariant, type Variant } from './overrides.js';
@@ -70,7 +71,8 @@ export async function runSweep(pipeline: Pipeline, req: SweepRequest, reporter: 
   if (baseCommit) baseline = readRevisionMetrics(pipeline, baseCommit);
   // The variants link to the workspace's cache: it must exist even when `exp run` is the first command.
   ensureLockstepDir(pipeline.root);
-  const snapshot = snapshotWorkspace(pipeline.root);
+  // Under the workspace lock: a repro writing outputs meanwhile would give the snapshot half a run.
+  const snapshot = withWorkspaceLock(pipeline.root, () => snapshotWorkspace(pipeline.root));
   const ctx: VariantContext = {
     snapshot,
     pipelineFile: relative(pipeline.root, pipeline.file),
