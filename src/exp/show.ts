@@ -34,7 +34,7 @@ export interface ShowTable {
 const paramColumn = (file: string, key: string) => (file === DEFAULT_PARAMS_FILE ? key : `${file}:${key}`);
 
 /** The params a variant ran with: every value its stages were locked with, and its overrides. */
-function recordParams(record: ExpRecord): ValuesByFile {
+export function recordParams(record: ExpRecord): ValuesByFile {
   const out: ValuesByFile = {};
   for (const entry of Object.values(parseLockText(record.lock, `experiment ${record.name}`).stages)) {
     for (const [file, values] of Object.entries(entry.params)) out[file] = { ...(out[file] ?? {}), ...values };

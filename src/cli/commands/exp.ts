@@ -2,7 +2,7 @@ import { UsageError } from '../../errors.js';
 import { applyExperiment } from '../../exp/apply.js';
 import { expandGrid, parseSetArg, resolveSpecs } from '../../exp/overrides.js';
 import { listRecords, readRecord, removeRecord } from '../../exp/records.js';
-import { buildShow } from '../../exp/show.js';
+import { buildShow, recordParams } from '../../exp/show.js';
 import { runSweep } from '../../exp/sweep.js';
 import { diffValues } from '../../metrics/diff.js';
 import { diffTable, type Table } from '../../metrics/format.js';
@@ -32,7 +32,7 @@ run     runs the pipeline with params overridden, in an isolated copy of the wor
   --apply             a single variant only: afterwards, write its params, lock and outputs into the workspace
 show    one row per experiment, plus the workspace and HEAD: overridden params, every metric (or those of
         --metrics; * marks the best value, by the gate's direction or the metric's name), the gate verdict
-diff    the params and metrics of two experiments
+diff    the params (all that the stages were locked with) and metrics that differ between two experiments
 apply   writes an experiment's params into the params files, its lock into pipeline.lock, and checks its
         outputs out from the cache
 remove  deletes experiment records (their cached outputs stay until lockstep gc)`;
@@ -115,12 +115,7 @@ function diffSub(ctx: CommandContext, values: Values, positionals: string[]): nu
   if (positionals.length !== 2) throw new UsageError('exp diff needs two experiment names', { hint: 'lockstep exp show lists them' });
   const pipeline = loadPipeline(ctx.pipelineFile);
   const [a, b] = positionals.map((n) => readRecord(pipeline.root, n)) as [ReturnType<typeof readRecord>, ReturnType<typeof readRecord>];
-  const paramsOf = (r: typeof a) => {
-    const out: Record<string, Record<string, unknown>> = {};
-    for (const o of r.overrides) out[o.file] = { ...(out[o.file] ?? {}), [o.key]: o.value };
-    return out;
-  };
-  const params = diffValues(paramsOf(a), paramsOf(b));
+  const params = diffValues(recordParams(a), recordParams(b));
   const metrics = diffValues(a.metrics, b.metrics);
   if (values.json) {
     ctx.stdout(JSON.stringify({ a: a.name, b: b.name, params, metrics, gate: { [a.name]: a.gate, [b.name]: b.gate } }, exactReplacer, 2));
