@@ -6,6 +6,7 @@ import { hashFile } from './scenarios/hash-file.js';
 import { manyStages } from './scenarios/many-stages.js';
 import { parallelStages, startup } from './scenarios/parallel-and-startup.js';
 import { remoteTransfers } from './scenarios/remote.js';
+import { sweep } from './scenarios/sweep.js';
 
 /**
  * `npm run bench [-- scenario…]`: runs lockstep and its peers alternately, prints medians and ratios, and
@@ -20,6 +21,7 @@ const SCENARIOS: Record<string, (rounds: number) => Outcome | Promise<Outcome>> 
   startup: (r) => startup(r * 2),
   // Each round moves ~10k objects through s3rver; three rounds already take minutes.
   remote: (r) => remoteTransfers(Math.min(r, 3)),
+  sweep: (r) => sweep(r),
 };
 
 const args = process.argv.slice(2);

@@ -16,6 +16,10 @@ export const RUNS_DIR = 'runs';
 export const STAT_CACHE_FILE = 'stat-cache.tsv';
 export const WORKSPACE_LOCK_FILE = 'repro.pid';
 export const STAGE_LOGS_DIR = 'logs';
+/** `.lockstep/exps/`: one record per experiment (git-ignored). */
+export const EXPS_DIR = 'exps';
+/** `.lockstep/tmp/exp/<name>/`: the isolated copy a variant runs in. */
+export const EXP_WORKSPACES_DIR = 'exp';
 
 /** Salts every persisted digest memo and fingerprint, so a format change can never reuse stale entries. */
 export const STAT_CACHE_VERSION = 1;

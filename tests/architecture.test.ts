@@ -9,7 +9,8 @@ const LAYERS: [RegExp, number][] = [
   [/^(hash|pipeline)\//, 1],
   [/^(cache|lock|remote|git)\//, 2],
   [/^(run|metrics)\//, 3],
-  [/^(cli|action)\//, 4],
+  [/^exp\//, 4],
+  [/^(cli|action)\//, 5],
 ];
 const PURE = /(^|\/)(plan|rules|diff|gate|dag|dag-render|compare|interpolate)\.ts$/;
 const IO_MODULES = /^(node:)?(fs|fs\/promises|child_process|net|http|https)$|^execa$/;

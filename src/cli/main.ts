@@ -25,6 +25,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   fetch: () => import('./commands/transfer.js').then((m) => ({ command: m.fetchSpec })),
   remote: () => import('./commands/remote.js'),
   init: () => import('./commands/init.js'),
+  exp: () => import('./commands/exp.js'),
+  lineage: () => import('./commands/lineage.js'),
 };
 
 async function loadCommand(name: string): Promise<Command> {

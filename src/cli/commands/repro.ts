@@ -33,7 +33,7 @@ Runs the stages whose inputs changed (and, for targets, what they depend on).
 
 Targets: stages, foreach/matrix groups, pipeline files (path/dvc.yaml) or path/dvc.yaml:stage.`;
 
-function parseJobs(raw: string | undefined): number {
+export function parseJobs(raw: string | undefined): number {
   if (raw === undefined) return 1;
   if (raw === 'auto') return Math.max(1, cpus().length);
   const n = Number(raw);
