@@ -1396,10 +1396,10 @@ var require_util = __commonJS({
       }
       obj[kListeners] = null;
     }
-    function errorRequest(client, request2, err) {
+    function errorRequest(client, request3, err) {
       try {
-        request2.onError(err);
-        assert2(request2.aborted);
+        request3.onError(err);
+        assert2(request3.aborted);
       } catch (err2) {
         client.emit("error", err2);
       }
@@ -1973,7 +1973,7 @@ var require_request = __commonJS({
         return this;
       }
     };
-    function processHeader(request2, key2, val) {
+    function processHeader(request3, key2, val) {
       if (val && (typeof val === "object" && !Array.isArray(val))) {
         throw new InvalidArgumentError(`invalid ${key2} header`);
       } else if (val === void 0) {
@@ -2020,24 +2020,24 @@ var require_request = __commonJS({
         }
       }
       if (headerName === "host") {
-        if (request2.host !== null) {
+        if (request3.host !== null) {
           throw new InvalidArgumentError("duplicate host header");
         }
         if (typeof val !== "string") {
           throw new InvalidArgumentError("invalid host header");
         }
-        request2.host = val;
+        request3.host = val;
       } else if (headerName === "content-length") {
-        if (request2.contentLength !== null) {
+        if (request3.contentLength !== null) {
           throw new InvalidArgumentError("duplicate content-length header");
         }
-        request2.contentLength = parseInt(val, 10);
-        if (!Number.isFinite(request2.contentLength)) {
+        request3.contentLength = parseInt(val, 10);
+        if (!Number.isFinite(request3.contentLength)) {
           throw new InvalidArgumentError("invalid content-length header");
         }
-      } else if (request2.contentType === null && headerName === "content-type") {
-        request2.contentType = val;
-        request2.headers.push(key2, val);
+      } else if (request3.contentType === null && headerName === "content-type") {
+        request3.contentType = val;
+        request3.headers.push(key2, val);
       } else if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade") {
         throw new InvalidArgumentError(`invalid ${headerName} header`);
       } else if (headerName === "connection") {
@@ -2046,12 +2046,12 @@ var require_request = __commonJS({
           throw new InvalidArgumentError("invalid connection header");
         }
         if (value2 === "close") {
-          request2.reset = true;
+          request3.reset = true;
         }
       } else if (headerName === "expect") {
         throw new NotSupportedError("expect header not supported");
       } else {
-        request2.headers.push(key2, val);
+        request3.headers.push(key2, val);
       }
     }
     module.exports = Request;
@@ -2530,7 +2530,7 @@ var require_connect = __commonJS({
     var util = require_util();
     var { InvalidArgumentError, ConnectTimeoutError } = require_errors();
     var timers = require_timers();
-    function noop5() {
+    function noop6() {
     }
     var tls;
     var SessionCache;
@@ -2655,7 +2655,7 @@ var require_connect = __commonJS({
     }
     var setupConnectTimeout = process.platform === "win32" ? (socketWeakRef, opts) => {
       if (!opts.timeout) {
-        return noop5;
+        return noop6;
       }
       let s1 = null;
       let s2 = null;
@@ -2671,7 +2671,7 @@ var require_connect = __commonJS({
       };
     } : (socketWeakRef, opts) => {
       if (!opts.timeout) {
-        return noop5;
+        return noop6;
       }
       let s1 = null;
       const fastTimer = timers.setFastTimeout(() => {
@@ -4141,11 +4141,11 @@ var require_util2 = __commonJS({
     function normalizeBinaryStringToUtf8(value2) {
       return Buffer.from(value2, "binary").toString("utf8");
     }
-    function requestCurrentURL(request2) {
-      return request2.urlList[request2.urlList.length - 1];
+    function requestCurrentURL(request3) {
+      return request3.urlList[request3.urlList.length - 1];
     }
-    function requestBadPort(request2) {
-      const url2 = requestCurrentURL(request2);
+    function requestBadPort(request3) {
+      const url2 = requestCurrentURL(request3);
       if (urlIsHttpHttpsScheme(url2) && badPortsSet.has(url2.port)) {
         return "blocked";
       }
@@ -4169,7 +4169,7 @@ var require_util2 = __commonJS({
     function isValidHeaderValue(potentialValue) {
       return (potentialValue[0] === "	" || potentialValue[0] === " " || potentialValue[potentialValue.length - 1] === "	" || potentialValue[potentialValue.length - 1] === " " || potentialValue.includes("\n") || potentialValue.includes("\r") || potentialValue.includes("\0")) === false;
     }
-    function setRequestReferrerPolicyOnRedirect(request2, actualResponse) {
+    function setRequestReferrerPolicyOnRedirect(request3, actualResponse) {
       const { headersList } = actualResponse;
       const policyHeader = (headersList.get("referrer-policy", true) ?? "").split(",");
       let policy = "";
@@ -4183,7 +4183,7 @@ var require_util2 = __commonJS({
         }
       }
       if (policy !== "") {
-        request2.referrerPolicy = policy;
+        request3.referrerPolicy = policy;
       }
     }
     function crossOriginResourcePolicyCheck() {
@@ -4200,33 +4200,33 @@ var require_util2 = __commonJS({
       header = httpRequest.mode;
       httpRequest.headersList.set("sec-fetch-mode", header, true);
     }
-    function appendRequestOriginHeader(request2) {
-      let serializedOrigin = request2.origin;
+    function appendRequestOriginHeader(request3) {
+      let serializedOrigin = request3.origin;
       if (serializedOrigin === "client" || serializedOrigin === void 0) {
         return;
       }
-      if (request2.responseTainting === "cors" || request2.mode === "websocket") {
-        request2.headersList.append("origin", serializedOrigin, true);
-      } else if (request2.method !== "GET" && request2.method !== "HEAD") {
-        switch (request2.referrerPolicy) {
+      if (request3.responseTainting === "cors" || request3.mode === "websocket") {
+        request3.headersList.append("origin", serializedOrigin, true);
+      } else if (request3.method !== "GET" && request3.method !== "HEAD") {
+        switch (request3.referrerPolicy) {
           case "no-referrer":
             serializedOrigin = null;
             break;
           case "no-referrer-when-downgrade":
           case "strict-origin":
           case "strict-origin-when-cross-origin":
-            if (request2.origin && urlHasHttpsScheme(request2.origin) && !urlHasHttpsScheme(requestCurrentURL(request2))) {
+            if (request3.origin && urlHasHttpsScheme(request3.origin) && !urlHasHttpsScheme(requestCurrentURL(request3))) {
               serializedOrigin = null;
             }
             break;
           case "same-origin":
-            if (!sameOrigin(request2, requestCurrentURL(request2))) {
+            if (!sameOrigin(request3, requestCurrentURL(request3))) {
               serializedOrigin = null;
             }
             break;
           default:
         }
-        request2.headersList.append("origin", serializedOrigin, true);
+        request3.headersList.append("origin", serializedOrigin, true);
       }
     }
     function coarsenTime(timestamp, crossOriginIsolatedCapability) {
@@ -4280,26 +4280,26 @@ var require_util2 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request2) {
-      const policy = request2.referrerPolicy;
+    function determineRequestsReferrer(request3) {
+      const policy = request3.referrerPolicy;
       assert2(policy);
       let referrerSource = null;
-      if (request2.referrer === "client") {
+      if (request3.referrer === "client") {
         const globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null") {
           return "no-referrer";
         }
         referrerSource = new URL(globalOrigin);
-      } else if (request2.referrer instanceof URL) {
-        referrerSource = request2.referrer;
+      } else if (request3.referrer instanceof URL) {
+        referrerSource = request3.referrer;
       }
       let referrerURL = stripURLForReferrer(referrerSource);
       const referrerOrigin = stripURLForReferrer(referrerSource, true);
       if (referrerURL.toString().length > 4096) {
         referrerURL = referrerOrigin;
       }
-      const areSameOrigin = sameOrigin(request2, referrerURL);
-      const isNonPotentiallyTrustWorthy = isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(request2.url);
+      const areSameOrigin = sameOrigin(request3, referrerURL);
+      const isNonPotentiallyTrustWorthy = isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(request3.url);
       switch (policy) {
         case "origin":
           return referrerOrigin != null ? referrerOrigin : stripURLForReferrer(referrerSource, true);
@@ -4310,7 +4310,7 @@ var require_util2 = __commonJS({
         case "origin-when-cross-origin":
           return areSameOrigin ? referrerURL : referrerOrigin;
         case "strict-origin-when-cross-origin": {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           if (sameOrigin(referrerURL, currentURL)) {
             return referrerURL;
           }
@@ -4471,7 +4471,7 @@ var require_util2 = __commonJS({
       }
       return true;
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request2) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request3) {
     }
     function sameOrigin(A, B) {
       if (A.origin === B.origin && A.origin === "null") {
@@ -5462,7 +5462,7 @@ var require_body = __commonJS({
       random = (max) => Math.floor(Math.random(max));
     }
     var textEncoder3 = new TextEncoder();
-    function noop5() {
+    function noop6() {
     }
     var hasFinalizationRegistry = globalThis.FinalizationRegistry && process.version.indexOf("v18") !== 0;
     var streamRegistry;
@@ -5470,7 +5470,7 @@ var require_body = __commonJS({
       streamRegistry = new FinalizationRegistry((weakRef) => {
         const stream = weakRef.deref();
         if (stream && !stream.locked && !isDisturbed(stream) && !isErrored(stream)) {
-          stream.cancel("Response object has been garbage collected").catch(noop5);
+          stream.cancel("Response object has been garbage collected").catch(noop6);
         }
       });
     }
@@ -6040,11 +6040,11 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request2 = client[kQueue][client[kRunningIdx]];
-        if (!request2) {
+        const request3 = client[kQueue][client[kRunningIdx]];
+        if (!request3) {
           return -1;
         }
-        request2.onResponseStarted();
+        request3.onResponseStarted();
       }
       onHeaderField(buf) {
         const len = this.headers.length;
@@ -6089,9 +6089,9 @@ var require_client_h1 = __commonJS({
         assert2(!socket.destroyed);
         assert2(!this.paused);
         assert2((headers.length & 1) === 0);
-        const request2 = client[kQueue][client[kRunningIdx]];
-        assert2(request2);
-        assert2(request2.upgrade || request2.method === "CONNECT");
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert2(request3);
+        assert2(request3.upgrade || request3.method === "CONNECT");
         this.statusCode = null;
         this.statusText = "";
         this.shouldKeepAlive = null;
@@ -6108,9 +6108,9 @@ var require_client_h1 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request2.onUpgrade(statusCode, headers, socket, statusText);
+          request3.onUpgrade(statusCode, headers, socket, statusText);
         } catch (error64) {
-          util.errorRequest(client, request2, error64);
+          util.errorRequest(client, request3, error64);
           util.destroy(socket, error64);
         }
         client[kResume]();
@@ -6124,8 +6124,8 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request2 = client[kQueue][client[kRunningIdx]];
-        if (!request2) {
+        const request3 = client[kQueue][client[kRunningIdx]];
+        if (!request3) {
           return -1;
         }
         assert2(!this.upgrade);
@@ -6134,23 +6134,23 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        if (upgrade && !request2.upgrade) {
+        if (upgrade && !request3.upgrade) {
           util.destroy(socket, new SocketError("bad upgrade", util.getSocketInfo(socket)));
           return -1;
         }
         assert2(this.timeoutType === TIMEOUT_HEADERS);
         this.statusCode = statusCode;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request2.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
+        request3.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
         if (this.statusCode >= 200) {
-          const bodyTimeout = request2.bodyTimeout != null ? request2.bodyTimeout : client[kBodyTimeout];
+          const bodyTimeout = request3.bodyTimeout != null ? request3.bodyTimeout : client[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
           }
         }
-        if (request2.method === "CONNECT") {
+        if (request3.method === "CONNECT") {
           assert2(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
@@ -6181,11 +6181,11 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request2.onHeaders(statusCode, headers, this.resume, statusText) === false;
-        if (request2.aborted) {
+        const pause = request3.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        if (request3.aborted) {
           return -1;
         }
-        if (request2.method === "HEAD") {
+        if (request3.method === "HEAD") {
           return 1;
         }
         if (statusCode < 200) {
@@ -6202,8 +6202,8 @@ var require_client_h1 = __commonJS({
         if (socket.destroyed) {
           return -1;
         }
-        const request2 = client[kQueue][client[kRunningIdx]];
-        assert2(request2);
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert2(request3);
         assert2(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
@@ -6216,7 +6216,7 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         this.bytesRead += buf.length;
-        if (request2.onData(buf) === false) {
+        if (request3.onData(buf) === false) {
           return constants8.ERROR.PAUSED;
         }
       }
@@ -6230,8 +6230,8 @@ var require_client_h1 = __commonJS({
         }
         assert2(statusCode >= 100);
         assert2((this.headers.length & 1) === 0);
-        const request2 = client[kQueue][client[kRunningIdx]];
-        assert2(request2);
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert2(request3);
         this.statusCode = null;
         this.statusText = "";
         this.bytesRead = 0;
@@ -6243,11 +6243,11 @@ var require_client_h1 = __commonJS({
         if (statusCode < 200) {
           return;
         }
-        if (request2.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
+        if (request3.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
           util.destroy(socket, new ResponseContentLengthMismatchError());
           return -1;
         }
-        request2.onComplete(headers);
+        request3.onComplete(headers);
         client[kQueue][client[kRunningIdx]++] = null;
         socket[kSocketUsed] = true;
         if (socket[kWriting]) {
@@ -6345,13 +6345,13 @@ var require_client_h1 = __commonJS({
           assert2(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i6 = 0; i6 < requests.length; i6++) {
-            const request2 = requests[i6];
-            util.errorRequest(client2, request2, err);
+            const request3 = requests[i6];
+            util.errorRequest(client2, request3, err);
           }
         } else if (client2[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
-          const request2 = client2[kQueue][client2[kRunningIdx]];
+          const request3 = client2[kQueue][client2[kRunningIdx]];
           client2[kQueue][client2[kRunningIdx]++] = null;
-          util.errorRequest(client2, request2, err);
+          util.errorRequest(client2, request3, err);
         }
         client2[kPendingIdx] = client2[kRunningIdx];
         assert2(client2[kRunning] === 0);
@@ -6381,18 +6381,18 @@ var require_client_h1 = __commonJS({
         get destroyed() {
           return socket.destroyed;
         },
-        busy(request2) {
+        busy(request3) {
           if (socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1) {
             return true;
           }
-          if (request2) {
-            if (client[kRunning] > 0 && !request2.idempotent) {
+          if (request3) {
+            if (client[kRunning] > 0 && !request3.idempotent) {
               return true;
             }
-            if (client[kRunning] > 0 && (request2.upgrade || request2.method === "CONNECT")) {
+            if (client[kRunning] > 0 && (request3.upgrade || request3.method === "CONNECT")) {
               return true;
             }
-            if (client[kRunning] > 0 && util.bodyLength(request2.body) !== 0 && (util.isStream(request2.body) || util.isAsyncIterable(request2.body) || util.isFormDataLike(request2.body))) {
+            if (client[kRunning] > 0 && util.bodyLength(request3.body) !== 0 && (util.isStream(request3.body) || util.isAsyncIterable(request3.body) || util.isFormDataLike(request3.body))) {
               return true;
             }
           }
@@ -6458,8 +6458,8 @@ var require_client_h1 = __commonJS({
           }
         } else if (client[kRunning] > 0 && socket[kParser].statusCode < 200) {
           if (socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-            const request2 = client[kQueue][client[kRunningIdx]];
-            const headersTimeout = request2.headersTimeout != null ? request2.headersTimeout : client[kHeadersTimeout];
+            const request3 = client[kQueue][client[kRunningIdx]];
+            const headersTimeout = request3.headersTimeout != null ? request3.headersTimeout : client[kHeadersTimeout];
             socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
           }
         }
@@ -6468,26 +6468,26 @@ var require_client_h1 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH1(client, request2) {
-      const { method, path: path6, host, upgrade, blocking, reset: reset2 } = request2;
-      let { body, headers, contentLength } = request2;
+    function writeH1(client, request3) {
+      const { method, path: path6, host, upgrade, blocking, reset: reset2 } = request3;
+      let { body, headers, contentLength } = request3;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body().extractBody;
         }
         const [bodyStream, contentType] = extractBody(body);
-        if (request2.contentType == null) {
+        if (request3.contentType == null) {
           headers.push("content-type", contentType);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
-      } else if (util.isBlobLike(body) && request2.contentType == null) {
+      } else if (util.isBlobLike(body) && request3.contentType == null) {
         const contentType = body.type;
         if (contentType) {
           const contentTypeValue = `${contentType}`;
           if (!util.isValidHeaderValue(contentTypeValue)) {
-            util.errorRequest(client, request2, new InvalidArgumentError("invalid content-type header"));
+            util.errorRequest(client, request3, new InvalidArgumentError("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -6499,14 +6499,14 @@ var require_client_h1 = __commonJS({
       const bodyLength = util.bodyLength(body);
       contentLength = bodyLength ?? contentLength;
       if (contentLength === null) {
-        contentLength = request2.contentLength;
+        contentLength = request3.contentLength;
       }
       if (contentLength === 0 && !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request2.contentLength !== null && request2.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request3.contentLength !== null && request3.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request2, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request3, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -6514,25 +6514,25 @@ var require_client_h1 = __commonJS({
       const socket = client[kSocket];
       clearIdleSocketValidation(socket);
       const abort = (error64) => {
-        if (request2.aborted) {
+        if (request3.aborted) {
           return;
         }
-        if (request2.completed) {
-          if (request2.upgrade || request2.method === "CONNECT") {
+        if (request3.completed) {
+          if (request3.upgrade || request3.method === "CONNECT") {
             util.destroy(socket, new InformationalError("aborted"));
           }
           return;
         }
-        util.errorRequest(client, request2, error64 || new RequestAbortedError());
+        util.errorRequest(client, request3, error64 || new RequestAbortedError());
         util.destroy(body);
         util.destroy(socket, new InformationalError("aborted"));
       };
       try {
-        request2.onConnect(abort);
+        request3.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
       }
-      if (request2.aborted) {
+      if (request3.aborted) {
         return false;
       }
       if (method === "HEAD") {
@@ -6583,31 +6583,31 @@ upgrade: ${upgrade}\r
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request: request2, headers: header, socket });
+        channels.sendHeaders.publish({ request: request3, headers: header, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request2, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, null, client, request3, socket, contentLength, header, expectsPayload);
       } else if (util.isBuffer(body)) {
-        writeBuffer(abort, body, client, request2, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, body, client, request3, socket, contentLength, header, expectsPayload);
       } else if (util.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request2, socket, contentLength, header, expectsPayload);
+          writeIterable(abort, body.stream(), client, request3, socket, contentLength, header, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request2, socket, contentLength, header, expectsPayload);
+          writeBlob(abort, body, client, request3, socket, contentLength, header, expectsPayload);
         }
       } else if (util.isStream(body)) {
-        writeStream(abort, body, client, request2, socket, contentLength, header, expectsPayload);
+        writeStream(abort, body, client, request3, socket, contentLength, header, expectsPayload);
       } else if (util.isIterable(body)) {
-        writeIterable(abort, body, client, request2, socket, contentLength, header, expectsPayload);
+        writeIterable(abort, body, client, request3, socket, contentLength, header, expectsPayload);
       } else {
         assert2(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
+    function writeStream(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished7 = false;
-      const writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header });
       const onData = function(chunk) {
         if (finished7) {
           return;
@@ -6673,7 +6673,7 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
+    function writeBuffer(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
@@ -6693,18 +6693,18 @@ upgrade: ${upgrade}\r
 `, "latin1");
           socket.write(body);
           socket.uncork();
-          request2.onBodySent(body);
-          if (!expectsPayload && request2.reset !== false) {
+          request3.onBodySent(body);
+          if (!expectsPayload && request3.reset !== false) {
             socket[kReset] = true;
           }
         }
-        request2.onRequestSent();
+        request3.onRequestSent();
         client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
+    async function writeBlob(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
       assert2(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -6717,9 +6717,9 @@ upgrade: ${upgrade}\r
 `, "latin1");
         socket.write(buffer2);
         socket.uncork();
-        request2.onBodySent(buffer2);
-        request2.onRequestSent();
-        if (!expectsPayload && request2.reset !== false) {
+        request3.onBodySent(buffer2);
+        request3.onRequestSent();
+        if (!expectsPayload && request3.reset !== false) {
           socket[kReset] = true;
         }
         client[kResume]();
@@ -6727,7 +6727,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
+    async function writeIterable(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -6746,7 +6746,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header });
       try {
         for await (const chunk of body) {
           if (socket[kError]) {
@@ -6764,9 +6764,9 @@ upgrade: ${upgrade}\r
       }
     }
     var AsyncWriter = class {
-      constructor({ abort, socket, request: request2, contentLength, client, expectsPayload, header }) {
+      constructor({ abort, socket, request: request3, contentLength, client, expectsPayload, header }) {
         this.socket = socket;
-        this.request = request2;
+        this.request = request3;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
@@ -6776,7 +6776,7 @@ upgrade: ${upgrade}\r
         socket[kWriting] = true;
       }
       write(chunk) {
-        const { socket, request: request2, contentLength, client, bytesWritten, expectsPayload, header } = this;
+        const { socket, request: request3, contentLength, client, bytesWritten, expectsPayload, header } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -6795,7 +6795,7 @@ upgrade: ${upgrade}\r
         }
         socket.cork();
         if (bytesWritten === 0) {
-          if (!expectsPayload && request2.reset !== false) {
+          if (!expectsPayload && request3.reset !== false) {
             socket[kReset] = true;
           }
           if (contentLength === null) {
@@ -6815,7 +6815,7 @@ ${len.toString(16)}\r
         this.bytesWritten += len;
         const ret = socket.write(chunk);
         socket.uncork();
-        request2.onBodySent(chunk);
+        request3.onBodySent(chunk);
         if (!ret) {
           if (socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS) {
             if (socket[kParser].timeout.refresh) {
@@ -6826,8 +6826,8 @@ ${len.toString(16)}\r
         return ret;
       }
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header, request: request2 } = this;
-        request2.onRequestSent();
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header, request: request3 } = this;
+        request3.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
           throw socket[kError];
@@ -6972,8 +6972,8 @@ var require_client_h2 = __commonJS({
           assert2(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i6 = 0; i6 < requests.length; i6++) {
-            const request2 = requests[i6];
-            util.errorRequest(client2, request2, err);
+            const request3 = requests[i6];
+            util.errorRequest(client2, request3, err);
           }
         }
       });
@@ -7065,9 +7065,9 @@ var require_client_h2 = __commonJS({
       }
       util.destroy(this[kSocket], err);
       if (client[kRunningIdx] < client[kQueue].length) {
-        const request2 = client[kQueue][client[kRunningIdx]];
+        const request3 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
         client[kPendingIdx] = client[kRunningIdx];
       }
       assert2(client[kRunning] === 0);
@@ -7077,12 +7077,12 @@ var require_client_h2 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request2) {
+    function writeH2(client, request3) {
       const session = client[kHTTP2Session];
-      const { method, path: path6, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
-      let { body } = request2;
+      const { method, path: path6, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
+      let { body } = request3;
       if (upgrade) {
-        util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
+        util.errorRequest(client, request3, new Error("Upgrade not supported for H2"));
         return false;
       }
       const headers = {};
@@ -7106,17 +7106,17 @@ var require_client_h2 = __commonJS({
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname3}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (error64) => {
-        if (request2.aborted) {
+        if (request3.aborted) {
           return;
         }
-        if (request2.completed) {
+        if (request3.completed) {
           if (method === "CONNECT" && stream != null) {
             util.destroy(stream, error64 || new RequestAbortedError());
           }
           return;
         }
         error64 = error64 || new RequestAbortedError();
-        util.errorRequest(client, request2, error64);
+        util.errorRequest(client, request3, error64);
         if (stream != null) {
           util.destroy(stream, error64);
         }
@@ -7125,11 +7125,11 @@ var require_client_h2 = __commonJS({
         client[kResume]();
       };
       try {
-        request2.onConnect(abort);
+        request3.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
       }
-      if (request2.aborted) {
+      if (request3.aborted) {
         return false;
       }
       if (method === "CONNECT") {
@@ -7139,22 +7139,22 @@ var require_client_h2 = __commonJS({
         const onResponse = (headers2) => {
           upgradeResponseFinished = true;
           stream.off(errorMonitor, onUpgradeError);
-          request2.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
+          request3.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
         };
         const onUpgradeError = (error64) => {
           upgradeResponseFinished = true;
           stream.off("response", onResponse);
-          request2.onUpgradeError(error64);
+          request3.onUpgradeError(error64);
         };
         const onReady = () => {
           try {
-            request2.onUpgrade(null, null, stream);
+            request3.onUpgrade(null, null, stream);
           } catch (error64) {
             stream.off("response", onResponse);
             abort(error64);
             return;
           }
-          if (request2.aborted) {
+          if (request3.aborted) {
             return;
           }
           stream.off("error", abort);
@@ -7166,10 +7166,10 @@ var require_client_h2 = __commonJS({
         ++session[kOpenStreams];
         onReady();
         stream.once("close", () => {
-          if (!upgradeResponseFinished && request2.completed) {
+          if (!upgradeResponseFinished && request3.completed) {
             stream.off("response", onResponse);
             stream.off(errorMonitor, onUpgradeError);
-            request2.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream.rstCode}`));
+            request3.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream.rstCode}`));
           }
           session[kOpenStreams] -= 1;
           if (session[kOpenStreams] === 0) session.unref();
@@ -7191,14 +7191,14 @@ var require_client_h2 = __commonJS({
         contentLength = bodyStream.length;
       }
       if (contentLength == null) {
-        contentLength = request2.contentLength;
+        contentLength = request3.contentLength;
       }
       if (contentLength === 0 || !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request2.contentLength != null && request2.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request3.contentLength != null && request3.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request2, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request3, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -7223,25 +7223,25 @@ var require_client_h2 = __commonJS({
       ++session[kOpenStreams];
       stream.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        request2.onResponseStarted();
-        if (request2.aborted) {
+        request3.onResponseStarted();
+        if (request3.aborted) {
           const err = new RequestAbortedError();
-          util.errorRequest(client, request2, err);
+          util.errorRequest(client, request3, err);
           util.destroy(stream, err);
           return;
         }
-        if (request2.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
+        if (request3.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
           stream.pause();
         }
         stream.on("data", (chunk) => {
-          if (request2.onData(chunk) === false) {
+          if (request3.onData(chunk) === false) {
             stream.pause();
           }
         });
       });
       stream.once("end", () => {
         if (stream.state?.state == null || stream.state.state < 6) {
-          request2.onComplete([]);
+          request3.onComplete([]);
         }
         if (session[kOpenStreams] === 0) {
           session.unref();
@@ -7271,7 +7271,7 @@ var require_client_h2 = __commonJS({
             stream,
             null,
             client,
-            request2,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7282,7 +7282,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request2,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7294,7 +7294,7 @@ var require_client_h2 = __commonJS({
               stream,
               body.stream(),
               client,
-              request2,
+              request3,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -7305,7 +7305,7 @@ var require_client_h2 = __commonJS({
               stream,
               body,
               client,
-              request2,
+              request3,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -7319,7 +7319,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request2,
+            request3,
             contentLength
           );
         } else if (util.isIterable(body)) {
@@ -7328,7 +7328,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request2,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7338,7 +7338,7 @@ var require_client_h2 = __commonJS({
         }
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       try {
         if (body != null && util.isBuffer(body)) {
           assert2(contentLength === body.byteLength, "buffer body must have content length");
@@ -7346,18 +7346,18 @@ var require_client_h2 = __commonJS({
           h2stream.write(body);
           h2stream.uncork();
           h2stream.end();
-          request2.onBodySent(body);
+          request3.onBodySent(body);
         }
         if (!expectsPayload) {
           socket[kReset] = true;
         }
-        request2.onRequestSent();
+        request3.onRequestSent();
         client[kResume]();
       } catch (error64) {
         abort(error64);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request2, contentLength) {
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request3, contentLength) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       const pipe2 = pipeline2(
         body,
@@ -7368,7 +7368,7 @@ var require_client_h2 = __commonJS({
             abort(err);
           } else {
             util.removeAllListeners(pipe2);
-            request2.onRequestSent();
+            request3.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
             }
@@ -7378,10 +7378,10 @@ var require_client_h2 = __commonJS({
       );
       util.addListener(pipe2, "data", onPipeData);
       function onPipeData(chunk) {
-        request2.onBodySent(chunk);
+        request3.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       assert2(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -7392,8 +7392,8 @@ var require_client_h2 = __commonJS({
         h2stream.write(buffer2);
         h2stream.uncork();
         h2stream.end();
-        request2.onBodySent(buffer2);
-        request2.onRequestSent();
+        request3.onBodySent(buffer2);
+        request3.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -7402,7 +7402,7 @@ var require_client_h2 = __commonJS({
         abort(err);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    async function writeIterable(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -7427,13 +7427,13 @@ var require_client_h2 = __commonJS({
             throw socket[kError];
           }
           const res = h2stream.write(chunk);
-          request2.onBodySent(chunk);
+          request3.onBodySent(chunk);
           if (!res) {
             await waitForDrain();
           }
         }
         h2stream.end();
-        request2.onRequestSent();
+        request3.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -7692,7 +7692,7 @@ var require_client = __commonJS({
     var connectH2 = require_client_h2();
     var deprecatedInterceptorWarned = false;
     var kClosedResolve = /* @__PURE__ */ Symbol("kClosedResolve");
-    var noop5 = () => {
+    var noop6 = () => {
     };
     function getPipelining(client) {
       return client[kPipelining] ?? client[kHTTPContext]?.defaultPipelining ?? 1;
@@ -7881,10 +7881,10 @@ var require_client = __commonJS({
       }
       [kDispatch](opts, handler2) {
         const origin = opts.origin || this[kUrl].origin;
-        const request2 = new Request(origin, opts, handler2);
-        this[kQueue].push(request2);
+        const request3 = new Request(origin, opts, handler2);
+        this[kQueue].push(request3);
         if (this[kResuming]) {
-        } else if (util.bodyLength(request2.body) == null && util.isIterable(request2.body)) {
+        } else if (util.bodyLength(request3.body) == null && util.isIterable(request3.body)) {
           this[kResuming] = 1;
           queueMicrotask(() => resume(this));
         } else {
@@ -7908,8 +7908,8 @@ var require_client = __commonJS({
         return new Promise((resolve6) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i6 = 0; i6 < requests.length; i6++) {
-            const request2 = requests[i6];
-            util.errorRequest(this, request2, err);
+            const request3 = requests[i6];
+            util.errorRequest(this, request3, err);
           }
           const callback = () => {
             if (this[kClosedResolve]) {
@@ -7934,8 +7934,8 @@ var require_client = __commonJS({
         assert2(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i6 = 0; i6 < requests.length; i6++) {
-          const request2 = requests[i6];
-          util.errorRequest(client, request2, err);
+          const request3 = requests[i6];
+          util.errorRequest(client, request3, err);
         }
         assert2(client[kSize] === 0);
       }
@@ -7984,14 +7984,14 @@ var require_client = __commonJS({
           });
         });
         if (client.destroyed) {
-          util.destroy(socket.on("error", noop5), new ClientDestroyedError());
+          util.destroy(socket.on("error", noop6), new ClientDestroyedError());
           return;
         }
         assert2(socket);
         try {
           client[kHTTPContext] = socket.alpnProtocol === "h2" ? await connectH2(client, socket) : await connectH1(client, socket);
         } catch (err) {
-          socket.destroy().on("error", noop5);
+          socket.destroy().on("error", noop6);
           throw err;
         }
         client[kConnecting] = false;
@@ -8038,8 +8038,8 @@ var require_client = __commonJS({
         if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
           assert2(client[kRunning] === 0);
           while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
-            const request2 = client[kQueue][client[kPendingIdx]++];
-            util.errorRequest(client, request2, err);
+            const request3 = client[kQueue][client[kPendingIdx]++];
+            util.errorRequest(client, request3, err);
           }
         } else {
           onError(client, err);
@@ -8096,12 +8096,12 @@ var require_client = __commonJS({
         if (client[kRunning] >= (getPipelining(client) || 1)) {
           return;
         }
-        const request2 = client[kQueue][client[kPendingIdx]];
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request2.servername) {
+        const request3 = client[kQueue][client[kPendingIdx]];
+        if (client[kUrl].protocol === "https:" && client[kServerName] !== request3.servername) {
           if (client[kRunning] > 0) {
             return;
           }
-          client[kServerName] = request2.servername;
+          client[kServerName] = request3.servername;
           client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
             client[kHTTPContext] = null;
             resume(client);
@@ -8117,10 +8117,10 @@ var require_client = __commonJS({
         if (client[kHTTPContext].destroyed) {
           return;
         }
-        if (client[kHTTPContext].busy(request2)) {
+        if (client[kHTTPContext].busy(request3)) {
           return;
         }
-        if (!request2.aborted && client[kHTTPContext].write(request2)) {
+        if (!request3.aborted && client[kHTTPContext].write(request3)) {
           client[kPendingIdx]++;
         } else {
           client[kQueue].splice(client[kPendingIdx], 1);
@@ -8735,7 +8735,7 @@ var require_proxy_agent = __commonJS({
     function defaultFactory(origin, opts) {
       return new Pool(origin, opts);
     }
-    var noop5 = () => {
+    var noop6 = () => {
     };
     function defaultAgentFactory(origin, opts) {
       if (opts.connections === 1) {
@@ -8852,7 +8852,7 @@ var require_proxy_agent = __commonJS({
                 servername: this[kProxyTls]?.servername || proxyHostname
               });
               if (statusCode !== 200) {
-                socket.on("error", noop5).destroy();
+                socket.on("error", noop6).destroy();
                 callback(new RequestAbortedError(`Proxy response (${statusCode}) !== 200 when HTTP Tunneling`));
               }
               if (opts2.protocol !== "https:") {
@@ -9468,7 +9468,7 @@ var require_readable = __commonJS({
     var kAbort = /* @__PURE__ */ Symbol("kAbort");
     var kContentType = /* @__PURE__ */ Symbol("kContentType");
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
-    var noop5 = () => {
+    var noop6 = () => {
     };
     var BodyReadable = class extends Readable11 {
       constructor({
@@ -9600,7 +9600,7 @@ var require_readable = __commonJS({
             } else {
               resolve6(null);
             }
-          }).on("error", noop5).on("data", function(chunk) {
+          }).on("error", noop6).on("data", function(chunk) {
             limit -= chunk.length;
             if (limit <= 0) {
               this.destroy();
@@ -9970,10 +9970,10 @@ var require_api_request = __commonJS({
         }
       }
     };
-    function request2(opts, callback) {
+    function request3(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve6, reject) => {
-          request2.call(this, opts, (err, data) => {
+          request3.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve6(data);
           });
         });
@@ -9988,7 +9988,7 @@ var require_api_request = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = request2;
+    module.exports = request3;
     module.exports.RequestHandler = RequestHandler5;
   }
 });
@@ -10764,7 +10764,7 @@ var require_mock_utils = __commonJS({
       const headersMatch = matchHeaders(mockDispatch2, headers);
       return pathMatch && methodMatch && bodyMatch && headersMatch;
     }
-    function getResponseData2(data) {
+    function getResponseData3(data) {
       if (Buffer.isBuffer(data)) {
         return data;
       } else if (data instanceof Uint8Array) {
@@ -10884,7 +10884,7 @@ var require_mock_utils = __commonJS({
           body.then((newData) => handleReply(mockDispatches, newData));
           return;
         }
-        const responseData = getResponseData2(body);
+        const responseData = getResponseData3(body);
         const responseHeaders = generateKeyValues(headers);
         const responseTrailers = generateKeyValues(trailers);
         handler2.onConnect?.((err) => handler2.onError(err), null);
@@ -10941,7 +10941,7 @@ var require_mock_utils = __commonJS({
       }
     }
     module.exports = {
-      getResponseData: getResponseData2,
+      getResponseData: getResponseData3,
       getMockDispatch,
       addMockDispatch,
       deleteMockDispatch,
@@ -10964,7 +10964,7 @@ var require_mock_utils = __commonJS({
 var require_mock_interceptor = __commonJS({
   "node_modules/undici/lib/mock/mock-interceptor.js"(exports, module) {
     "use strict";
-    var { getResponseData: getResponseData2, buildKey, addMockDispatch } = require_mock_utils();
+    var { getResponseData: getResponseData3, buildKey, addMockDispatch } = require_mock_utils();
     var {
       kDispatches,
       kDispatchKey,
@@ -11036,7 +11036,7 @@ var require_mock_interceptor = __commonJS({
         this[kContentLength] = false;
       }
       createMockScopeDispatchData({ statusCode, data, responseOptions }) {
-        const responseData = getResponseData2(data);
+        const responseData = getResponseData3(data);
         const contentLength = this[kContentLength] ? { "content-length": responseData.length } : {};
         const headers = { ...this[kDefaultHeaders], ...contentLength, ...responseOptions.headers };
         const trailers = { ...this[kDefaultTrailers], ...responseOptions.trailers };
@@ -12895,7 +12895,7 @@ var require_request2 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         input2 = webidl.converters.RequestInfo(input2, prefix, "input");
         init = webidl.converters.RequestInit(init, prefix, "init");
-        let request2 = null;
+        let request3 = null;
         let fallbackMode = null;
         const baseUrl2 = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
@@ -12912,18 +12912,18 @@ var require_request2 = __commonJS({
               "Request cannot be constructed from a URL that includes credentials: " + input2
             );
           }
-          request2 = makeRequest({ urlList: [parsedURL] });
+          request3 = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
           this[kDispatcher] = init.dispatcher || input2[kDispatcher];
           assert2(input2 instanceof _Request);
-          request2 = input2[kState];
+          request3 = input2[kState];
           signal = input2[kSignal];
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window2 = "client";
-        if (request2.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request2.window, origin)) {
-          window2 = request2.window;
+        if (request3.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request3.window, origin)) {
+          window2 = request3.window;
         }
         if (init.window != null) {
           throw new TypeError(`'window' option '${window2}' must be null`);
@@ -12931,66 +12931,66 @@ var require_request2 = __commonJS({
         if ("window" in init) {
           window2 = "no-window";
         }
-        request2 = makeRequest({
+        request3 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request2.method,
+          method: request3.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request2.headersList,
+          headersList: request3.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request2.unsafeRequest,
+          unsafeRequest: request3.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
           window: window2,
           // priority request’s priority.
-          priority: request2.priority,
+          priority: request3.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request2.origin,
+          origin: request3.origin,
           // referrer request’s referrer.
-          referrer: request2.referrer,
+          referrer: request3.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request2.referrerPolicy,
+          referrerPolicy: request3.referrerPolicy,
           // mode request’s mode.
-          mode: request2.mode,
+          mode: request3.mode,
           // credentials mode request’s credentials mode.
-          credentials: request2.credentials,
+          credentials: request3.credentials,
           // cache mode request’s cache mode.
-          cache: request2.cache,
+          cache: request3.cache,
           // redirect mode request’s redirect mode.
-          redirect: request2.redirect,
+          redirect: request3.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request2.integrity,
+          integrity: request3.integrity,
           // keepalive request’s keepalive.
-          keepalive: request2.keepalive,
+          keepalive: request3.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request2.reloadNavigation,
+          reloadNavigation: request3.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request2.historyNavigation,
+          historyNavigation: request3.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request2.urlList]
+          urlList: [...request3.urlList]
         });
         const initHasKey = Object.keys(init).length !== 0;
         if (initHasKey) {
-          if (request2.mode === "navigate") {
-            request2.mode = "same-origin";
+          if (request3.mode === "navigate") {
+            request3.mode = "same-origin";
           }
-          request2.reloadNavigation = false;
-          request2.historyNavigation = false;
-          request2.origin = "client";
-          request2.referrer = "client";
-          request2.referrerPolicy = "";
-          request2.url = request2.urlList[request2.urlList.length - 1];
-          request2.urlList = [request2.url];
+          request3.reloadNavigation = false;
+          request3.historyNavigation = false;
+          request3.origin = "client";
+          request3.referrer = "client";
+          request3.referrerPolicy = "";
+          request3.url = request3.urlList[request3.urlList.length - 1];
+          request3.urlList = [request3.url];
         }
         if (init.referrer !== void 0) {
           const referrer = init.referrer;
           if (referrer === "") {
-            request2.referrer = "no-referrer";
+            request3.referrer = "no-referrer";
           } else {
             let parsedReferrer;
             try {
@@ -12999,14 +12999,14 @@ var require_request2 = __commonJS({
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
-              request2.referrer = "client";
+              request3.referrer = "client";
             } else {
-              request2.referrer = parsedReferrer;
+              request3.referrer = parsedReferrer;
             }
           }
         }
         if (init.referrerPolicy !== void 0) {
-          request2.referrerPolicy = init.referrerPolicy;
+          request3.referrerPolicy = init.referrerPolicy;
         }
         let mode;
         if (init.mode !== void 0) {
@@ -13021,33 +13021,33 @@ var require_request2 = __commonJS({
           });
         }
         if (mode != null) {
-          request2.mode = mode;
+          request3.mode = mode;
         }
         if (init.credentials !== void 0) {
-          request2.credentials = init.credentials;
+          request3.credentials = init.credentials;
         }
         if (init.cache !== void 0) {
-          request2.cache = init.cache;
+          request3.cache = init.cache;
         }
-        if (request2.cache === "only-if-cached" && request2.mode !== "same-origin") {
+        if (request3.cache === "only-if-cached" && request3.mode !== "same-origin") {
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
         }
         if (init.redirect !== void 0) {
-          request2.redirect = init.redirect;
+          request3.redirect = init.redirect;
         }
         if (init.integrity != null) {
-          request2.integrity = String(init.integrity);
+          request3.integrity = String(init.integrity);
         }
         if (init.keepalive !== void 0) {
-          request2.keepalive = Boolean(init.keepalive);
+          request3.keepalive = Boolean(init.keepalive);
         }
         if (init.method !== void 0) {
           let method = init.method;
           const mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0) {
-            request2.method = mayBeNormalized;
+            request3.method = mayBeNormalized;
           } else {
             if (!isValidHTTPToken(method)) {
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
@@ -13057,9 +13057,9 @@ var require_request2 = __commonJS({
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
             }
             method = normalizedMethodRecordsBase[upperCase] ?? method;
-            request2.method = method;
+            request3.method = method;
           }
-          if (!patchMethodWarning && request2.method === "patch") {
+          if (!patchMethodWarning && request3.method === "patch") {
             process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
               code: "UNDICI-FETCH-patch"
             });
@@ -13069,7 +13069,7 @@ var require_request2 = __commonJS({
         if (init.signal !== void 0) {
           signal = init.signal;
         }
-        this[kState] = request2;
+        this[kState] = request3;
         const ac = new AbortController();
         this[kSignal] = ac.signal;
         if (signal != null) {
@@ -13097,12 +13097,12 @@ var require_request2 = __commonJS({
           }
         }
         this[kHeaders] = new Headers2(kConstruct);
-        setHeadersList(this[kHeaders], request2.headersList);
+        setHeadersList(this[kHeaders], request3.headersList);
         setHeadersGuard(this[kHeaders], "request");
         if (mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request2.method)) {
+          if (!corsSafeListedMethodsSet.has(request3.method)) {
             throw new TypeError(
-              `'${request2.method} is unsupported in no-cors mode.`
+              `'${request3.method} is unsupported in no-cors mode.`
             );
           }
           setHeadersGuard(this[kHeaders], "request-no-cors");
@@ -13121,14 +13121,14 @@ var require_request2 = __commonJS({
           }
         }
         const inputBody = input2 instanceof _Request ? input2[kState].body : null;
-        if ((init.body != null || inputBody != null) && (request2.method === "GET" || request2.method === "HEAD")) {
+        if ((init.body != null || inputBody != null) && (request3.method === "GET" || request3.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
         let initBody = null;
         if (init.body != null) {
           const [extractedBody, contentType] = extractBody(
             init.body,
-            request2.keepalive
+            request3.keepalive
           );
           initBody = extractedBody;
           if (contentType && !getHeadersList(this[kHeaders]).contains("content-type", true)) {
@@ -13140,12 +13140,12 @@ var require_request2 = __commonJS({
           if (initBody != null && init.duplex == null) {
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
           }
-          if (request2.mode !== "same-origin" && request2.mode !== "cors") {
+          if (request3.mode !== "same-origin" && request3.mode !== "cors") {
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
           }
-          request2.useCORSPreflightFlag = true;
+          request3.useCORSPreflightFlag = true;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
@@ -13374,21 +13374,21 @@ var require_request2 = __commonJS({
         headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request2) {
-      const newRequest = makeRequest({ ...request2, body: null });
-      if (request2.body != null) {
-        newRequest.body = cloneBody(newRequest, request2.body);
+    function cloneRequest(request3) {
+      const newRequest = makeRequest({ ...request3, body: null });
+      if (request3.body != null) {
+        newRequest.body = cloneBody(newRequest, request3.body);
       }
       return newRequest;
     }
     function fromInnerRequest(innerRequest, signal, guard) {
-      const request2 = new Request(kConstruct);
-      request2[kState] = innerRequest;
-      request2[kSignal] = signal;
-      request2[kHeaders] = new Headers2(kConstruct);
-      setHeadersList(request2[kHeaders], innerRequest.headersList);
-      setHeadersGuard(request2[kHeaders], guard);
-      return request2;
+      const request3 = new Request(kConstruct);
+      request3[kState] = innerRequest;
+      request3[kSignal] = signal;
+      request3[kHeaders] = new Headers2(kConstruct);
+      setHeadersList(request3[kHeaders], innerRequest.headersList);
+      setHeadersGuard(request3[kHeaders], guard);
+      return request3;
     }
     Object.defineProperties(Request.prototype, {
       method: kEnumerableProperty,
@@ -13630,14 +13630,14 @@ var require_fetch = __commonJS({
         p3.reject(e5);
         return p3.promise;
       }
-      const request2 = requestObject[kState];
+      const request3 = requestObject[kState];
       if (requestObject.signal.aborted) {
-        abortFetch(p3, request2, null, requestObject.signal.reason);
+        abortFetch(p3, request3, null, requestObject.signal.reason);
         return p3.promise;
       }
-      const globalObject = request2.client.globalObject;
+      const globalObject = request3.client.globalObject;
       if (globalObject?.constructor?.name === "ServiceWorkerGlobalScope") {
-        request2.serviceWorkers = "none";
+        request3.serviceWorkers = "none";
       }
       let responseObject = null;
       let locallyAborted = false;
@@ -13649,7 +13649,7 @@ var require_fetch = __commonJS({
           assert2(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p3, request2, realResponse, requestObject.signal.reason);
+          abortFetch(p3, request3, realResponse, requestObject.signal.reason);
         }
       );
       const processResponse = (response) => {
@@ -13657,7 +13657,7 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p3, request2, responseObject, controller.serializedAbortReason);
+          abortFetch(p3, request3, responseObject, controller.serializedAbortReason);
           return;
         }
         if (response.type === "error") {
@@ -13669,7 +13669,7 @@ var require_fetch = __commonJS({
         p3 = null;
       };
       controller = fetching({
-        request: request2,
+        request: request3,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
         dispatcher: requestObject[kDispatcher]
@@ -13710,12 +13710,12 @@ var require_fetch = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p3, request2, responseObject, error64) {
+    function abortFetch(p3, request3, responseObject, error64) {
       if (p3) {
         p3.reject(error64);
       }
-      if (request2.body != null && isReadable(request2.body?.stream)) {
-        request2.body.stream.cancel(error64).catch((err) => {
+      if (request3.body != null && isReadable(request3.body?.stream)) {
+        request3.body.stream.cancel(error64).catch((err) => {
           if (err.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -13736,7 +13736,7 @@ var require_fetch = __commonJS({
       }
     }
     function fetching({
-      request: request2,
+      request: request3,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -13749,9 +13749,9 @@ var require_fetch = __commonJS({
       assert2(dispatcher);
       let taskDestination = null;
       let crossOriginIsolatedCapability = false;
-      if (request2.client != null) {
-        taskDestination = request2.client.globalObject;
-        crossOriginIsolatedCapability = request2.client.crossOriginIsolatedCapability;
+      if (request3.client != null) {
+        taskDestination = request3.client.globalObject;
+        crossOriginIsolatedCapability = request3.client.crossOriginIsolatedCapability;
       }
       const currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability);
       const timingInfo = createOpaqueTimingInfo({
@@ -13759,7 +13759,7 @@ var require_fetch = __commonJS({
       });
       const fetchParams = {
         controller: new Fetch(dispatcher),
-        request: request2,
+        request: request3,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -13769,32 +13769,32 @@ var require_fetch = __commonJS({
         taskDestination,
         crossOriginIsolatedCapability
       };
-      assert2(!request2.body || request2.body.stream);
-      if (request2.window === "client") {
-        request2.window = request2.client?.globalObject?.constructor?.name === "Window" ? request2.client : "no-window";
+      assert2(!request3.body || request3.body.stream);
+      if (request3.window === "client") {
+        request3.window = request3.client?.globalObject?.constructor?.name === "Window" ? request3.client : "no-window";
       }
-      if (request2.origin === "client") {
-        request2.origin = request2.client.origin;
+      if (request3.origin === "client") {
+        request3.origin = request3.client.origin;
       }
-      if (request2.policyContainer === "client") {
-        if (request2.client != null) {
-          request2.policyContainer = clonePolicyContainer(
-            request2.client.policyContainer
+      if (request3.policyContainer === "client") {
+        if (request3.client != null) {
+          request3.policyContainer = clonePolicyContainer(
+            request3.client.policyContainer
           );
         } else {
-          request2.policyContainer = makePolicyContainer();
+          request3.policyContainer = makePolicyContainer();
         }
       }
-      if (!request2.headersList.contains("accept", true)) {
+      if (!request3.headersList.contains("accept", true)) {
         const value2 = "*/*";
-        request2.headersList.append("accept", value2, true);
+        request3.headersList.append("accept", value2, true);
       }
-      if (!request2.headersList.contains("accept-language", true)) {
-        request2.headersList.append("accept-language", "*", true);
+      if (!request3.headersList.contains("accept-language", true)) {
+        request3.headersList.append("accept-language", "*", true);
       }
-      if (request2.priority === null) {
+      if (request3.priority === null) {
       }
-      if (subresourceSet.has(request2.destination)) {
+      if (subresourceSet.has(request3.destination)) {
       }
       mainFetch(fetchParams).catch((err) => {
         fetchParams.controller.terminate(err);
@@ -13802,50 +13802,50 @@ var require_fetch = __commonJS({
       return fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive2 = false) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let response = null;
-      if (request2.localURLsOnly && !urlIsLocal(requestCurrentURL(request2))) {
+      if (request3.localURLsOnly && !urlIsLocal(requestCurrentURL(request3))) {
         response = makeNetworkError("local URLs only");
       }
-      tryUpgradeRequestToAPotentiallyTrustworthyURL(request2);
-      if (requestBadPort(request2) === "blocked") {
+      tryUpgradeRequestToAPotentiallyTrustworthyURL(request3);
+      if (requestBadPort(request3) === "blocked") {
         response = makeNetworkError("bad port");
       }
-      if (request2.referrerPolicy === "") {
-        request2.referrerPolicy = request2.policyContainer.referrerPolicy;
+      if (request3.referrerPolicy === "") {
+        request3.referrerPolicy = request3.policyContainer.referrerPolicy;
       }
-      if (request2.referrer !== "no-referrer") {
-        request2.referrer = determineRequestsReferrer(request2);
+      if (request3.referrer !== "no-referrer") {
+        request3.referrer = determineRequestsReferrer(request3);
       }
       if (response === null) {
         response = await (async () => {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           if (
             // - request’s current URL’s origin is same origin with request’s origin,
             //   and request’s response tainting is "basic"
-            sameOrigin(currentURL, request2.url) && request2.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+            sameOrigin(currentURL, request3.url) && request3.responseTainting === "basic" || // request’s current URL’s scheme is "data"
             currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-            (request2.mode === "navigate" || request2.mode === "websocket")
+            (request3.mode === "navigate" || request3.mode === "websocket")
           ) {
-            request2.responseTainting = "basic";
+            request3.responseTainting = "basic";
             return await schemeFetch(fetchParams);
           }
-          if (request2.mode === "same-origin") {
+          if (request3.mode === "same-origin") {
             return makeNetworkError('request mode cannot be "same-origin"');
           }
-          if (request2.mode === "no-cors") {
-            if (request2.redirect !== "follow") {
+          if (request3.mode === "no-cors") {
+            if (request3.redirect !== "follow") {
               return makeNetworkError(
                 'redirect mode cannot be "follow" for "no-cors" request'
               );
             }
-            request2.responseTainting = "opaque";
+            request3.responseTainting = "opaque";
             return await schemeFetch(fetchParams);
           }
-          if (!urlIsHttpHttpsScheme(requestCurrentURL(request2))) {
+          if (!urlIsHttpHttpsScheme(requestCurrentURL(request3))) {
             return makeNetworkError("URL scheme must be a HTTP(S) scheme");
           }
-          request2.responseTainting = "cors";
+          request3.responseTainting = "cors";
           return await httpFetch(fetchParams);
         })();
       }
@@ -13853,13 +13853,13 @@ var require_fetch = __commonJS({
         return response;
       }
       if (response.status !== 0 && !response.internalResponse) {
-        if (request2.responseTainting === "cors") {
+        if (request3.responseTainting === "cors") {
         }
-        if (request2.responseTainting === "basic") {
+        if (request3.responseTainting === "basic") {
           response = filterResponse(response, "basic");
-        } else if (request2.responseTainting === "cors") {
+        } else if (request3.responseTainting === "cors") {
           response = filterResponse(response, "cors");
-        } else if (request2.responseTainting === "opaque") {
+        } else if (request3.responseTainting === "opaque") {
           response = filterResponse(response, "opaque");
         } else {
           assert2(false);
@@ -13867,26 +13867,26 @@ var require_fetch = __commonJS({
       }
       let internalResponse = response.status === 0 ? response : response.internalResponse;
       if (internalResponse.urlList.length === 0) {
-        internalResponse.urlList.push(...request2.urlList);
+        internalResponse.urlList.push(...request3.urlList);
       }
-      if (!request2.timingAllowFailed) {
+      if (!request3.timingAllowFailed) {
         response.timingAllowPassed = true;
       }
-      if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request2.headers.contains("range", true)) {
+      if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request3.headers.contains("range", true)) {
         response = internalResponse = makeNetworkError();
       }
-      if (response.status !== 0 && (request2.method === "HEAD" || request2.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
+      if (response.status !== 0 && (request3.method === "HEAD" || request3.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
         internalResponse.body = null;
         fetchParams.controller.dump = true;
       }
-      if (request2.integrity) {
+      if (request3.integrity) {
         const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-        if (request2.responseTainting === "opaque" || response.body == null) {
+        if (request3.responseTainting === "opaque" || response.body == null) {
           processBodyError(response.error);
           return;
         }
         const processBody = (bytes) => {
-          if (!bytesMatch(bytes, request2.integrity)) {
+          if (!bytesMatch(bytes, request3.integrity)) {
             processBodyError("integrity mismatch");
             return;
           }
@@ -13902,8 +13902,8 @@ var require_fetch = __commonJS({
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0) {
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
-      const { request: request2 } = fetchParams;
-      const { protocol: scheme } = requestCurrentURL(request2);
+      const { request: request3 } = fetchParams;
+      const { protocol: scheme } = requestCurrentURL(request3);
       switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
@@ -13912,19 +13912,19 @@ var require_fetch = __commonJS({
           if (!resolveObjectURL) {
             resolveObjectURL = __require("node:buffer").resolveObjectURL;
           }
-          const blobURLEntry = requestCurrentURL(request2);
+          const blobURLEntry = requestCurrentURL(request3);
           if (blobURLEntry.search.length !== 0) {
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           }
           const blob = resolveObjectURL(blobURLEntry.toString());
-          if (request2.method !== "GET" || !isBlobLike(blob)) {
+          if (request3.method !== "GET" || !isBlobLike(blob)) {
             return Promise.resolve(makeNetworkError("invalid method"));
           }
           const response = makeResponse();
           const fullLength = blob.size;
           const serializedFullLength = isomorphicEncode(`${fullLength}`);
           const type = blob.type;
-          if (!request2.headersList.contains("range", true)) {
+          if (!request3.headersList.contains("range", true)) {
             const bodyWithType = extractBody(blob);
             response.statusText = "OK";
             response.body = bodyWithType[0];
@@ -13932,7 +13932,7 @@ var require_fetch = __commonJS({
             response.headersList.set("content-type", type, true);
           } else {
             response.rangeRequested = true;
-            const rangeHeader = request2.headersList.get("range", true);
+            const rangeHeader = request3.headersList.get("range", true);
             const rangeValue = simpleRangeHeaderValue(rangeHeader, true);
             if (rangeValue === "failure") {
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -13963,7 +13963,7 @@ var require_fetch = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           const dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure") {
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -14052,41 +14052,41 @@ var require_fetch = __commonJS({
       }
     }
     async function httpFetch(fetchParams) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let response = null;
       let actualResponse = null;
       const timingInfo = fetchParams.timingInfo;
-      if (request2.serviceWorkers === "all") {
+      if (request3.serviceWorkers === "all") {
       }
       if (response === null) {
-        if (request2.redirect === "follow") {
-          request2.serviceWorkers = "none";
+        if (request3.redirect === "follow") {
+          request3.serviceWorkers = "none";
         }
         actualResponse = response = await httpNetworkOrCacheFetch(fetchParams);
-        if (request2.responseTainting === "cors" && corsCheck(request2, response) === "failure") {
+        if (request3.responseTainting === "cors" && corsCheck(request3, response) === "failure") {
           return makeNetworkError("cors failure");
         }
-        if (TAOCheck(request2, response) === "failure") {
-          request2.timingAllowFailed = true;
+        if (TAOCheck(request3, response) === "failure") {
+          request3.timingAllowFailed = true;
         }
       }
-      if ((request2.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request2.origin,
-        request2.client,
-        request2.destination,
+      if ((request3.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request3.origin,
+        request3.client,
+        request3.destination,
         actualResponse
       ) === "blocked") {
         return makeNetworkError("blocked");
       }
       if (redirectStatusSet.has(actualResponse.status)) {
-        if (request2.redirect !== "manual") {
+        if (request3.redirect !== "manual") {
           fetchParams.controller.connection.destroy(void 0, false);
         }
-        if (request2.redirect === "error") {
+        if (request3.redirect === "error") {
           response = makeNetworkError("unexpected redirect");
-        } else if (request2.redirect === "manual") {
+        } else if (request3.redirect === "manual") {
           response = actualResponse;
-        } else if (request2.redirect === "follow") {
+        } else if (request3.redirect === "follow") {
           response = await httpRedirectFetch(fetchParams, response);
         } else {
           assert2(false);
@@ -14096,13 +14096,13 @@ var require_fetch = __commonJS({
       return response;
     }
     function httpRedirectFetch(fetchParams, response) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       const actualResponse = response.internalResponse ? response.internalResponse : response;
       let locationURL;
       try {
         locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request2).hash
+          requestCurrentURL(request3).hash
         );
         if (locationURL == null) {
           return response;
@@ -14113,63 +14113,63 @@ var require_fetch = __commonJS({
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
       }
-      if (request2.redirectCount === 20) {
+      if (request3.redirectCount === 20) {
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
       }
-      request2.redirectCount += 1;
-      if (request2.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request2, locationURL)) {
+      request3.redirectCount += 1;
+      if (request3.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request3, locationURL)) {
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
       }
-      if (request2.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
+      if (request3.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
       }
-      if (actualResponse.status !== 303 && request2.body != null && request2.body.source == null) {
+      if (actualResponse.status !== 303 && request3.body != null && request3.body.source == null) {
         return Promise.resolve(makeNetworkError());
       }
-      if ([301, 302].includes(actualResponse.status) && request2.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request2.method)) {
-        request2.method = "GET";
-        request2.body = null;
+      if ([301, 302].includes(actualResponse.status) && request3.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request3.method)) {
+        request3.method = "GET";
+        request3.body = null;
         for (const headerName of requestBodyHeader) {
-          request2.headersList.delete(headerName);
+          request3.headersList.delete(headerName);
         }
       }
-      if (!sameOrigin(requestCurrentURL(request2), locationURL)) {
-        request2.headersList.delete("authorization", true);
-        request2.headersList.delete("proxy-authorization", true);
-        request2.headersList.delete("cookie", true);
-        request2.headersList.delete("host", true);
+      if (!sameOrigin(requestCurrentURL(request3), locationURL)) {
+        request3.headersList.delete("authorization", true);
+        request3.headersList.delete("proxy-authorization", true);
+        request3.headersList.delete("cookie", true);
+        request3.headersList.delete("host", true);
       }
-      if (request2.body != null) {
-        assert2(request2.body.source != null);
-        request2.body = safelyExtractBody(request2.body.source)[0];
+      if (request3.body != null) {
+        assert2(request3.body.source != null);
+        request3.body = safelyExtractBody(request3.body.source)[0];
       }
       const timingInfo = fetchParams.timingInfo;
       timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
       if (timingInfo.redirectStartTime === 0) {
         timingInfo.redirectStartTime = timingInfo.startTime;
       }
-      request2.urlList.push(locationURL);
-      setRequestReferrerPolicyOnRedirect(request2, actualResponse);
+      request3.urlList.push(locationURL);
+      setRequestReferrerPolicyOnRedirect(request3, actualResponse);
       return mainFetch(fetchParams, true);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let httpFetchParams = null;
       let httpRequest = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
-      if (request2.window === "no-window" && request2.redirect === "error") {
+      if (request3.window === "no-window" && request3.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request2;
+        httpRequest = request3;
       } else {
-        httpRequest = cloneRequest(request2);
+        httpRequest = cloneRequest(request3);
         httpFetchParams = { ...fetchParams };
         httpFetchParams.request = httpRequest;
       }
-      const includeCredentials = request2.credentials === "include" || request2.credentials === "same-origin" && request2.responseTainting === "basic";
+      const includeCredentials = request3.credentials === "include" || request3.credentials === "same-origin" && request3.responseTainting === "basic";
       const contentLength = httpRequest.body ? httpRequest.body.length : null;
       let contentLengthHeaderValue = null;
       if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
@@ -14246,7 +14246,7 @@ var require_fetch = __commonJS({
       }
       response.requestIncludesCredentials = includeCredentials;
       if (response.status === 407) {
-        if (request2.window === "no-window") {
+        if (request3.window === "no-window") {
           return makeNetworkError();
         }
         if (isCancelled(fetchParams)) {
@@ -14258,7 +14258,7 @@ var require_fetch = __commonJS({
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request2.body == null || request2.body.source != null)
+        (request3.body == null || request3.body.source != null)
       ) {
         if (isCancelled(fetchParams)) {
           return makeAppropriateNetworkError(fetchParams);
@@ -14288,21 +14288,21 @@ var require_fetch = __commonJS({
           }
         }
       };
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let response = null;
       const timingInfo = fetchParams.timingInfo;
       const httpCache = null;
       if (httpCache == null) {
-        request2.cache = "no-store";
+        request3.cache = "no-store";
       }
       const newConnection = forceNewConnection ? "yes" : "no";
-      if (request2.mode === "websocket") {
+      if (request3.mode === "websocket") {
       } else {
       }
       let requestBody = null;
-      if (request2.body == null && fetchParams.processRequestEndOfBody) {
+      if (request3.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      } else if (request2.body != null) {
+      } else if (request3.body != null) {
         const processBodyChunk = async function* (bytes) {
           if (isCancelled(fetchParams)) {
             return;
@@ -14330,7 +14330,7 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes of request2.body.stream) {
+            for await (const bytes of request3.body.stream) {
               yield* processBodyChunk(bytes);
             }
             processEndOfBody();
@@ -14441,17 +14441,17 @@ var require_fetch = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        const url2 = requestCurrentURL(request2);
+        const url2 = requestCurrentURL(request3);
         const agent = fetchParams.controller.dispatcher;
         return new Promise((resolve6, reject) => agent.dispatch(
           {
             path: url2.pathname + url2.search,
             origin: url2.origin,
-            method: request2.method,
-            body: agent.isMockActive ? request2.body && (request2.body.source || request2.body.stream) : body,
-            headers: request2.headersList.entries,
+            method: request3.method,
+            body: agent.isMockActive ? request3.body && (request3.body.source || request3.body.stream) : body,
+            headers: request3.headersList.entries,
             maxRedirections: 0,
-            upgrade: request2.mode === "websocket" ? "websocket" : void 0
+            upgrade: request3.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -14481,8 +14481,8 @@ var require_fetch = __commonJS({
               }
               location = headersList.get("location", true);
               const decoders = [];
-              const willFollow = location && request2.redirect === "follow" && redirectStatusSet.has(status2);
-              if (request2.method !== "HEAD" && request2.method !== "CONNECT" && !nullBodyStatus.includes(status2) && !willFollow) {
+              const willFollow = location && request3.redirect === "follow" && redirectStatusSet.has(status2);
+              if (request3.method !== "HEAD" && request3.method !== "CONNECT" && !nullBodyStatus.includes(status2) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -15463,31 +15463,31 @@ var require_cache = __commonJS({
         webidl.util.markAsUncloneable(this);
         this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request2, options = {}) {
+      async match(request3, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.match";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        const p3 = this.#internalMatchAll(request2, options, 1);
+        const p3 = this.#internalMatchAll(request3, options, 1);
         if (p3.length === 0) {
           return;
         }
         return p3[0];
       }
-      async matchAll(request2 = void 0, options = {}) {
+      async matchAll(request3 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.matchAll";
-        if (request2 !== void 0) request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        if (request3 !== void 0) request3 = webidl.converters.RequestInfo(request3, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        return this.#internalMatchAll(request2, options);
+        return this.#internalMatchAll(request3, options);
       }
-      async add(request2) {
+      async add(request3) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.add";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request2 = webidl.converters.RequestInfo(request2, prefix, "request");
-        const requests = [request2];
+        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
+        const requests = [request3];
         const responseArrayPromise = this.addAll(requests);
         return await responseArrayPromise;
       }
@@ -15497,19 +15497,19 @@ var require_cache = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         const responsePromises = [];
         const requestList = [];
-        for (let request2 of requests) {
-          if (request2 === void 0) {
+        for (let request3 of requests) {
+          if (request3 === void 0) {
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
           }
-          request2 = webidl.converters.RequestInfo(request2);
-          if (typeof request2 === "string") {
+          request3 = webidl.converters.RequestInfo(request3);
+          if (typeof request3 === "string") {
             continue;
           }
-          const r5 = request2[kState];
+          const r5 = request3[kState];
           if (!urlIsHttpHttpsScheme(r5.url) || r5.method !== "GET") {
             throw webidl.errors.exception({
               header: prefix,
@@ -15518,8 +15518,8 @@ var require_cache = __commonJS({
           }
         }
         const fetchControllers = [];
-        for (const request2 of requests) {
-          const r5 = new Request(request2)[kState];
+        for (const request3 of requests) {
+          const r5 = new Request(request3)[kState];
           if (!urlIsHttpHttpsScheme(r5.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -15596,17 +15596,17 @@ var require_cache = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async put(request2, response) {
+      async put(request3, response) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.put";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (request2 instanceof Request) {
-          innerRequest = request2[kState];
+        if (request3 instanceof Request) {
+          innerRequest = request3[kState];
         } else {
-          innerRequest = new Request(request2)[kState];
+          innerRequest = new Request(request3)[kState];
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -15677,21 +15677,21 @@ var require_cache = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async delete(request2, options = {}) {
+      async delete(request3, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r5 = null;
-        if (request2 instanceof Request) {
-          r5 = request2[kState];
+        if (request3 instanceof Request) {
+          r5 = request3[kState];
           if (r5.method !== "GET" && !options.ignoreMethod) {
             return false;
           }
         } else {
-          assert2(typeof request2 === "string");
-          r5 = new Request(request2)[kState];
+          assert2(typeof request3 === "string");
+          r5 = new Request(request3)[kState];
         }
         const operations = [];
         const operation2 = {
@@ -15723,25 +15723,25 @@ var require_cache = __commonJS({
        * @param {import('../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request2 = void 0, options = {}) {
+      async keys(request3 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.keys";
-        if (request2 !== void 0) request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        if (request3 !== void 0) request3 = webidl.converters.RequestInfo(request3, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r5 = null;
-        if (request2 !== void 0) {
-          if (request2 instanceof Request) {
-            r5 = request2[kState];
+        if (request3 !== void 0) {
+          if (request3 instanceof Request) {
+            r5 = request3[kState];
             if (r5.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request2 === "string") {
-            r5 = new Request(request2)[kState];
+          } else if (typeof request3 === "string") {
+            r5 = new Request(request3)[kState];
           }
         }
         const promise2 = createDeferredPromise();
         const requests = [];
-        if (request2 === void 0) {
+        if (request3 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             requests.push(requestResponse[0]);
           }
@@ -15753,9 +15753,9 @@ var require_cache = __commonJS({
         }
         queueMicrotask(() => {
           const requestList = [];
-          for (const request3 of requests) {
+          for (const request4 of requests) {
             const requestObject = fromInnerRequest(
-              request3,
+              request4,
               new AbortController().signal,
               "immutable"
             );
@@ -15873,9 +15873,9 @@ var require_cache = __commonJS({
        * @param {import('../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request2, response = null, options) {
+      #requestMatchesCachedItem(requestQuery, request3, response = null, options) {
         const queryURL = new URL(requestQuery.url);
-        const cachedURL = new URL(request2.url);
+        const cachedURL = new URL(request3.url);
         if (options?.ignoreSearch) {
           cachedURL.search = "";
           queryURL.search = "";
@@ -15891,7 +15891,7 @@ var require_cache = __commonJS({
           if (fieldValue === "*") {
             return false;
           }
-          const requestValue = request2.headersList.get(fieldValue);
+          const requestValue = request3.headersList.get(fieldValue);
           const queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue) {
             return false;
@@ -15899,20 +15899,20 @@ var require_cache = __commonJS({
         }
         return true;
       }
-      #internalMatchAll(request2, options, maxResponses = Infinity) {
+      #internalMatchAll(request3, options, maxResponses = Infinity) {
         let r5 = null;
-        if (request2 !== void 0) {
-          if (request2 instanceof Request) {
-            r5 = request2[kState];
+        if (request3 !== void 0) {
+          if (request3 instanceof Request) {
+            r5 = request3[kState];
             if (r5.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request2 === "string") {
-            r5 = new Request(request2)[kState];
+          } else if (typeof request3 === "string") {
+            r5 = new Request(request3)[kState];
           }
         }
         const responses = [];
-        if (request2 === void 0) {
+        if (request3 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             responses.push(requestResponse[1]);
           }
@@ -16001,21 +16001,21 @@ var require_cachestorage = __commonJS({
         }
         webidl.util.markAsUncloneable(this);
       }
-      async match(request2, options = {}) {
+      async match(request3, options = {}) {
         webidl.brandCheck(this, _CacheStorage);
         webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match");
-        request2 = webidl.converters.RequestInfo(request2);
+        request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.MultiCacheQueryOptions(options);
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
             const cache5 = new Cache(kConstruct, cacheList);
-            return await cache5.match(request2, options);
+            return await cache5.match(request3, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
             const cache5 = new Cache(kConstruct, cacheList);
-            const response = await cache5.match(request2, options);
+            const response = await cache5.match(request3, options);
             if (response !== void 0) {
               return response;
             }
@@ -17195,7 +17195,7 @@ var require_connection = __commonJS({
     function establishWebSocketConnection(url2, protocols, client, ws, onEstablish, options) {
       const requestURL = url2;
       requestURL.protocol = url2.protocol === "ws:" ? "http:" : "https:";
-      const request2 = makeRequest({
+      const request3 = makeRequest({
         urlList: [requestURL],
         client,
         serviceWorkers: "none",
@@ -17207,18 +17207,18 @@ var require_connection = __commonJS({
       });
       if (options.headers) {
         const headersList = getHeadersList(new Headers2(options.headers));
-        request2.headersList = headersList;
+        request3.headersList = headersList;
       }
       const keyValue = crypto5.randomBytes(16).toString("base64");
-      request2.headersList.append("sec-websocket-key", keyValue);
-      request2.headersList.append("sec-websocket-version", "13");
+      request3.headersList.append("sec-websocket-key", keyValue);
+      request3.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
-        request2.headersList.append("sec-websocket-protocol", protocol);
+        request3.headersList.append("sec-websocket-protocol", protocol);
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
-      request2.headersList.append("sec-websocket-extensions", permessageDeflate);
+      request3.headersList.append("sec-websocket-extensions", permessageDeflate);
       const controller = fetching({
-        request: request2,
+        request: request3,
         useParallelQueue: true,
         dispatcher: options.dispatcher,
         processResponse(response) {
@@ -17255,7 +17255,7 @@ var require_connection = __commonJS({
           }
           const secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request2.headersList);
+            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request3.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
               failWebsocketConnection(ws, "Protocol was not set in the opening handshake.");
               return;
@@ -19934,6 +19934,284 @@ var require_lib = __commonJS({
   }
 });
 
+// node_modules/@octokit/core/node_modules/content-type/dist/index.js
+var require_dist = __commonJS({
+  "node_modules/@octokit/core/node_modules/content-type/dist/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.format = format3;
+    exports.parse = parse8;
+    var TEXT_REGEXP = /^[\u0009\u0020-\u007e\u0080-\u00ff]*$/;
+    var TOKEN_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+    var QUOTE_REGEXP = /[\\"]/g;
+    var TYPE_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+    var NullObject = /* @__PURE__ */ (() => {
+      const C = function() {
+      };
+      C.prototype = /* @__PURE__ */ Object.create(null);
+      return C;
+    })();
+    function format3(obj) {
+      const { type, parameters } = obj;
+      if (!type || !TYPE_REGEXP.test(type)) {
+        throw new TypeError(`Invalid type: ${type}`);
+      }
+      let result = type;
+      if (parameters) {
+        for (const param of Object.keys(parameters)) {
+          if (!TOKEN_REGEXP.test(param)) {
+            throw new TypeError(`Invalid parameter name: ${param}`);
+          }
+          result += `; ${param}=${qstring(parameters[param])}`;
+        }
+      }
+      return result;
+    }
+    function parse8(header, options) {
+      const stopChar = options?.comma === true ? COMMA2 : 65536;
+      const len = header.length;
+      let index = skipOWS(header, options?.start ?? 0, len);
+      const valueStart = index;
+      index = skipValue(header, index, len, stopChar);
+      const valueEnd = trailingOWS(header, valueStart, index);
+      const type = header.slice(valueStart, valueEnd).toLowerCase();
+      if (options?.parameters === false) {
+        return { type, index, parameters: new NullObject() };
+      }
+      return parseParameters(header, type, index, len, stopChar);
+    }
+    var SP = 32;
+    var HTAB = 9;
+    var SEMI = 59;
+    var EQ = 61;
+    var DQUOTE = 34;
+    var BSLASH = 92;
+    var COMMA2 = 44;
+    function parseParameters(header, type, index, len, stopChar) {
+      const parameters = new NullObject();
+      parameter: while (index < len) {
+        if (header.charCodeAt(index) === stopChar)
+          break;
+        index = skipOWS(header, index + 1, len);
+        const keyStart = index;
+        while (index < len) {
+          const code2 = header.charCodeAt(index);
+          if (code2 === stopChar)
+            break parameter;
+          if (code2 === SEMI)
+            continue parameter;
+          if (code2 === EQ) {
+            const keyEnd = trailingOWS(header, keyStart, index);
+            const key2 = header.slice(keyStart, keyEnd).toLowerCase();
+            index = skipOWS(header, index + 1, len);
+            if (index < len && header.charCodeAt(index) === DQUOTE) {
+              index++;
+              let value2 = "";
+              while (index < len) {
+                const code3 = header.charCodeAt(index++);
+                if (code3 === DQUOTE) {
+                  index = skipValue(header, index, len, stopChar);
+                  if (parameters[key2] === void 0)
+                    parameters[key2] = value2;
+                  break;
+                }
+                if (code3 === BSLASH && index < len) {
+                  value2 += header[index++];
+                  continue;
+                }
+                value2 += String.fromCharCode(code3);
+              }
+              continue parameter;
+            }
+            const valueStart = index;
+            index = skipValue(header, index, len, stopChar);
+            if (parameters[key2] === void 0) {
+              const valueEnd = trailingOWS(header, valueStart, index);
+              parameters[key2] = header.slice(valueStart, valueEnd);
+            }
+            continue parameter;
+          }
+          index++;
+        }
+      }
+      return { type, index, parameters };
+    }
+    function skipValue(str, index, len, stopChar) {
+      while (index < len) {
+        const code2 = str.charCodeAt(index);
+        if (code2 === SEMI || code2 === stopChar)
+          break;
+        index++;
+      }
+      return index;
+    }
+    function skipOWS(header, index, len) {
+      while (index < len) {
+        const char = header.charCodeAt(index);
+        if (char !== SP && char !== HTAB)
+          break;
+        index++;
+      }
+      return index;
+    }
+    function trailingOWS(header, start, end) {
+      while (end > start) {
+        const char = header.charCodeAt(end - 1);
+        if (char !== SP && char !== HTAB)
+          break;
+        end--;
+      }
+      return end;
+    }
+    function qstring(str) {
+      if (TOKEN_REGEXP.test(str))
+        return str;
+      if (TEXT_REGEXP.test(str))
+        return `"${str.replace(QUOTE_REGEXP, "\\$&")}"`;
+      throw new TypeError(`Invalid parameter value: ${str}`);
+    }
+  }
+});
+
+// node_modules/@octokit/graphql/node_modules/content-type/dist/index.js
+var require_dist2 = __commonJS({
+  "node_modules/@octokit/graphql/node_modules/content-type/dist/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.format = format3;
+    exports.parse = parse8;
+    var TEXT_REGEXP = /^[\u0009\u0020-\u007e\u0080-\u00ff]*$/;
+    var TOKEN_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+    var QUOTE_REGEXP = /[\\"]/g;
+    var TYPE_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+    var NullObject = /* @__PURE__ */ (() => {
+      const C = function() {
+      };
+      C.prototype = /* @__PURE__ */ Object.create(null);
+      return C;
+    })();
+    function format3(obj) {
+      const { type, parameters } = obj;
+      if (!type || !TYPE_REGEXP.test(type)) {
+        throw new TypeError(`Invalid type: ${type}`);
+      }
+      let result = type;
+      if (parameters) {
+        for (const param of Object.keys(parameters)) {
+          if (!TOKEN_REGEXP.test(param)) {
+            throw new TypeError(`Invalid parameter name: ${param}`);
+          }
+          result += `; ${param}=${qstring(parameters[param])}`;
+        }
+      }
+      return result;
+    }
+    function parse8(header, options) {
+      const stopChar = options?.comma === true ? COMMA2 : 65536;
+      const len = header.length;
+      let index = skipOWS(header, options?.start ?? 0, len);
+      const valueStart = index;
+      index = skipValue(header, index, len, stopChar);
+      const valueEnd = trailingOWS(header, valueStart, index);
+      const type = header.slice(valueStart, valueEnd).toLowerCase();
+      if (options?.parameters === false) {
+        return { type, index, parameters: new NullObject() };
+      }
+      return parseParameters(header, type, index, len, stopChar);
+    }
+    var SP = 32;
+    var HTAB = 9;
+    var SEMI = 59;
+    var EQ = 61;
+    var DQUOTE = 34;
+    var BSLASH = 92;
+    var COMMA2 = 44;
+    function parseParameters(header, type, index, len, stopChar) {
+      const parameters = new NullObject();
+      parameter: while (index < len) {
+        if (header.charCodeAt(index) === stopChar)
+          break;
+        index = skipOWS(header, index + 1, len);
+        const keyStart = index;
+        while (index < len) {
+          const code2 = header.charCodeAt(index);
+          if (code2 === stopChar)
+            break parameter;
+          if (code2 === SEMI)
+            continue parameter;
+          if (code2 === EQ) {
+            const keyEnd = trailingOWS(header, keyStart, index);
+            const key2 = header.slice(keyStart, keyEnd).toLowerCase();
+            index = skipOWS(header, index + 1, len);
+            if (index < len && header.charCodeAt(index) === DQUOTE) {
+              index++;
+              let value2 = "";
+              while (index < len) {
+                const code3 = header.charCodeAt(index++);
+                if (code3 === DQUOTE) {
+                  index = skipValue(header, index, len, stopChar);
+                  if (parameters[key2] === void 0)
+                    parameters[key2] = value2;
+                  break;
+                }
+                if (code3 === BSLASH && index < len) {
+                  value2 += header[index++];
+                  continue;
+                }
+                value2 += String.fromCharCode(code3);
+              }
+              continue parameter;
+            }
+            const valueStart = index;
+            index = skipValue(header, index, len, stopChar);
+            if (parameters[key2] === void 0) {
+              const valueEnd = trailingOWS(header, valueStart, index);
+              parameters[key2] = header.slice(valueStart, valueEnd);
+            }
+            continue parameter;
+          }
+          index++;
+        }
+      }
+      return { type, index, parameters };
+    }
+    function skipValue(str, index, len, stopChar) {
+      while (index < len) {
+        const code2 = str.charCodeAt(index);
+        if (code2 === SEMI || code2 === stopChar)
+          break;
+        index++;
+      }
+      return index;
+    }
+    function skipOWS(header, index, len) {
+      while (index < len) {
+        const char = header.charCodeAt(index);
+        if (char !== SP && char !== HTAB)
+          break;
+        index++;
+      }
+      return index;
+    }
+    function trailingOWS(header, start, end) {
+      while (end > start) {
+        const char = header.charCodeAt(end - 1);
+        if (char !== SP && char !== HTAB)
+          break;
+        end--;
+      }
+      return end;
+    }
+    function qstring(str) {
+      if (TOKEN_REGEXP.test(str))
+        return str;
+      if (TEXT_REGEXP.test(str))
+        return `"${str.replace(QUOTE_REGEXP, "\\$&")}"`;
+      throw new TypeError(`Invalid parameter value: ${str}`);
+    }
+  }
+});
+
 // src/errors.ts
 function isLockstepError(err) {
   return err instanceof LockstepError;
@@ -20408,7 +20686,7 @@ var require_parse2 = __commonJS({
       }
       return parsed;
     }
-    function parse7(command5, args, options) {
+    function parse8(command5, args, options) {
       if (args && !Array.isArray(args)) {
         options = args;
         args = null;
@@ -20427,7 +20705,7 @@ var require_parse2 = __commonJS({
       };
       return options.shell ? parsed : parseNonShell(parsed);
     }
-    module.exports = parse7;
+    module.exports = parse8;
   }
 });
 
@@ -20486,16 +20764,16 @@ var require_cross_spawn = __commonJS({
   "node_modules/cross-spawn/index.js"(exports, module) {
     "use strict";
     var cp = __require("child_process");
-    var parse7 = require_parse2();
+    var parse8 = require_parse2();
     var enoent = require_enoent();
     function spawn3(command5, args, options) {
-      const parsed = parse7(command5, args, options);
+      const parsed = parse8(command5, args, options);
       const spawned = cp.spawn(parsed.command, parsed.args, parsed.options);
       enoent.hookChildProcess(spawned, parsed);
       return spawned;
     }
     function spawnSync2(command5, args, options) {
-      const parsed = parse7(command5, args, options);
+      const parsed = parse8(command5, args, options);
       const result = cp.spawnSync(parsed.command, parsed.args, parsed.options);
       result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
       return result;
@@ -20503,7 +20781,7 @@ var require_cross_spawn = __commonJS({
     module.exports = spawn3;
     module.exports.spawn = spawn3;
     module.exports.sync = spawnSync2;
-    module.exports._parse = parse7;
+    module.exports._parse = parse8;
     module.exports._enoent = enoent;
   }
 });
@@ -27738,7 +28016,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse7(src, reviver, options) {
+    function parse8(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -27779,7 +28057,7 @@ var require_public_api = __commonJS({
         return value2.toString(options);
       return new Document.Document(value2, _replacer, options).toString(options);
     }
-    exports.parse = parse7;
+    exports.parse = parse8;
     exports.parseAllDocuments = parseAllDocuments;
     exports.parseDocument = parseDocument;
     exports.stringify = stringify;
@@ -27787,7 +28065,7 @@ var require_public_api = __commonJS({
 });
 
 // node_modules/yaml/dist/index.js
-var require_dist = __commonJS({
+var require_dist3 = __commonJS({
   "node_modules/yaml/dist/index.js"(exports) {
     "use strict";
     var composer = require_composer();
@@ -28438,21 +28716,21 @@ var init_httpRequest = __esm({
         this.password = options.password;
         this.fragment = options.fragment;
       }
-      static clone(request2) {
+      static clone(request3) {
         const cloned = new _HttpRequest({
-          ...request2,
-          headers: { ...request2.headers }
+          ...request3,
+          headers: { ...request3.headers }
         });
         if (cloned.query) {
           cloned.query = cloneQuery(cloned.query);
         }
         return cloned;
       }
-      static isInstance(request2) {
-        if (!request2) {
+      static isInstance(request3) {
+        if (!request3) {
           return false;
         }
-        const req = request2;
+        const req = request3;
         return "method" in req && "protocol" in req && "hostname" in req && "path" in req && typeof req["query"] === "object" && typeof req["headers"] === "object";
       }
       clone() {
@@ -30825,14 +31103,14 @@ var init_schemaSerializationMiddleware = __esm({
       const { operationSchema } = getSmithyContext(context3);
       const [, ns, n4, t, i6, o4] = operationSchema ?? [];
       const endpoint2 = context3.endpointV2 ? async () => toEndpointV1(context3.endpointV2) : config2.endpoint;
-      const request2 = await config2.protocol.serializeRequest(operation(ns, n4, t, i6, o4), args.input, {
+      const request3 = await config2.protocol.serializeRequest(operation(ns, n4, t, i6, o4), args.input, {
         ...config2,
         ...context3,
         endpoint: endpoint2
       });
       return next({
         ...args,
-        request: request2
+        request: request3
       });
     };
   }
@@ -31640,7 +31918,7 @@ var init_command = __esm({
             ...requestOptions
           };
         }
-        return stack.resolve((request2) => requestHandler.handle(request2.request, requestOptions), handlerExecutionContext);
+        return stack.resolve((request3) => requestHandler.handle(request3.request, requestOptions), handlerExecutionContext);
       }
     };
     ClassBuilder = class {
@@ -32492,9 +32770,9 @@ var init_getInstanceMetadataRegion = __esm({
       return { hostname: "169.254.169.254" };
     };
     imdsRequest = async (options) => {
-      const { request: request2 } = await import("node:http");
+      const { request: request3 } = await import("node:http");
       return new Promise((resolve6, reject) => {
-        const req = request2({
+        const req = request3({
           hostname: options.hostname,
           port: options.port,
           path: options.path,
@@ -34116,10 +34394,10 @@ var init_serializerMiddleware = __esm({
       if (!endpoint2) {
         throw new Error("No valid endpoint provider available.");
       }
-      const request2 = await serializer(args.input, { ...options, endpoint: endpoint2 });
+      const request3 = await serializer(args.input, { ...options, endpoint: endpoint2 });
       return next({
         ...args,
-        request: request2
+        request: request3
       });
     };
   }
@@ -35288,7 +35566,7 @@ var init_HttpBindingNormalizedSchema = __esm({
           bindings: responseBindings
         }
       };
-      const { request: request2, response } = bindings;
+      const { request: request3, response } = bindings;
       for (const [name, member2] of schema.structIterator()) {
         const bindingSchema = HttpBindingNormalizedSchema.of(member2);
         const traits = bindingSchema.getMergedTraits();
@@ -35301,7 +35579,7 @@ var init_HttpBindingNormalizedSchema = __esm({
         }
         byName[name] = binding;
         if (value2[1] >> 10 & 1) {
-          request2.hasIdempotency = true;
+          request3.hasIdempotency = true;
         }
         memberBindings.push(binding);
         const slot = location & 7;
@@ -35318,10 +35596,10 @@ var init_HttpBindingNormalizedSchema = __esm({
           } else {
             responseBindings.payload = binding;
             const type = value2[1] & 255;
-            request2.contentTypeInstruction = traits.mediaType ?? (type === 0 ? "text/plain" : type === 21 || type === 42 ? "application/octet-stream" : null);
+            request3.contentTypeInstruction = traits.mediaType ?? (type === 0 ? "text/plain" : type === 21 || type === 42 ? "application/octet-stream" : null);
           }
         } else if (slot & 1) {
-          request2.hasPrefixHeaders = true;
+          request3.hasPrefixHeaders = true;
           prefixHeaders.push(binding);
         } else {
           if (wireName === "__proto__") {
@@ -35330,10 +35608,10 @@ var init_HttpBindingNormalizedSchema = __esm({
           headers[wireName] = binding;
         }
       }
-      if (request2.contentTypeInstruction === void 0 && requestBodyMemberNames.length) {
-        request2.contentTypeInstruction = null;
+      if (request3.contentTypeInstruction === void 0 && requestBodyMemberNames.length) {
+        request3.contentTypeInstruction = null;
       }
-      request2.syntheticBodySchema = createBodySchema(schema, requestBodyMemberNames, requestBodyMemberSchemas);
+      request3.syntheticBodySchema = createBodySchema(schema, requestBodyMemberNames, requestBodyMemberSchemas);
       response.syntheticBodySchema = createBodySchema(schema, bodyMemberNames, bodyMemberSchemas);
       return bindings;
     };
@@ -37200,36 +37478,36 @@ var init_HttpProtocol = __esm({
           this.getPayloadCodec().setSerdeContext(serdeContext);
         }
       }
-      updateServiceEndpoint(request2, endpoint2) {
+      updateServiceEndpoint(request3, endpoint2) {
         if ("url" in endpoint2) {
-          request2.protocol = endpoint2.url.protocol;
-          request2.hostname = endpoint2.url.hostname;
-          request2.port = endpoint2.url.port ? Number(endpoint2.url.port) : void 0;
-          request2.path = endpoint2.url.pathname;
-          request2.fragment = endpoint2.url.hash || void 0;
-          request2.username = endpoint2.url.username || void 0;
-          request2.password = endpoint2.url.password || void 0;
-          if (!request2.query) {
-            request2.query = {};
+          request3.protocol = endpoint2.url.protocol;
+          request3.hostname = endpoint2.url.hostname;
+          request3.port = endpoint2.url.port ? Number(endpoint2.url.port) : void 0;
+          request3.path = endpoint2.url.pathname;
+          request3.fragment = endpoint2.url.hash || void 0;
+          request3.username = endpoint2.url.username || void 0;
+          request3.password = endpoint2.url.password || void 0;
+          if (!request3.query) {
+            request3.query = {};
           }
           for (const [k5, v] of endpoint2.url.searchParams.entries()) {
-            request2.query[k5] = v;
+            request3.query[k5] = v;
           }
           if (endpoint2.headers) {
             for (const name in endpoint2.headers) {
               if (!hasOwn(endpoint2.headers, name)) {
                 continue;
               }
-              request2.headers[name] = endpoint2.headers[name].join(", ");
+              request3.headers[name] = endpoint2.headers[name].join(", ");
             }
           }
-          return request2;
+          return request3;
         } else {
-          request2.protocol = endpoint2.protocol;
-          request2.hostname = endpoint2.hostname;
-          request2.port = endpoint2.port ? Number(endpoint2.port) : void 0;
-          request2.path = endpoint2.path;
-          request2.query = {
+          request3.protocol = endpoint2.protocol;
+          request3.hostname = endpoint2.hostname;
+          request3.port = endpoint2.port ? Number(endpoint2.port) : void 0;
+          request3.path = endpoint2.path;
+          request3.query = {
             ...endpoint2.query
           };
           if (endpoint2.headers) {
@@ -37237,13 +37515,13 @@ var init_HttpProtocol = __esm({
               if (!hasOwn(endpoint2.headers, name)) {
                 continue;
               }
-              request2.headers[name] = endpoint2.headers[name];
+              request3.headers[name] = endpoint2.headers[name];
             }
           }
-          return request2;
+          return request3;
         }
       }
-      setHostPrefix(request2, operationSchema, input2, operation2 = getHttpOperationBindings(operationSchema)) {
+      setHostPrefix(request3, operationSchema, input2, operation2 = getHttpOperationBindings(operationSchema)) {
         if (this.serdeContext?.disableHostPrefix) {
           return;
         }
@@ -37262,9 +37540,9 @@ var init_HttpProtocol = __esm({
           }
           resolvedHostPrefix = resolvedHostPrefix.replace(`{${name}}`, replacement);
         }
-        request2.hostname = resolvedHostPrefix + request2.hostname;
-        if (!isValidHostname(request2.hostname)) {
-          throw new Error(`[${request2.hostname}] is not a valid hostname.`);
+        request3.hostname = resolvedHostPrefix + request3.hostname;
+        if (!isValidHostname(request3.hostname)) {
+          throw new Error(`[${request3.hostname}] is not a valid hostname.`);
         }
       }
       deserializeMetadata(output2) {
@@ -37389,31 +37667,31 @@ var init_HttpBindingProtocol = __esm({
         const ns = HttpBindingNormalizedSchema.of(operationSchema?.input);
         const bindings = ns.getHttpBindings().request;
         const operation2 = getHttpOperationBindings(operationSchema);
-        const request2 = new HttpRequest({ query, headers });
+        const request3 = new HttpRequest({ query, headers });
         if (endpoint2) {
-          this.updateServiceEndpoint(request2, endpoint2);
-          this.setHostPrefix(request2, operationSchema, input2, operation2);
+          this.updateServiceEndpoint(request3, endpoint2);
+          this.setHostPrefix(request3, operationSchema, input2, operation2);
           const [method, path6, staticQuery] = operation2;
           if (method) {
-            request2.method = method;
-            request2.path = request2.path === "/" ? path6 : request2.path + path6;
+            request3.method = method;
+            request3.path = request3.path === "/" ? path6 : request3.path + path6;
             for (const [key2, value2] of staticQuery) {
               query[key2] = value2;
             }
           }
         }
-        request2.query = query;
-        const eventStream = this.serializeHttpBindings(input2, request2, bindings, operation2);
+        request3.query = query;
+        const eventStream = this.serializeHttpBindings(input2, request3, bindings, operation2);
         if (eventStream) {
-          request2.body = await this.serializeEventStream({ eventStream, requestSchema: ns });
+          request3.body = await this.serializeEventStream({ eventStream, requestSchema: ns });
         }
-        return request2;
+        return request3;
       }
-      serializeHttpBindings(input2, request2, bindings, operation2) {
+      serializeHttpBindings(input2, request3, bindings, operation2) {
         const serializer = this.serializer;
         const directSerializer = typeof serializer.writeCodec === "function" ? serializer : void 0;
-        const query = request2.query;
-        const headers = request2.headers;
+        const query = request3.query;
+        const headers = request3.headers;
         const bodySchema = bindings.syntheticBodySchema;
         let hasBodyValue = false;
         let payload;
@@ -37478,8 +37756,8 @@ var init_HttpBindingProtocol = __esm({
         }
         const operationPath = operation2[1];
         const pathSegments = operation2[3];
-        if (operationPath && pathSegments && request2.path.endsWith(operationPath)) {
-          request2.path = request2.path.slice(0, -operationPath.length) + this.serializePath(pathSegments, labels, bindings);
+        if (operationPath && pathSegments && request3.path.endsWith(operationPath)) {
+          request3.path = request3.path.slice(0, -operationPath.length) + this.serializePath(pathSegments, labels, bindings);
         }
         if (hasBodyValue && bodySchema) {
           if (directSerializer) {
@@ -37489,7 +37767,7 @@ var init_HttpBindingProtocol = __esm({
           }
           payload = serializer.flush();
         }
-        request2.body = payload;
+        request3.body = payload;
         return eventStream;
       }
       serializeQuery(value2, data, wireName, query, directSerializer) {
@@ -37681,7 +37959,7 @@ var init_RpcProtocol = __esm({
         const schema = ns.getSchema();
         let payload;
         const input2 = _input && typeof _input === "object" ? _input : {};
-        const request2 = new HttpRequest({
+        const request3 = new HttpRequest({
           protocol: "",
           hostname: "",
           port: void 0,
@@ -37692,8 +37970,8 @@ var init_RpcProtocol = __esm({
           body: void 0
         });
         if (endpoint2) {
-          this.updateServiceEndpoint(request2, endpoint2);
-          this.setHostPrefix(request2, operationSchema, input2);
+          this.updateServiceEndpoint(request3, endpoint2);
+          this.setHostPrefix(request3, operationSchema, input2);
         }
         if (input2) {
           const eventStreamMember = ns.getEventStreamMember();
@@ -37716,11 +37994,11 @@ var init_RpcProtocol = __esm({
             payload = serializer.flush();
           }
         }
-        request2.headers = Object.assign(request2.headers, headers);
-        request2.query = query;
-        request2.body = payload;
-        request2.method = "POST";
-        return request2;
+        request3.headers = Object.assign(request3.headers, headers);
+        request3.query = query;
+        request3.body = payload;
+        request3.method = "POST";
+        return request3;
       }
       async deserializeResponse(operationSchema, context3, response) {
         const deserializer = this.deserializer;
@@ -37777,26 +38055,26 @@ var init_AbstractRpcV2Protocol = __esm({
         super({ defaultNamespace, errorTypeRegistries: errorTypeRegistries5 });
       }
       async serializeRequest(operationSchema, input2, context3) {
-        const request2 = await super.serializeRequest(operationSchema, input2, context3);
-        Object.assign(request2.headers, {
+        const request3 = await super.serializeRequest(operationSchema, input2, context3);
+        Object.assign(request3.headers, {
           "content-type": this.getDefaultContentType(),
           "smithy-protocol": this.getSmithyProtocolHeaderValue(),
           accept: this.getDefaultContentType()
         });
         if (deref(operationSchema.input) === "unit") {
-          delete request2.body;
-          delete request2.headers["content-type"];
+          delete request3.body;
+          delete request3.headers["content-type"];
         } else {
-          this.applyEmptyBody(request2);
+          this.applyEmptyBody(request3);
         }
         const { service, operation: operation2 } = getSmithyContext(context3);
         const path6 = `/service/${service}/operation/${operation2}`;
-        if (request2.path.endsWith("/")) {
-          request2.path += path6.slice(1);
+        if (request3.path.endsWith("/")) {
+          request3.path += path6.slice(1);
         } else {
-          request2.path += path6;
+          request3.path += path6;
         }
-        return request2;
+        return request3;
       }
       isErrorResponse(statusCode) {
         return statusCode !== 200;
@@ -38287,15 +38565,15 @@ var init_httpExtensionConfiguration = __esm({
 // node_modules/@smithy/core/dist-es/submodules/protocols/middleware-content-length/contentLengthMiddleware.js
 function contentLengthMiddleware(bodyLengthChecker) {
   return (next) => async (args) => {
-    const request2 = args.request;
-    if (HttpRequest.isInstance(request2)) {
-      const { body, headers } = request2;
+    const request3 = args.request;
+    if (HttpRequest.isInstance(request3)) {
+      const { body, headers } = request3;
       if (body && Object.keys(headers).map((str) => str.toLowerCase()).indexOf(CONTENT_LENGTH_HEADER) === -1) {
         try {
           const length = bodyLengthChecker(body);
           if (length != null) {
-            request2.headers = {
-              ...request2.headers,
+            request3.headers = {
+              ...request3.headers,
               [CONTENT_LENGTH_HEADER]: String(length)
             };
           }
@@ -38305,7 +38583,7 @@ function contentLengthMiddleware(bodyLengthChecker) {
     }
     return next({
       ...args,
-      request: request2
+      request: request3
     });
   };
 }
@@ -39050,7 +39328,7 @@ var init_JsonBytesStringAdapter = __esm({
 function alloc(size) {
   return JsonBytesStringAdapter.allocUnsafe(size);
 }
-var encoder, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, QUOTE, COLON, COMMA2, BACKSLASH, TRUE, FALSE, NULL, ESCAPE_TABLE, INITIAL_BUFFER_SIZE, JsonShapeSerializer2;
+var encoder, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, QUOTE, COLON, COMMA, BACKSLASH, TRUE, FALSE, NULL, ESCAPE_TABLE, INITIAL_BUFFER_SIZE, JsonShapeSerializer2;
 var init_JsonShapeSerializer2 = __esm({
   "node_modules/@smithy/core/dist-es/submodules/protocols/json/codec-v2/JsonShapeSerializer2.js"() {
     init_determineTimestampFormat();
@@ -39066,7 +39344,7 @@ var init_JsonShapeSerializer2 = __esm({
     CLOSE_BRACKET = 93;
     QUOTE = 34;
     COLON = 58;
-    COMMA2 = 44;
+    COMMA = 44;
     BACKSLASH = 92;
     TRUE = new Uint8Array([116, 114, 117, 101]);
     FALSE = new Uint8Array([102, 97, 108, 115, 101]);
@@ -39394,7 +39672,7 @@ var init_JsonShapeSerializer2 = __esm({
           }
           if (wroteAny) {
             this.ensure(1);
-            this.json[this.i++] = COMMA2;
+            this.json[this.i++] = COMMA;
           }
           wroteAny = true;
           const targetKey = this.settings.jsonName ? memberSchema.getMergedTraits().jsonName ?? memberName : memberName;
@@ -39424,7 +39702,7 @@ var init_JsonShapeSerializer2 = __esm({
             const v = value2[k5];
             if (wroteAny) {
               this.ensure(1);
-              this.json[this.i++] = COMMA2;
+              this.json[this.i++] = COMMA;
             }
             wroteAny = true;
             this.writeAsciiQuoted(k5);
@@ -39482,7 +39760,7 @@ var init_JsonShapeSerializer2 = __esm({
           }
           if (wroteFirstItem) {
             this.ensure(1);
-            this.json[this.i++] = COMMA2;
+            this.json[this.i++] = COMMA;
           }
           this.writeValue(valueSchema, item, void 0);
           wroteFirstItem = true;
@@ -39531,7 +39809,7 @@ var init_JsonShapeSerializer2 = __esm({
           }
           if (!first) {
             this.ensure(1);
-            this.json[this.i++] = COMMA2;
+            this.json[this.i++] = COMMA;
           }
           first = false;
           this.writeJsonString(k5);
@@ -39625,9 +39903,9 @@ var init_SmithyRpcV2JsonProtocol = __esm({
       getSmithyProtocolHeaderValue() {
         return "rpc-v2-json";
       }
-      applyEmptyBody(request2) {
-        if (!request2.body) {
-          request2.body = "{}";
+      applyEmptyBody(request3) {
+        if (!request3.body) {
+          request3.body = "{}";
         }
       }
       async handleError(operationSchema, context3, response, dataObject, metadata) {
@@ -40238,17 +40516,17 @@ var init_hostHeaderMiddleware = __esm({
       if (!HttpRequest.isInstance(args.request)) {
         return next(args);
       }
-      const { request: request2 } = args;
+      const { request: request3 } = args;
       const { handlerProtocol = "" } = options.requestHandler.metadata || {};
-      if (handlerProtocol.indexOf("h2") >= 0 && !request2.headers[":authority"]) {
-        delete request2.headers["host"];
-        request2.headers[":authority"] = request2.hostname + (request2.port ? ":" + request2.port : "");
-      } else if (!request2.headers["host"]) {
-        let host = request2.hostname;
-        if (request2.port != null) {
-          host += `:${request2.port}`;
+      if (handlerProtocol.indexOf("h2") >= 0 && !request3.headers[":authority"]) {
+        delete request3.headers["host"];
+        request3.headers[":authority"] = request3.hostname + (request3.port ? ":" + request3.port : "");
+      } else if (!request3.headers["host"]) {
+        let host = request3.hostname;
+        if (request3.port != null) {
+          host += `:${request3.port}`;
         }
-        request2.headers["host"] = host;
+        request3.headers["host"] = host;
       }
       return next(args);
     };
@@ -40483,14 +40761,14 @@ var init_recursionDetectionMiddleware = __esm({
     TRACESTATE = "tracestate";
     BAGGAGE = "baggage";
     recursionDetectionMiddleware = () => (next) => async (args) => {
-      const { request: request2 } = args;
-      if (!HttpRequest.isInstance(request2)) {
+      const { request: request3 } = args;
+      if (!HttpRequest.isInstance(request3)) {
         return next(args);
       }
       let invokeStore;
       {
-        const traceIdHeader = Object.keys(request2.headers ?? {}).find((h6) => h6.toLowerCase() === X_AMZN_TRACE_ID.toLowerCase()) ?? X_AMZN_TRACE_ID;
-        if (!request2.headers.hasOwnProperty(traceIdHeader)) {
+        const traceIdHeader = Object.keys(request3.headers ?? {}).find((h6) => h6.toLowerCase() === X_AMZN_TRACE_ID.toLowerCase()) ?? X_AMZN_TRACE_ID;
+        if (!request3.headers.hasOwnProperty(traceIdHeader)) {
           const functionName = process.env[AWS_LAMBDA_FUNCTION_NAME];
           const traceIdFromEnv = process.env[_X_AMZN_TRACE_ID];
           invokeStore ??= await InvokeStore.getInstanceAsync();
@@ -40498,24 +40776,24 @@ var init_recursionDetectionMiddleware = __esm({
           const traceId = traceIdFromInvokeStore ?? traceIdFromEnv;
           const nonEmptyString = (str) => typeof str === "string" && str.length > 0;
           if (nonEmptyString(functionName) && nonEmptyString(traceId)) {
-            request2.headers[X_AMZN_TRACE_ID] = traceId;
+            request3.headers[X_AMZN_TRACE_ID] = traceId;
           }
         }
       }
       {
-        sanitizeTraceHeaders(request2.headers);
-        const existingTraceparent = request2.headers[TRACEPARENT];
+        sanitizeTraceHeaders(request3.headers);
+        const existingTraceparent = request3.headers[TRACEPARENT];
         if (!existingTraceparent) {
           const traceparent = (invokeStore ??= await InvokeStore.getInstanceAsync())?.getTraceparent?.();
           if (traceparent) {
-            request2.headers[TRACEPARENT] = traceparent;
+            request3.headers[TRACEPARENT] = traceparent;
             const tracestate = invokeStore?.getTracestate?.();
             if (tracestate) {
-              request2.headers[TRACESTATE] = tracestate;
+              request3.headers[TRACESTATE] = tracestate;
             }
             const baggage = invokeStore?.getBaggage?.();
             if (baggage) {
-              request2.headers[BAGGAGE] = baggage;
+              request3.headers[BAGGAGE] = baggage;
             }
           }
         }
@@ -41392,7 +41670,7 @@ import { Readable as Readable9 } from "node:stream";
 var isStreamingPayload;
 var init_isStreamingPayload = __esm({
   "node_modules/@smithy/core/dist-es/submodules/retry/middleware-retry/isStreamingPayload/isStreamingPayload.js"() {
-    isStreamingPayload = (request2) => request2?.body instanceof Readable9 || typeof ReadableStream !== "undefined" && request2?.body instanceof ReadableStream;
+    isStreamingPayload = (request3) => request3?.body instanceof Readable9 || typeof ReadableStream !== "undefined" && request3?.body instanceof ReadableStream;
   }
 });
 
@@ -41608,15 +41886,15 @@ function bindRetryMiddleware(isStreamingPayload2) {
       let lastError = new Error();
       let attempts = 0;
       let totalRetryDelay = 0;
-      const { request: request2 } = args;
-      const isRequest = HttpRequest.isInstance(request2);
+      const { request: request3 } = args;
+      const isRequest = HttpRequest.isInstance(request3);
       if (isRequest) {
-        request2.headers[INVOCATION_ID_HEADER] = v4();
+        request3.headers[INVOCATION_ID_HEADER] = v4();
       }
       while (true) {
         try {
           if (isRequest) {
-            request2.headers[REQUEST_HEADER] = `attempt=${attempts + 1}; max=${maxAttempts}`;
+            request3.headers[REQUEST_HEADER] = `attempt=${attempts + 1}; max=${maxAttempts}`;
           }
           const { response, output: output2 } = await next(args);
           retryStrategy.recordSuccess(retryToken);
@@ -41626,7 +41904,7 @@ function bindRetryMiddleware(isStreamingPayload2) {
         } catch (e5) {
           const retryErrorInfo = getRetryErrorInfo(e5, options.logger);
           lastError = asSdkError(e5);
-          if (isRequest && isStreamingPayload2(request2)) {
+          if (isRequest && isStreamingPayload2(request3)) {
             (context3.logger instanceof NoOpLogger ? console : context3.logger)?.warn("An error was encountered in a non-retryable streaming request.");
             throw lastError;
           }
@@ -42192,14 +42470,14 @@ var init_StandardRetryStrategy2 = __esm({
         let attempts = 0;
         let totalDelay = 0;
         const maxAttempts = await this.getMaxAttempts();
-        const { request: request2 } = args;
-        if (HttpRequest.isInstance(request2)) {
-          request2.headers[INVOCATION_ID_HEADER] = v4();
+        const { request: request3 } = args;
+        if (HttpRequest.isInstance(request3)) {
+          request3.headers[INVOCATION_ID_HEADER] = v4();
         }
         while (true) {
           try {
-            if (HttpRequest.isInstance(request2)) {
-              request2.headers[REQUEST_HEADER] = `attempt=${attempts + 1}; max=${maxAttempts}`;
+            if (HttpRequest.isInstance(request3)) {
+              request3.headers[REQUEST_HEADER] = `attempt=${attempts + 1}; max=${maxAttempts}`;
             }
             if (options?.beforeRequest) {
               await options.beforeRequest();
@@ -42359,10 +42637,10 @@ var init_omitRetryHeadersMiddleware = __esm({
     init_protocols();
     init_constants6();
     omitRetryHeadersMiddleware = () => (next) => async (args) => {
-      const { request: request2 } = args;
-      if (HttpRequest.isInstance(request2)) {
-        delete request2.headers[INVOCATION_ID_HEADER];
-        delete request2.headers[REQUEST_HEADER];
+      const { request: request3 } = args;
+      if (HttpRequest.isInstance(request3)) {
+        delete request3.headers[INVOCATION_ID_HEADER];
+        delete request3.headers[REQUEST_HEADER];
       }
       return next(args);
     };
@@ -42456,8 +42734,8 @@ var init_retry2 = __esm({
 
 // node_modules/@aws-sdk/core/dist-es/submodules/client/middleware-user-agent/check-features.js
 async function checkFeatures(context3, config2, args) {
-  const request2 = args.request;
-  if (request2?.headers?.["smithy-protocol"] === "rpc-v2-cbor") {
+  const request3 = args.request;
+  if (request3?.headers?.["smithy-protocol"] === "rpc-v2-cbor") {
     setFeature(context3, "PROTOCOL_RPC_V2_CBOR", "M");
   }
   if (typeof config2.retryStrategy === "function") {
@@ -42558,11 +42836,11 @@ var init_user_agent_middleware = __esm({
     init_constants7();
     init_encode_features();
     userAgentMiddleware = (options) => (next, context3) => async (args) => {
-      const { request: request2 } = args;
-      if (!HttpRequest.isInstance(request2)) {
+      const { request: request3 } = args;
+      if (!HttpRequest.isInstance(request3)) {
         return next(args);
       }
-      const { headers } = request2;
+      const { headers } = request3;
       const userAgent2 = context3?.userAgent?.map(escapeUserAgent) || [];
       const defaultUserAgent2 = (await options.defaultUserAgentProvider()).map(escapeUserAgent);
       await checkFeatures(context3, options, args);
@@ -42589,7 +42867,7 @@ var init_user_agent_middleware = __esm({
       }
       return next({
         ...args,
-        request: request2
+        request: request3
       });
     };
     escapeUserAgent = (userAgentPair) => {
@@ -42731,7 +43009,7 @@ __export(bowser_exports, {
   PLATFORMS_MAP: () => PLATFORMS_MAP,
   default: () => Bowser,
   getParser: () => getParser,
-  parse: () => parse5
+  parse: () => parse6
 });
 function _defineProperties(e5, r5) {
   for (var t = 0; t < r5.length; t++) {
@@ -42758,7 +43036,7 @@ function _toPrimitive(t, r5) {
   }
   return ("string" === r5 ? String : Number)(t);
 }
-var BROWSER_ALIASES_MAP, BROWSER_MAP, PLATFORMS_MAP, OS_MAP, ENGINE_MAP, Utils, commonVersionIdentifier, browsersList, parser_os_default, parser_platforms_default, parser_engines_default, Parser, Bowser, parse5, getParser;
+var BROWSER_ALIASES_MAP, BROWSER_MAP, PLATFORMS_MAP, OS_MAP, ENGINE_MAP, Utils, commonVersionIdentifier, browsersList, parser_os_default, parser_platforms_default, parser_engines_default, Parser, Bowser, parse6, getParser;
 var init_bowser = __esm({
   "node_modules/bowser/bowser.mjs"() {
     BROWSER_ALIASES_MAP = {
@@ -44705,7 +44983,7 @@ var init_bowser = __esm({
         if (engine) this.parsedResult.engine = engine.describe(this.getUA());
         return this.parsedResult.engine;
       };
-      _proto.parse = function parse7() {
+      _proto.parse = function parse8() {
         this.parseBrowser();
         this.parseOS();
         this.parsePlatform();
@@ -44823,7 +45101,7 @@ var init_bowser = __esm({
         if (typeof UA !== "string") throw new Error("UserAgent should be a string");
         return new Parser(UA, skipParsingOrHints, clientHints);
       };
-      Bowser2.parse = function parse7(UA, clientHints) {
+      Bowser2.parse = function parse8(UA, clientHints) {
         if (clientHints === void 0) clientHints = null;
         return new Parser(UA, clientHints).getResult();
       };
@@ -44849,7 +45127,7 @@ var init_bowser = __esm({
         }
       }]);
     })();
-    parse5 = Bowser.parse;
+    parse6 = Bowser.parse;
     getParser = Bowser.getParser;
   }
 });
@@ -44860,8 +45138,8 @@ var init_createUserAgentStringParsingProvider = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/client/util-user-agent-browser/createUserAgentStringParsingProvider.js"() {
     createUserAgentStringParsingProvider = ({ serviceId, clientVersion }) => async (config2) => {
       const module = await Promise.resolve().then(() => (init_bowser(), bowser_exports));
-      const parse7 = module.parse ?? module.default.parse ?? (() => "");
-      const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse7(window.navigator.userAgent) : void 0;
+      const parse8 = module.parse ?? module.default.parse ?? (() => "");
+      const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse8(window.navigator.userAgent) : void 0;
       const sections = [
         ["aws-sdk-js", clientVersion],
         ["ua", "2.1"],
@@ -45527,8 +45805,8 @@ var init_flexibleChecksumsMiddleware = __esm({
       if (hasHeaderWithPrefix("x-amz-checksum-", args.request.headers)) {
         return next(args);
       }
-      const { request: request2, input: input2 } = args;
-      const { body: requestBody, headers } = request2;
+      const { request: request3, input: input2 } = args;
+      const { body: requestBody, headers } = request3;
       const { base64Encoder, streamHasher } = config2;
       const { requestChecksumRequired, requestAlgorithmMember } = middlewareConfig;
       const requestChecksumCalculation = await config2.requestChecksumCalculation();
@@ -45599,7 +45877,7 @@ var init_flexibleChecksumsMiddleware = __esm({
         const result = await next({
           ...args,
           request: {
-            ...request2,
+            ...request3,
             headers: updatedHeaders,
             body: updatedBody
           }
@@ -45888,9 +46166,9 @@ var init_flexible_checksums = __esm({
 // node_modules/@aws-sdk/middleware-sdk-s3/dist-es/submodules/s3/middleware-check-content-length-header/check-content-length-header.js
 function checkContentLengthHeader() {
   return (next, context3) => async (args) => {
-    const { request: request2 } = args;
-    if (HttpRequest.isInstance(request2)) {
-      if (!(CONTENT_LENGTH_HEADER2 in request2.headers) && !(DECODED_CONTENT_LENGTH_HEADER in request2.headers)) {
+    const { request: request3 } = args;
+    if (HttpRequest.isInstance(request3)) {
+      if (!(CONTENT_LENGTH_HEADER2 in request3.headers) && !(DECODED_CONTENT_LENGTH_HEADER in request3.headers)) {
         const message = `Are you using a Stream of unknown length as the Body of a PutObject request? Consider using Upload instead from @aws-sdk/lib-storage.`;
         if (typeof context3?.logger?.warn === "function" && !(context3.logger instanceof NoOpLogger)) {
           context3.logger.warn(message);
@@ -46444,11 +46722,11 @@ var require_dist_cjs2 = __commonJS({
         this.regionProvider = normalizeProvider3(region);
         this.credentialProvider = normalizeProvider3(credentials);
       }
-      createCanonicalRequest(request2, canonicalHeaders, payloadHash) {
+      createCanonicalRequest(request3, canonicalHeaders, payloadHash) {
         const sortedHeaders = Object.keys(canonicalHeaders).sort();
-        return `${request2.method}
-${this.getCanonicalPath(request2)}
-${getCanonicalQuery(request2)}
+        return `${request3.method}
+${this.getCanonicalPath(request3)}
+${getCanonicalQuery(request3)}
 ${sortedHeaders.map((name) => `${name}:${canonicalHeaders[name]}`).join("\n")}
 
 ${sortedHeaders.join(";")}
@@ -46580,8 +46858,8 @@ ${toHex2(hashedRequest)}`;
       }
       return false;
     };
-    var moveHeadersToQuery = (request2, options = {}) => {
-      const { headers, query = {} } = HttpRequest2.clone(request2);
+    var moveHeadersToQuery = (request3, options = {}) => {
+      const { headers, query = {} } = HttpRequest2.clone(request3);
       for (const name in headers) {
         if (!hasOwn2(headers, name)) {
           continue;
@@ -46593,22 +46871,22 @@ ${toHex2(hashedRequest)}`;
         }
       }
       return {
-        ...request2,
+        ...request3,
         headers,
         query
       };
     };
-    var prepareRequest = (request2) => {
-      request2 = HttpRequest2.clone(request2);
-      for (const headerName in request2.headers) {
-        if (!hasOwn2(request2.headers, headerName)) {
+    var prepareRequest = (request3) => {
+      request3 = HttpRequest2.clone(request3);
+      for (const headerName in request3.headers) {
+        if (!hasOwn2(request3.headers, headerName)) {
           continue;
         }
         if (GENERATED_HEADERS.indexOf(headerName.toLowerCase()) > -1) {
-          delete request2.headers[headerName];
+          delete request3.headers[headerName];
         }
       }
-      return request2;
+      return request3;
     };
     var SignatureV42 = class extends SignatureV4Base {
       headerFormatter = new HeaderFormatter();
@@ -46632,18 +46910,18 @@ ${toHex2(hashedRequest)}`;
           return Promise.reject("Signature version 4 presigned URLs must have an expiration date less than one week in the future");
         }
         const scope = createScope(shortDate, region, signingService ?? this.service);
-        const request2 = moveHeadersToQuery(prepareRequest(originalRequest), { unhoistableHeaders, hoistableHeaders });
+        const request3 = moveHeadersToQuery(prepareRequest(originalRequest), { unhoistableHeaders, hoistableHeaders });
         if (credentials.sessionToken) {
-          request2.query[TOKEN_QUERY_PARAM] = credentials.sessionToken;
+          request3.query[TOKEN_QUERY_PARAM] = credentials.sessionToken;
         }
-        request2.query[ALGORITHM_QUERY_PARAM] = ALGORITHM_IDENTIFIER;
-        request2.query[CREDENTIAL_QUERY_PARAM] = `${credentials.accessKeyId}/${scope}`;
-        request2.query[AMZ_DATE_QUERY_PARAM] = longDate;
-        request2.query[EXPIRES_QUERY_PARAM] = expiresIn.toString(10);
-        const canonicalHeaders = getCanonicalHeaders(request2, unsignableHeaders, signableHeaders);
-        request2.query[SIGNED_HEADERS_QUERY_PARAM] = this.getCanonicalHeaderList(canonicalHeaders);
-        request2.query[SIGNATURE_QUERY_PARAM] = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request2, canonicalHeaders, await getPayloadHash(originalRequest, this.sha256)));
-        return request2;
+        request3.query[ALGORITHM_QUERY_PARAM] = ALGORITHM_IDENTIFIER;
+        request3.query[CREDENTIAL_QUERY_PARAM] = `${credentials.accessKeyId}/${scope}`;
+        request3.query[AMZ_DATE_QUERY_PARAM] = longDate;
+        request3.query[EXPIRES_QUERY_PARAM] = expiresIn.toString(10);
+        const canonicalHeaders = getCanonicalHeaders(request3, unsignableHeaders, signableHeaders);
+        request3.query[SIGNED_HEADERS_QUERY_PARAM] = this.getCanonicalHeaderList(canonicalHeaders);
+        request3.query[SIGNATURE_QUERY_PARAM] = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request3, canonicalHeaders, await getPayloadHash(originalRequest, this.sha256)));
+        return request3;
       }
       async sign(toSign, options) {
         if (typeof toSign === "string") {
@@ -46707,21 +46985,21 @@ ${toHex2(hashedRequest)}`;
         const credentials = await this.credentialProvider();
         this.validateResolvedCredentials(credentials);
         const region = signingRegion ?? await this.regionProvider();
-        const request2 = prepareRequest(requestToSign);
+        const request3 = prepareRequest(requestToSign);
         const { longDate, shortDate } = this.formatDate(signingDate);
         const scope = createScope(shortDate, region, signingService ?? this.service);
-        request2.headers[AMZ_DATE_HEADER] = longDate;
+        request3.headers[AMZ_DATE_HEADER] = longDate;
         if (credentials.sessionToken) {
-          request2.headers[TOKEN_HEADER] = credentials.sessionToken;
+          request3.headers[TOKEN_HEADER] = credentials.sessionToken;
         }
-        const payloadHash = await getPayloadHash(request2, this.sha256);
-        if (!hasHeader2(SHA256_HEADER, request2.headers) && this.applyChecksum) {
-          request2.headers[SHA256_HEADER] = payloadHash;
+        const payloadHash = await getPayloadHash(request3, this.sha256);
+        if (!hasHeader2(SHA256_HEADER, request3.headers) && this.applyChecksum) {
+          request3.headers[SHA256_HEADER] = payloadHash;
         }
-        const canonicalHeaders = getCanonicalHeaders(request2, unsignableHeaders, signableHeaders);
-        const signature = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request2, canonicalHeaders, payloadHash));
-        request2.headers[AUTH_HEADER] = `${ALGORITHM_IDENTIFIER} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${this.getCanonicalHeaderList(canonicalHeaders)}, Signature=${signature}`;
-        return request2;
+        const canonicalHeaders = getCanonicalHeaders(request3, unsignableHeaders, signableHeaders);
+        const signature = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request3, canonicalHeaders, payloadHash));
+        request3.headers[AUTH_HEADER] = `${ALGORITHM_IDENTIFIER} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${this.getCanonicalHeaderList(canonicalHeaders)}, Signature=${signature}`;
+        return request3;
       }
       async getSignature(longDate, credentialScope, keyPromise, canonicalRequest) {
         const stringToSign = await this.createStringToSign(longDate, credentialScope, canonicalRequest, ALGORITHM_IDENTIFIER);
@@ -46991,8 +47269,8 @@ var init_s3ExpressMiddleware = __esm({
 var signS3Express;
 var init_signS3Express = __esm({
   "node_modules/@aws-sdk/middleware-sdk-s3/dist-es/submodules/s3/middleware-s3-express/functions/signS3Express.js"() {
-    signS3Express = async (s3ExpressIdentity, signingOptions, request2, sigV4MultiRegionSigner) => {
-      const signedRequest = await sigV4MultiRegionSigner.signWithCredentials(request2, s3ExpressIdentity, {});
+    signS3Express = async (s3ExpressIdentity, signingOptions, request3, sigV4MultiRegionSigner) => {
+      const signedRequest = await sigV4MultiRegionSigner.signWithCredentials(request3, s3ExpressIdentity, {});
       if (signedRequest.headers["X-Amz-Security-Token"] || signedRequest.headers["x-amz-security-token"]) {
         throw new Error("X-Amz-Security-Token must not be set for s3-express requests.");
       }
@@ -47025,15 +47303,15 @@ var init_s3ExpressHttpSigningMiddleware = __esm({
         throw new Error(`No HttpAuthScheme was selected: unable to sign request`);
       }
       const { httpAuthOption: { signingProperties = {} }, identity: identity3, signer } = scheme;
-      let request2;
+      let request3;
       if (context3.s3ExpressIdentity) {
-        request2 = await signS3Express(context3.s3ExpressIdentity, signingProperties, args.request, await config2.signer());
+        request3 = await signS3Express(context3.s3ExpressIdentity, signingProperties, args.request, await config2.signer());
       } else {
-        request2 = await signer.sign(args.request, identity3, signingProperties);
+        request3 = await signer.sign(args.request, identity3, signingProperties);
       }
       const output2 = await next({
         ...args,
-        request: request2
+        request: request3
       }).catch((signer.errorHandler || defaultErrorHandler2)(signingProperties));
       (signer.successHandler || defaultSuccessHandler2)(output2.response, signingProperties);
       return output2;
@@ -47115,11 +47393,11 @@ var init_throw_200_exceptions = __esm({
 });
 
 // node_modules/@aws-sdk/core/dist-es/submodules/util/util-arn-parser/arn.js
-var validate2, parse6;
+var validate2, parse7;
 var init_arn = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/util/util-arn-parser/arn.js"() {
     validate2 = (str) => typeof str === "string" && str.indexOf("arn:") === 0 && str.split(":").length >= 6;
-    parse6 = (arn) => {
+    parse7 = (arn) => {
       const segments = arn.split(":");
       if (segments.length < 6 || segments[0] !== "arn") {
         throw new Error("Malformed ARN");
@@ -47397,18 +47675,18 @@ var init_AwsRestJsonProtocol = __esm({
         super.setSerdeContext(serdeContext);
       }
       async serializeRequest(operationSchema, input2, context3) {
-        const request2 = await super.serializeRequest(operationSchema, input2, context3);
+        const request3 = await super.serializeRequest(operationSchema, input2, context3);
         const inputSchema = NormalizedSchema.of(operationSchema.input);
-        if (!request2.headers["content-type"]) {
+        if (!request3.headers["content-type"]) {
           const contentType = this.mixin.resolveRestContentType(this.getDefaultContentType(), inputSchema);
           if (contentType) {
-            request2.headers["content-type"] = contentType;
+            request3.headers["content-type"] = contentType;
           }
         }
-        if (request2.body == null && request2.headers["content-type"] === this.getDefaultContentType()) {
-          request2.body = "{}";
+        if (request3.body == null && request3.headers["content-type"] === this.getDefaultContentType()) {
+          request3.body = "{}";
         }
-        return request2;
+        return request3;
       }
       async deserializeResponse(operationSchema, context3, response) {
         const output2 = await super.deserializeResponse(operationSchema, context3, response);
@@ -48244,20 +48522,20 @@ var init_AwsQueryProtocol = __esm({
         throw new Error("AWSQuery protocol has no payload codec.");
       }
       async serializeRequest(operationSchema, input2, context3) {
-        const request2 = await super.serializeRequest(operationSchema, input2, context3);
-        if (!request2.path.endsWith("/")) {
-          request2.path += "/";
+        const request3 = await super.serializeRequest(operationSchema, input2, context3);
+        if (!request3.path.endsWith("/")) {
+          request3.path += "/";
         }
-        request2.headers["content-type"] = "application/x-www-form-urlencoded";
-        if (deref(operationSchema.input) === "unit" || !request2.body) {
-          request2.body = "";
+        request3.headers["content-type"] = "application/x-www-form-urlencoded";
+        if (deref(operationSchema.input) === "unit" || !request3.body) {
+          request3.body = "";
         }
         const action = operationSchema.name.split("#")[1] ?? operationSchema.name;
-        request2.body = `Action=${action}&Version=${this.options.version}` + request2.body;
-        if (request2.body.endsWith("&")) {
-          request2.body = request2.body.slice(-1);
+        request3.body = `Action=${action}&Version=${this.options.version}` + request3.body;
+        if (request3.body.endsWith("&")) {
+          request3.body = request3.body.slice(-1);
         }
-        return request2;
+        return request3;
       }
       async deserializeResponse(operationSchema, context3, response) {
         const deserializer = this.deserializer;
@@ -48699,18 +48977,18 @@ var init_AwsRestXmlProtocol = __esm({
         return "aws.protocols#restXml";
       }
       async serializeRequest(operationSchema, input2, context3) {
-        const request2 = await super.serializeRequest(operationSchema, input2, context3);
+        const request3 = await super.serializeRequest(operationSchema, input2, context3);
         const inputSchema = NormalizedSchema.of(operationSchema.input);
-        if (!request2.headers["content-type"]) {
+        if (!request3.headers["content-type"]) {
           const contentType = this.mixin.resolveRestContentType(this.getDefaultContentType(), inputSchema);
           if (contentType) {
-            request2.headers["content-type"] = contentType;
+            request3.headers["content-type"] = contentType;
           }
         }
-        if (typeof request2.body === "string" && request2.headers["content-type"] === this.getDefaultContentType() && !request2.body.startsWith("<?xml ") && !this.hasUnstructuredPayloadBinding(inputSchema)) {
-          request2.body = '<?xml version="1.0" encoding="UTF-8"?>' + request2.body;
+        if (typeof request3.body === "string" && request3.headers["content-type"] === this.getDefaultContentType() && !request3.body.startsWith("<?xml ") && !this.hasUnstructuredPayloadBinding(inputSchema)) {
+          request3.body = '<?xml version="1.0" encoding="UTF-8"?>' + request3.body;
         }
-        return request2;
+        return request3;
       }
       async deserializeResponse(operationSchema, context3, response) {
         return super.deserializeResponse(operationSchema, context3, response);
@@ -48779,7 +49057,7 @@ var init_S3RestXmlProtocol = __esm({
     init_schema();
     S3RestXmlProtocol = class extends AwsRestXmlProtocol {
       async serializeRequest(operationSchema, input2, context3) {
-        const request2 = await super.serializeRequest(operationSchema, input2, context3);
+        const request3 = await super.serializeRequest(operationSchema, input2, context3);
         const ns = NormalizedSchema.of(operationSchema.input);
         const staticStructureSchema = ns.getSchema();
         let bucketMemberIndex = 0;
@@ -48797,7 +49075,7 @@ var init_S3RestXmlProtocol = __esm({
             }
           }
         }
-        return request2;
+        return request3;
       }
     };
   }
@@ -49063,12 +49341,12 @@ var init_bucketEndpointMiddleware = __esm({
     bucketEndpointMiddleware2 = (options) => (next, context3) => async (args) => {
       const { Bucket: bucketName } = args.input;
       let replaceBucketInPath = options.bucketEndpoint;
-      const request2 = args.request;
-      if (HttpRequest.isInstance(request2)) {
+      const request3 = args.request;
+      if (HttpRequest.isInstance(request3)) {
         if (options.bucketEndpoint) {
-          request2.hostname = bucketName;
+          request3.hostname = bucketName;
         } else if (validate2(bucketName)) {
-          const bucketArn = parse6(bucketName);
+          const bucketArn = parse7(bucketName);
           const clientRegion = await options.region();
           const useDualstackEndpoint = await options.useDualstackEndpoint();
           const useFipsEndpoint = await options.useFipsEndpoint();
@@ -49076,12 +49354,12 @@ var init_bucketEndpointMiddleware = __esm({
           const useArnRegion = await options.useArnRegion();
           const { hostname: hostname3, bucketEndpoint, signingRegion: modifiedSigningRegion, signingService } = bucketHostname({
             bucketName: bucketArn,
-            baseHostname: request2.hostname,
+            baseHostname: request3.hostname,
             accelerateEndpoint: options.useAccelerateEndpoint,
             dualstackEndpoint: useDualstackEndpoint,
             fipsEndpoint: useFipsEndpoint,
             pathStyleEndpoint: options.forcePathStyle,
-            tlsCompatible: request2.protocol === "https:",
+            tlsCompatible: request3.protocol === "https:",
             useArnRegion,
             clientPartition: partition2,
             clientSigningRegion: signingRegion,
@@ -49095,7 +49373,7 @@ var init_bucketEndpointMiddleware = __esm({
           if (signingService && signingService !== "s3") {
             context3["signing_service"] = signingService;
           }
-          request2.hostname = hostname3;
+          request3.hostname = hostname3;
           replaceBucketInPath = bucketEndpoint;
         } else {
           const clientRegion = await options.region();
@@ -49104,25 +49382,25 @@ var init_bucketEndpointMiddleware = __esm({
           const { hostname: hostname3, bucketEndpoint } = bucketHostname({
             bucketName,
             clientRegion,
-            baseHostname: request2.hostname,
+            baseHostname: request3.hostname,
             accelerateEndpoint: options.useAccelerateEndpoint,
             dualstackEndpoint,
             fipsEndpoint,
             pathStyleEndpoint: options.forcePathStyle,
-            tlsCompatible: request2.protocol === "https:",
+            tlsCompatible: request3.protocol === "https:",
             isCustomEndpoint: options.isCustomEndpoint
           });
-          request2.hostname = hostname3;
+          request3.hostname = hostname3;
           replaceBucketInPath = bucketEndpoint;
         }
         if (replaceBucketInPath) {
-          request2.path = request2.path.replace(/^(\/)?[^\/]+/, "");
-          if (request2.path === "") {
-            request2.path = "/";
+          request3.path = request3.path.replace(/^(\/)?[^\/]+/, "");
+          if (request3.path === "") {
+            request3.path = "/";
           }
         }
       }
-      return next({ ...args, request: request2 });
+      return next({ ...args, request: request3 });
     };
     bucketEndpointMiddlewareOptions2 = {
       tags: ["BUCKET_ENDPOINT"],
@@ -49158,12 +49436,12 @@ var init_configurations3 = __esm({
 // node_modules/@aws-sdk/middleware-sdk-s3/dist-es/submodules/s3/middleware-expect-continue/middleware-expect-continue.js
 function addExpectContinueMiddleware(options) {
   return (next) => async (args) => {
-    const { request: request2 } = args;
-    if (options.expectContinueHeader !== false && HttpRequest.isInstance(request2) && request2.body && options.runtime === "node" && options.requestHandler?.constructor?.name !== "FetchHttpHandler") {
+    const { request: request3 } = args;
+    if (options.expectContinueHeader !== false && HttpRequest.isInstance(request3) && request3.body && options.runtime === "node" && options.requestHandler?.constructor?.name !== "FetchHttpHandler") {
       let sendHeader = true;
       if (typeof options.expectContinueHeader === "number") {
         try {
-          const bodyLength = Number(request2.headers?.["content-length"]) ?? options.bodyLengthChecker?.(request2.body) ?? Infinity;
+          const bodyLength = Number(request3.headers?.["content-length"]) ?? options.bodyLengthChecker?.(request3.body) ?? Infinity;
           sendHeader = bodyLength >= options.expectContinueHeader;
         } catch (e5) {
         }
@@ -49171,12 +49449,12 @@ function addExpectContinueMiddleware(options) {
         sendHeader = !!options.expectContinueHeader;
       }
       if (sendHeader) {
-        request2.headers.Expect = "100-continue";
+        request3.headers.Expect = "100-continue";
       }
     }
     return next({
       ...args,
-      request: request2
+      request: request3
     });
   };
 }
@@ -50299,13 +50577,13 @@ var require_dist_cjs7 = __commonJS({
       clearTimeout: (timeoutId) => clearTimeout(timeoutId)
     };
     var DEFER_EVENT_LISTENER_TIME$2 = 1e3;
-    var setConnectionTimeout = (request2, reject, timeoutInMs = 0) => {
+    var setConnectionTimeout = (request3, reject, timeoutInMs = 0) => {
       if (!timeoutInMs) {
         return -1;
       }
       const registerTimeout = (offset) => {
         const timeoutId = timing.setTimeout(() => {
-          request2.destroy();
+          request3.destroy();
           reject(Object.assign(new Error(`@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of ${timeoutInMs} ms.`), {
             name: "TimeoutError"
           }));
@@ -50319,10 +50597,10 @@ var require_dist_cjs7 = __commonJS({
             timing.clearTimeout(timeoutId);
           }
         };
-        if (request2.socket) {
-          doWithSocket(request2.socket);
+        if (request3.socket) {
+          doWithSocket(request3.socket);
         } else {
-          request2.on("socket", doWithSocket);
+          request3.on("socket", doWithSocket);
         }
       };
       if (timeoutInMs < 2e3) {
@@ -50351,15 +50629,15 @@ var require_dist_cjs7 = __commonJS({
       return -1;
     };
     var DEFER_EVENT_LISTENER_TIME$1 = 3e3;
-    var setSocketKeepAlive = (request2, { keepAlive, keepAliveMsecs }, deferTimeMs = DEFER_EVENT_LISTENER_TIME$1) => {
+    var setSocketKeepAlive = (request3, { keepAlive, keepAliveMsecs }, deferTimeMs = DEFER_EVENT_LISTENER_TIME$1) => {
       if (keepAlive !== true) {
         return -1;
       }
       const registerListener = () => {
-        if (request2.socket) {
-          request2.socket.setKeepAlive(keepAlive, keepAliveMsecs || 0);
+        if (request3.socket) {
+          request3.socket.setKeepAlive(keepAlive, keepAliveMsecs || 0);
         } else {
-          request2.on("socket", (socket) => {
+          request3.on("socket", (socket) => {
             socket.setKeepAlive(keepAlive, keepAliveMsecs || 0);
           });
         }
@@ -50375,31 +50653,31 @@ var require_dist_cjs7 = __commonJS({
       return typeof value2 === "number" && Number.isFinite(value2) && value2 > 0 ? value2 : void 0;
     };
     var DEFER_EVENT_LISTENER_TIME = 3e3;
-    var setSocketTimeout = (request2, reject, timeoutInMs = 0, isServiceDefault = false) => {
+    var setSocketTimeout = (request3, reject, timeoutInMs = 0, isServiceDefault = false) => {
       if (!Number.isFinite(timeoutInMs) || timeoutInMs <= 0) {
         return;
       }
       let response;
-      request2.once("response", (res) => response = res);
+      request3.once("response", (res) => response = res);
       const onTimeout = () => {
         if (response?.complete) {
-          request2.socket?.destroy();
+          request3.socket?.destroy();
           return;
         }
         const error64 = Object.assign(new Error(`@smithy/node-http-handler - the request socket timed out after ${timeoutInMs} ms of inactivity (${isServiceDefault ? "service default socket timeout" : "configured by client requestHandler"}).`), { name: "TimeoutError" });
         response?.destroy(error64);
-        request2.destroy();
+        request3.destroy();
         reject(error64);
       };
       const registerTimeout = () => {
-        const { socket } = request2;
+        const { socket } = request3;
         if (!socket) {
-          request2.once("socket", registerTimeout);
+          request3.once("socket", registerTimeout);
         } else if (socket.connecting) {
           socket.once("connect", registerTimeout);
         } else {
           socket.setTimeout(timeoutInMs, onTimeout);
-          request2.on("close", () => socket.removeListener("timeout", onTimeout));
+          request3.on("close", () => socket.removeListener("timeout", onTimeout));
         }
       };
       if (timeoutInMs < 6e3) {
@@ -50407,11 +50685,11 @@ var require_dist_cjs7 = __commonJS({
         return;
       }
       const deferralId = timing.setTimeout(registerTimeout, DEFER_EVENT_LISTENER_TIME);
-      request2.once("close", () => timing.clearTimeout(deferralId));
+      request3.once("close", () => timing.clearTimeout(deferralId));
     };
     var MIN_WAIT_TIME = 6e3;
-    async function writeRequestBody(httpRequest, request2, maxContinueTimeoutMs = MIN_WAIT_TIME, externalAgent = false) {
-      const headers = request2.headers;
+    async function writeRequestBody(httpRequest, request3, maxContinueTimeoutMs = MIN_WAIT_TIME, externalAgent = false) {
+      const headers = request3.headers;
       const expect = headers ? headers.Expect || headers.expect : void 0;
       let timeoutId = -1;
       let sendBody = true;
@@ -50437,7 +50715,7 @@ var require_dist_cjs7 = __commonJS({
         ]);
       }
       if (sendBody) {
-        writeBody(httpRequest, request2.body);
+        writeBody(httpRequest, request3.body);
       }
     }
     function writeBody(httpRequest, body) {
@@ -50522,13 +50800,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         this.config?.httpAgent?.destroy();
         this.config?.httpsAgent?.destroy();
       }
-      async handle(request2, { abortSignal, requestTimeout } = {}) {
+      async handle(request3, { abortSignal, requestTimeout } = {}) {
         if (!this.config) {
           this.config = await this.configProvider;
         }
         const config2 = this.config;
         const logger2 = config2.logger;
-        const isSSL = request2.protocol === "https:";
+        const isSSL = request3.protocol === "https:";
         if (!isSSL && !this.config.httpAgent) {
           this.config.httpAgent = await this.config.httpAgentProvider();
         }
@@ -50559,7 +50837,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             reject(abortError);
             return;
           }
-          const headers = request2.headers;
+          const headers = request3.headers;
           const expectContinue = headers ? (headers.Expect ?? headers.expect) === "100-continue" : false;
           let agent = isSSL ? config2.httpsAgent : config2.httpAgent;
           if (expectContinue && !this.externalAgent) {
@@ -50571,32 +50849,32 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           socketWarningTimeoutId = timing.setTimeout(() => {
             this.socketWarningTimestamp = _NodeHttpHandler.checkSocketUsage(agent, this.socketWarningTimestamp, logger2);
           }, config2.socketAcquisitionWarningTimeout ?? (config2.requestTimeout ?? 2e3) + (config2.connectionTimeout ?? 1e3));
-          const queryString = request2.query ? buildQueryString2(request2.query) : "";
+          const queryString = request3.query ? buildQueryString2(request3.query) : "";
           let auth2 = void 0;
-          if (request2.username != null || request2.password != null) {
-            const username = request2.username ?? "";
-            const password = request2.password ?? "";
+          if (request3.username != null || request3.password != null) {
+            const username = request3.username ?? "";
+            const password = request3.password ?? "";
             auth2 = `${username}:${password}`;
           }
-          let path6 = request2.path;
+          let path6 = request3.path;
           if (queryString) {
             path6 += `?${queryString}`;
           }
-          if (request2.fragment) {
-            path6 += `#${request2.fragment}`;
+          if (request3.fragment) {
+            path6 += `#${request3.fragment}`;
           }
-          let hostname3 = request2.hostname ?? "";
+          let hostname3 = request3.hostname ?? "";
           if (hostname3[0] === "[" && hostname3.endsWith("]")) {
-            hostname3 = request2.hostname.slice(1, -1);
+            hostname3 = request3.hostname.slice(1, -1);
           } else {
-            hostname3 = request2.hostname;
+            hostname3 = request3.hostname;
           }
           const nodeHttpsOptions = {
-            headers: request2.headers,
+            headers: request3.headers,
             host: hostname3,
-            method: request2.method,
+            method: request3.method,
             path: path6,
-            port: request2.port,
+            port: request3.port,
             agent,
             auth: auth2
           };
@@ -50647,7 +50925,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               keepAliveMsecs: httpAgent.keepAliveMsecs
             });
           }
-          writeRequestBodyPromise = writeRequestBody(req, request2, effectiveRequestTimeout, this.externalAgent).catch((e5) => {
+          writeRequestBodyPromise = writeRequestBody(req, request3, effectiveRequestTimeout, this.externalAgent).catch((e5) => {
             clearTimeouts();
             return _reject(e5);
           });
@@ -50689,8 +50967,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           throwOnRequestTimeout,
           httpAgentProvider: () => httpAgentPromise ??= (async () => {
             const node_http = __require("node:http");
-            const { Agent, request: request2 } = node_http.default ?? node_http;
-            hRequest = request2;
+            const { Agent, request: request3 } = node_http.default ?? node_http;
+            hRequest = request3;
             hAgent = Agent;
             if (httpAgent instanceof hAgent || typeof httpAgent?.destroy === "function") {
               this.externalAgent = true;
@@ -50927,8 +51205,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         }
         return this.connectionPools.get(url2);
       }
-      getUrlString(request2) {
-        return request2.destination.toString();
+      getUrlString(request3) {
+        return request3.destination.toString();
       }
       connect(url2) {
         return this.connectOptions === void 0 ? http2.connect(url2) : http2.connect(url2, this.connectOptions);
@@ -50960,7 +51238,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
       destroy() {
         this.connectionManager.destroy();
       }
-      async handle(request2, { abortSignal, requestTimeout, isEventStream } = {}) {
+      async handle(request3, { abortSignal, requestTimeout, isEventStream } = {}) {
         if (!this.config) {
           const config2 = await this.configProvider;
           this.config = { ...config2, defaultSocketTimeout: resolveDefaultSocketTimeout(config2) };
@@ -50994,11 +51272,11 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             reject(abortError);
             return;
           }
-          const { hostname: hostname3, method, port, protocol, query } = request2;
+          const { hostname: hostname3, method, port, protocol, query } = request3;
           let auth2 = "";
-          if (request2.username != null || request2.password != null) {
-            const username = request2.username ?? "";
-            const password = request2.password ?? "";
+          if (request3.username != null || request3.password != null) {
+            const username = request3.username ?? "";
+            const password = request3.password ?? "";
             auth2 = `${username}:${password}@`;
           }
           const authority = `${protocol}//${auth2}${hostname3}${port ? `:${port}` : ""}`;
@@ -51017,15 +51295,15 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             reject(err);
           };
           const queryString = query ? buildQueryString2(query) : "";
-          let path6 = request2.path;
+          let path6 = request3.path;
           if (queryString) {
             path6 += `?${queryString}`;
           }
-          if (request2.fragment) {
-            path6 += `#${request2.fragment}`;
+          if (request3.fragment) {
+            path6 += `#${request3.fragment}`;
           }
           const clientHttp2Stream = session.request({
-            ...request2.headers,
+            ...request3.headers,
             [constants8.HTTP2_HEADER_PATH]: path6,
             [constants8.HTTP2_HEADER_METHOD]: method
           });
@@ -51099,7 +51377,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               rejectWithDestroy(error64);
             }
           });
-          writeRequestBodyPromise = writeRequestBody(clientHttp2Stream, request2, effectiveRequestTimeout);
+          writeRequestBodyPromise = writeRequestBody(clientHttp2Stream, request3, effectiveRequestTimeout);
         });
       }
       updateHttpClientConfig(key2, value2) {
@@ -51255,14 +51533,14 @@ Set AWS_CONTAINER_CREDENTIALS_FULL_URI or AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
       const requestHandler = NodeHttpHandler.create({ connectionTimeout: options.timeout ?? 1e3 });
       const requestTimeout = options.timeout ?? 1e3;
       const provider = retryWrapper(async () => {
-        const request2 = createGetRequest(url2);
+        const request3 = createGetRequest(url2);
         if (tokenFile) {
-          request2.headers.Authorization = validateToken((await fs3.readFile(tokenFile)).toString());
+          request3.headers.Authorization = validateToken((await fs3.readFile(tokenFile)).toString());
         } else if (token) {
-          request2.headers.Authorization = validateToken(token);
+          request3.headers.Authorization = validateToken(token);
         }
         try {
-          const result = await requestHandler.handle(request2, { requestTimeout });
+          const result = await requestHandler.handle(request3, { requestTimeout });
           return getCredentials(result.response).then((creds) => setCredentialFeature2(creds, "CREDENTIALS_HTTP", "z"));
         } catch (e5) {
           throw new CredentialsProviderError2(String(e5), { logger: options.logger });
@@ -55828,11 +56106,11 @@ var require_dist_cjs11 = __commonJS({
       createDPoPInterceptor(middlewareStack) {
         middlewareStack.add((next) => async (args) => {
           if (HttpRequest2.isInstance(args.request)) {
-            const request2 = args.request;
-            const actualEndpoint = `${request2.protocol}//${request2.hostname}${request2.port ? `:${request2.port}` : ""}${request2.path}`;
-            const dpop = await this.generateDpop(request2.method, actualEndpoint);
-            request2.headers = {
-              ...request2.headers,
+            const request3 = args.request;
+            const actualEndpoint = `${request3.protocol}//${request3.hostname}${request3.port ? `:${request3.port}` : ""}${request3.path}`;
+            const dpop = await this.generateDpop(request3.method, actualEndpoint);
+            request3.headers = {
+              ...request3.headers,
               DPoP: dpop
             };
           }
@@ -67422,8 +67700,8 @@ var require_dist_cjs17 = __commonJS({
           const requestHandler = this.client.config.requestHandler;
           const eventEmitter = requestHandler instanceof EventEmitter2 ? requestHandler : null;
           let lastSeenBytes = 0;
-          const uploadEventListener = (event, request2) => {
-            const requestPartSize = Number(request2.query["partNumber"]) || -1;
+          const uploadEventListener = (event, request3) => {
+            const requestPartSize = Number(request3.query["partNumber"]) || -1;
             if (requestPartSize !== dataPart.partNumber) {
               return;
             }
@@ -69003,189 +69281,8 @@ function withDefaults(oldDefaults, newDefaults) {
 }
 var endpoint = withDefaults(null, DEFAULTS);
 
-// node_modules/@octokit/request/node_modules/content-type/dist/index.js
-var SP = 32;
-var HTAB = 9;
-var SEMI = 59;
-var EQ = 61;
-var DQUOTE = 34;
-var BSLASH = 92;
-var COMMA = 44;
-var LOWER_CASE = 1;
-var OWS = 2;
-var SEMI_FLAG = 4;
-var COMMA_FLAG = 8;
-var TOKEN_FLAG = 16;
-var NON_ASCII = 65280;
-var CASE_FLAGS = LOWER_CASE | NON_ASCII;
-var CHAR_MAP = new Uint8Array(256);
-CHAR_MAP[HTAB] |= OWS;
-CHAR_MAP[SP] |= OWS;
-CHAR_MAP[SEMI] |= SEMI_FLAG;
-CHAR_MAP[COMMA] |= COMMA_FLAG;
-for (let code2 = 128; code2 <= 255; code2++) {
-  CHAR_MAP[code2] |= LOWER_CASE;
-}
-for (const char of "!#$%&'*+-.^_`|~") {
-  CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
-}
-for (let code2 = 48; code2 <= 57; code2++) {
-  CHAR_MAP[code2] |= TOKEN_FLAG;
-}
-for (let code2 = 65; code2 <= 90; code2++) {
-  CHAR_MAP[code2] |= LOWER_CASE | TOKEN_FLAG;
-}
-for (let code2 = 97; code2 <= 122; code2++) {
-  CHAR_MAP[code2] |= TOKEN_FLAG;
-}
-var NullObject = /* @__PURE__ */ (() => {
-  const C = function() {
-  };
-  C.prototype = /* @__PURE__ */ Object.create(null);
-  return C;
-})();
-function parse2(header, options) {
-  const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
-  const len = header.length;
-  let valueStart = options?.start ?? 0;
-  while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
-    valueStart++;
-  }
-  let index = valueStart;
-  let typeFlags = 0;
-  let whitespace = -1;
-  let stop = options?.parameters === false ? COMMA_FLAG : 0;
-  while (index < len) {
-    const code2 = header.charCodeAt(index);
-    const flags = CHAR_MAP[code2];
-    if ((flags & stopFlags) !== 0) {
-      stop |= flags & COMMA_FLAG;
-      break;
-    }
-    if ((flags & OWS) !== 0) {
-      if (whitespace === -1)
-        whitespace = index;
-    } else {
-      whitespace = -1;
-    }
-    typeFlags |= code2 & NON_ASCII | flags;
-    index++;
-  }
-  const valueEnd = whitespace === -1 ? index : whitespace;
-  const value2 = header.slice(valueStart, valueEnd);
-  const type = (typeFlags & CASE_FLAGS) === 0 ? value2 : value2.toLowerCase();
-  if (index === len || stop !== 0) {
-    return { type, index, parameters: new NullObject() };
-  }
-  return parseParameters(header, type, index, len, stopFlags);
-}
-function parseParameters(header, type, index, len, stopFlags) {
-  const parameters = new NullObject();
-  parameter: while (index < len) {
-    index++;
-    while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-      index++;
-    }
-    const keyStart = index;
-    let keyFlags = 0;
-    let keyWhitespace = -1;
-    while (index < len) {
-      const code2 = header.charCodeAt(index);
-      const flags = CHAR_MAP[code2];
-      if ((flags & stopFlags) !== 0) {
-        if ((flags & COMMA_FLAG) !== 0)
-          break parameter;
-        continue parameter;
-      }
-      if (code2 === EQ) {
-        const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
-        const value2 = header.slice(keyStart, keyEnd);
-        const key2 = (keyFlags & CASE_FLAGS) === 0 ? value2 : value2.toLowerCase();
-        index++;
-        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-          index++;
-        }
-        if (index < len && header.charCodeAt(index) === DQUOTE) {
-          const quotedStart = ++index;
-          let escaped = false;
-          while (index < len) {
-            const code3 = header.charCodeAt(index);
-            if (code3 === DQUOTE) {
-              if (parameters[key2] === void 0) {
-                parameters[key2] = escaped ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
-              }
-              index++;
-              let stop2 = 0;
-              while (index < len) {
-                const code4 = header.charCodeAt(index);
-                const flags2 = CHAR_MAP[code4];
-                if ((flags2 & stopFlags) !== 0) {
-                  stop2 = flags2 & COMMA_FLAG;
-                  break;
-                }
-                index++;
-              }
-              if (stop2 !== 0)
-                break parameter;
-              continue parameter;
-            }
-            if (code3 === BSLASH && index + 1 < len) {
-              escaped = true;
-              index += 2;
-              continue;
-            }
-            index++;
-          }
-          continue parameter;
-        }
-        const valueStart = index;
-        let stop = 0;
-        let valueWhitespace = -1;
-        while (index < len) {
-          const code3 = header.charCodeAt(index);
-          const flags2 = CHAR_MAP[code3];
-          if ((flags2 & stopFlags) !== 0) {
-            stop = flags2 & COMMA_FLAG;
-            break;
-          }
-          if ((flags2 & OWS) !== 0) {
-            if (valueWhitespace === -1)
-              valueWhitespace = index;
-          } else {
-            valueWhitespace = -1;
-          }
-          index++;
-        }
-        if (parameters[key2] === void 0) {
-          const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
-          parameters[key2] = header.slice(valueStart, valueEnd);
-        }
-        if (stop !== 0)
-          break parameter;
-        continue parameter;
-      }
-      if ((flags & OWS) !== 0) {
-        if (keyWhitespace === -1)
-          keyWhitespace = index;
-      } else {
-        keyWhitespace = -1;
-      }
-      keyFlags |= code2 & NON_ASCII | flags;
-      index++;
-    }
-  }
-  return { type, index, parameters };
-}
-function unescapeQuotedPairs(str, start, end) {
-  let result = "";
-  for (let index = start; index < end; index++) {
-    if (str.charCodeAt(index) === BSLASH) {
-      result += str.slice(start, index);
-      start = ++index;
-    }
-  }
-  return result + str.slice(start, end);
-}
+// node_modules/@octokit/core/node_modules/@octokit/request/dist-bundle/index.js
+var import_content_type = __toESM(require_dist(), 1);
 
 // node_modules/json-with-bigint/json-with-bigint.js
 var intRegex = /^-?\d+$/;
@@ -69561,8 +69658,8 @@ var RequestError = class extends Error {
   }
 };
 
-// node_modules/@octokit/request/dist-bundle/index.js
-var VERSION2 = "10.0.16";
+// node_modules/@octokit/core/node_modules/@octokit/request/dist-bundle/index.js
+var VERSION2 = "10.0.13";
 var defaults_default = {
   headers: {
     "user-agent": `octokit-request.js/${VERSION2} ${getUserAgent()}`
@@ -69680,7 +69777,7 @@ async function getResponseData(response) {
   if (!contentType) {
     return response.text().catch(noop);
   }
-  const mimetype = parse2(contentType);
+  const mimetype = (0, import_content_type.parse)(contentType);
   if (isJSONResponse(mimetype)) {
     let text = "";
     try {
@@ -69725,16 +69822,16 @@ function withDefaults2(oldEndpoint, newDefaults) {
     if (!endpointOptions.request || !endpointOptions.request.hook) {
       return fetchWrapper(endpoint2.parse(endpointOptions));
     }
-    const request2 = (route2, parameters2) => {
+    const request22 = (route2, parameters2) => {
       return fetchWrapper(
         endpoint2.parse(endpoint2.merge(route2, parameters2))
       );
     };
-    Object.assign(request2, {
+    Object.assign(request22, {
       endpoint: endpoint2,
       defaults: withDefaults2.bind(null, endpoint2)
     });
-    return endpointOptions.request.hook(request2, endpointOptions);
+    return endpointOptions.request.hook(request22, endpointOptions);
   };
   return Object.assign(newApi, {
     endpoint: endpoint2,
@@ -69743,16 +69840,199 @@ function withDefaults2(oldEndpoint, newDefaults) {
 }
 var request = withDefaults2(endpoint, defaults_default);
 
+// node_modules/@octokit/graphql/node_modules/@octokit/request/dist-bundle/index.js
+var import_content_type2 = __toESM(require_dist2(), 1);
+var VERSION3 = "10.0.13";
+var defaults_default2 = {
+  headers: {
+    "user-agent": `octokit-request.js/${VERSION3} ${getUserAgent()}`
+  }
+};
+function isPlainObject3(value2) {
+  if (typeof value2 !== "object" || value2 === null) return false;
+  if (Object.prototype.toString.call(value2) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value2);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value2);
+}
+var noop2 = () => "";
+async function fetchWrapper2(requestOptions) {
+  const fetch3 = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch3) {
+    throw new Error(
+      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
+    );
+  }
+  const log = requestOptions.request?.log || console;
+  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
+  const body = isPlainObject3(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
+  const requestHeaders = Object.fromEntries(
+    Object.entries(requestOptions.headers).map(([name, value2]) => [
+      name,
+      String(value2)
+    ])
+  );
+  let fetchResponse;
+  try {
+    fetchResponse = await fetch3(requestOptions.url, {
+      method: requestOptions.method,
+      body,
+      redirect: requestOptions.request?.redirect,
+      headers: requestHeaders,
+      signal: requestOptions.request?.signal,
+      // duplex must be set if request.body is ReadableStream or Async Iterables.
+      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
+      ...requestOptions.body && { duplex: "half" }
+    });
+  } catch (error64) {
+    let message = "Unknown Error";
+    if (error64 instanceof Error) {
+      if (error64.name === "AbortError") {
+        error64.status = 500;
+        throw error64;
+      }
+      message = error64.message;
+      if (error64.name === "TypeError" && "cause" in error64) {
+        if (error64.cause instanceof Error) {
+          message = error64.cause.message;
+        } else if (typeof error64.cause === "string") {
+          message = error64.cause;
+        }
+      }
+    }
+    const requestError = new RequestError(message, 500, {
+      request: requestOptions
+    });
+    requestError.cause = error64;
+    throw requestError;
+  }
+  const status2 = fetchResponse.status;
+  const url2 = fetchResponse.url;
+  const responseHeaders = {};
+  for (const [key2, value2] of fetchResponse.headers) {
+    responseHeaders[key2] = value2;
+  }
+  const octokitResponse = {
+    url: url2,
+    status: status2,
+    headers: responseHeaders,
+    data: ""
+  };
+  if ("deprecation" in responseHeaders) {
+    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches && matches.pop();
+    log.warn(
+      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
+    );
+  }
+  if (status2 === 204 || status2 === 205) {
+    return octokitResponse;
+  }
+  if (requestOptions.method === "HEAD") {
+    if (status2 < 400) {
+      return octokitResponse;
+    }
+    throw new RequestError(fetchResponse.statusText, status2, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status2 === 304) {
+    octokitResponse.data = await getResponseData2(fetchResponse);
+    throw new RequestError("Not modified", status2, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status2 >= 400) {
+    octokitResponse.data = await getResponseData2(fetchResponse);
+    throw new RequestError(toErrorMessage2(octokitResponse.data), status2, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  octokitResponse.data = parseSuccessResponseBody ? await getResponseData2(fetchResponse) : fetchResponse.body;
+  return octokitResponse;
+}
+async function getResponseData2(response) {
+  const contentType = response.headers.get("content-type");
+  if (!contentType) {
+    return response.text().catch(noop2);
+  }
+  const mimetype = (0, import_content_type2.parse)(contentType);
+  if (isJSONResponse2(mimetype)) {
+    let text = "";
+    try {
+      text = await response.text();
+      return JSONParse(text);
+    } catch (err) {
+      return text;
+    }
+  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
+  // (RFC 2046) and must never be decoded as text, even when the response
+  // carries a (misleading) `charset=utf-8` parameter — see #751.
+  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
+    return response.text().catch(noop2);
+  } else {
+    return response.arrayBuffer().catch(
+      /* v8 ignore next -- @preserve */
+      () => new ArrayBuffer(0)
+    );
+  }
+}
+function isJSONResponse2(mimetype) {
+  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
+}
+function toErrorMessage2(data) {
+  if (typeof data === "string") {
+    return data;
+  }
+  if (data instanceof ArrayBuffer) {
+    return "Unknown error";
+  }
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const objectData = data;
+    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
+    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
+  }
+  return `Unknown error: ${JSON.stringify(data)}`;
+}
+function withDefaults3(oldEndpoint, newDefaults) {
+  const endpoint2 = oldEndpoint.defaults(newDefaults);
+  const newApi = function(route, parameters) {
+    const endpointOptions = endpoint2.merge(route, parameters);
+    if (!endpointOptions.request || !endpointOptions.request.hook) {
+      return fetchWrapper2(endpoint2.parse(endpointOptions));
+    }
+    const request22 = (route2, parameters2) => {
+      return fetchWrapper2(
+        endpoint2.parse(endpoint2.merge(route2, parameters2))
+      );
+    };
+    Object.assign(request22, {
+      endpoint: endpoint2,
+      defaults: withDefaults3.bind(null, endpoint2)
+    });
+    return endpointOptions.request.hook(request22, endpointOptions);
+  };
+  return Object.assign(newApi, {
+    endpoint: endpoint2,
+    defaults: withDefaults3.bind(null, endpoint2)
+  });
+}
+var request2 = withDefaults3(endpoint, defaults_default2);
+
 // node_modules/@octokit/graphql/dist-bundle/index.js
-var VERSION3 = "0.0.0-development";
+var VERSION4 = "0.0.0-development";
 function _buildMessageForResponseErrors(data) {
   return `Request failed due to following response errors:
 ` + data.errors.map((e5) => ` - ${e5.message}`).join("\n");
 }
 var GraphqlResponseError = class extends Error {
-  constructor(request2, headers, response) {
+  constructor(request22, headers, response) {
     super(_buildMessageForResponseErrors(response));
-    this.request = request2;
+    this.request = request22;
     this.headers = headers;
     this.response = response;
     this.errors = response.errors;
@@ -69780,7 +70060,7 @@ var NON_VARIABLE_OPTIONS = [
 ];
 var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
 var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
-function graphql(request2, query, options) {
+function graphql(request22, query, options) {
   if (options) {
     if (typeof query === "string" && "query" in options) {
       return Promise.reject(
@@ -69810,11 +70090,11 @@ function graphql(request2, query, options) {
     result.variables[key2] = parsedOptions[key2];
     return result;
   }, {});
-  const baseUrl2 = parsedOptions.baseUrl || request2.endpoint.DEFAULTS.baseUrl;
+  const baseUrl2 = parsedOptions.baseUrl || request22.endpoint.DEFAULTS.baseUrl;
   if (GHES_V3_SUFFIX_REGEX.test(baseUrl2)) {
     requestOptions.url = baseUrl2.replace(GHES_V3_SUFFIX_REGEX, "/api/graphql");
   }
-  return request2(requestOptions).then((response) => {
+  return request22(requestOptions).then((response) => {
     if (response.data.errors) {
       const headers = {};
       for (const key2 of Object.keys(response.headers)) {
@@ -69829,25 +70109,25 @@ function graphql(request2, query, options) {
     return response.data.data;
   });
 }
-function withDefaults3(request2, newDefaults) {
-  const newRequest = request2.defaults(newDefaults);
+function withDefaults4(request22, newDefaults) {
+  const newRequest = request22.defaults(newDefaults);
   const newApi = (query, options) => {
     return graphql(newRequest, query, options);
   };
   return Object.assign(newApi, {
-    defaults: withDefaults3.bind(null, newRequest),
+    defaults: withDefaults4.bind(null, newRequest),
     endpoint: newRequest.endpoint
   });
 }
-var graphql2 = withDefaults3(request, {
+var graphql2 = withDefaults4(request2, {
   headers: {
-    "user-agent": `octokit-graphql.js/${VERSION3} ${getUserAgent()}`
+    "user-agent": `octokit-graphql.js/${VERSION4} ${getUserAgent()}`
   },
   method: "POST",
   url: "/graphql"
 });
 function withCustomRequest(customRequest) {
-  return withDefaults3(customRequest, {
+  return withDefaults4(customRequest, {
     method: "POST",
     url: "/graphql"
   });
@@ -69875,13 +70155,13 @@ function withAuthorizationPrefix(token) {
   }
   return `token ${token}`;
 }
-async function hook(token, request2, route, parameters) {
-  const endpoint2 = request2.endpoint.merge(
+async function hook(token, request3, route, parameters) {
+  const endpoint2 = request3.endpoint.merge(
     route,
     parameters
   );
   endpoint2.headers.authorization = withAuthorizationPrefix(token);
-  return request2(endpoint2);
+  return request3(endpoint2);
 }
 var createTokenAuth = function createTokenAuth2(token) {
   if (!token) {
@@ -69899,19 +70179,19 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 // node_modules/@octokit/core/dist-src/version.js
-var VERSION4 = "7.0.8";
+var VERSION5 = "7.0.8";
 
 // node_modules/@octokit/core/dist-src/index.js
-var noop2 = () => {
+var noop3 = () => {
 };
 var consoleWarn = console.warn.bind(console);
 var consoleError = console.error.bind(console);
 function createLogger(logger2 = {}) {
   if (typeof logger2.debug !== "function") {
-    logger2.debug = noop2;
+    logger2.debug = noop3;
   }
   if (typeof logger2.info !== "function") {
-    logger2.info = noop2;
+    logger2.info = noop3;
   }
   if (typeof logger2.warn !== "function") {
     logger2.warn = consoleWarn;
@@ -69921,9 +70201,9 @@ function createLogger(logger2 = {}) {
   }
   return logger2;
 }
-var userAgentTrail = `octokit-core.js/${VERSION4} ${getUserAgent()}`;
+var userAgentTrail = `octokit-core.js/${VERSION5} ${getUserAgent()}`;
 var Octokit = class {
-  static VERSION = VERSION4;
+  static VERSION = VERSION5;
   static defaults(defaults2) {
     const OctokitWithDefaults = class extends this {
       constructor(...args) {
@@ -70036,7 +70316,7 @@ var Octokit = class {
 };
 
 // node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
-var VERSION5 = "17.0.0";
+var VERSION6 = "17.0.0";
 
 // node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 var Endpoints = {
@@ -72460,7 +72740,7 @@ function restEndpointMethods(octokit) {
     rest: api
   };
 }
-restEndpointMethods.VERSION = VERSION5;
+restEndpointMethods.VERSION = VERSION6;
 function legacyRestEndpointMethods(octokit) {
   const api = endpointsToMethods(octokit);
   return {
@@ -72468,10 +72748,10 @@ function legacyRestEndpointMethods(octokit) {
     rest: api
   };
 }
-legacyRestEndpointMethods.VERSION = VERSION5;
+legacyRestEndpointMethods.VERSION = VERSION6;
 
 // node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
-var VERSION6 = "0.0.0-development";
+var VERSION7 = "0.0.0-development";
 function normalizePaginatedListResponse(response) {
   if (!response.data) {
     return {
@@ -72584,7 +72864,7 @@ function paginateRest(octokit) {
     })
   };
 }
-paginateRest.VERSION = VERSION6;
+paginateRest.VERSION = VERSION7;
 
 // node_modules/@actions/github/lib/utils.js
 var context = new Context();
@@ -73116,7 +73396,7 @@ init_errors();
 init_errors();
 
 // node_modules/is-plain-obj/index.js
-function isPlainObject3(value2) {
+function isPlainObject4(value2) {
   if (typeof value2 !== "object" || value2 === null) {
     return false;
   }
@@ -73140,7 +73420,7 @@ var normalizeFileUrl = (file2) => file2 instanceof URL ? fileURLToPath(file2) : 
 // node_modules/execa/lib/methods/parameters.js
 var normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
   const filePath = safeNormalizeFileUrl(rawFile, "First argument");
-  const [commandArguments, options] = isPlainObject3(rawArguments) ? [[], rawArguments] : [rawArguments, rawOptions];
+  const [commandArguments, options] = isPlainObject4(rawArguments) ? [[], rawArguments] : [rawArguments, rawOptions];
   if (!Array.isArray(commandArguments)) {
     throw new TypeError(`Second argument must be either an array of arguments or an options object: ${commandArguments}`);
   }
@@ -73152,7 +73432,7 @@ var normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
   if (nullByteArgument !== void 0) {
     throw new TypeError(`Arguments cannot contain null bytes ("\\0"): ${nullByteArgument}`);
   }
-  if (!isPlainObject3(options)) {
+  if (!isPlainObject4(options)) {
     throw new TypeError(`Last argument must be an options object: ${options}`);
   }
   return [filePath, normalizedArguments, options];
@@ -73287,7 +73567,7 @@ var parseExpression = (expression) => {
   if (typeOfExpression === "number") {
     return String(expression);
   }
-  if (isPlainObject3(expression) && ("stdout" in expression || "isMaxBuffer" in expression)) {
+  if (isPlainObject4(expression) && ("stdout" in expression || "isMaxBuffer" in expression)) {
     return getSubprocessResult(expression);
   }
   if (expression instanceof ChildProcess || Object.prototype.toString.call(expression) === "[object Promise]") {
@@ -73335,7 +73615,7 @@ var normalizeFdSpecificOption = (options, optionName) => {
   return addDefaultValue(optionArray, optionName);
 };
 var getStdioLength = ({ stdio }) => Array.isArray(stdio) ? Math.max(stdio.length, STANDARD_STREAMS_ALIASES.length) : STANDARD_STREAMS_ALIASES.length;
-var normalizeFdSpecificValue = (optionValue, optionArray, optionName) => isPlainObject3(optionValue) ? normalizeOptionObject(optionValue, optionArray, optionName) : optionArray.fill(optionValue);
+var normalizeFdSpecificValue = (optionValue, optionArray, optionName) => isPlainObject4(optionValue) ? normalizeOptionObject(optionValue, optionArray, optionName) : optionArray.fill(optionValue);
 var normalizeOptionObject = (optionValue, optionArray, optionName) => {
   for (const fdName of Object.keys(optionValue).sort(compareFdName)) {
     for (const fdNumber of parseFdName(fdName, optionName, optionArray)) {
@@ -75704,7 +75984,7 @@ var MaxBufferError = class extends Error {
 
 // node_modules/get-stream/source/utils.js
 var identity2 = (value2) => value2;
-var noop3 = () => void 0;
+var noop4 = () => void 0;
 var getContentsProperty = ({ contents }) => contents;
 var throwObjectStream = (chunk) => {
   throw new Error(`Streams in object mode are not supported: ${String(chunk)}`);
@@ -75732,9 +76012,9 @@ var arrayMethods = {
     others: identity2
   },
   getSize: increment,
-  truncateChunk: noop3,
+  truncateChunk: noop4,
   addChunk: addArrayChunk,
-  getFinalChunk: noop3,
+  getFinalChunk: noop4,
   finalize: getContentsProperty
 };
 
@@ -75787,7 +76067,7 @@ var arrayBufferMethods = {
   getSize: getLengthProperty,
   truncateChunk: truncateArrayBufferChunk,
   addChunk: addArrayBufferChunk,
-  getFinalChunk: noop3,
+  getFinalChunk: noop4,
   finalize: finalizeArrayBuffer
 };
 
@@ -76443,10 +76723,10 @@ var checkBooleanOption = (value2, optionName) => {
 var isGenerator = (value2) => isAsyncGenerator(value2) || isSyncGenerator(value2);
 var isAsyncGenerator = (value2) => Object.prototype.toString.call(value2) === "[object AsyncGeneratorFunction]";
 var isSyncGenerator = (value2) => Object.prototype.toString.call(value2) === "[object GeneratorFunction]";
-var isTransformOptions = (value2) => isPlainObject3(value2) && (value2.transform !== void 0 || value2.final !== void 0);
+var isTransformOptions = (value2) => isPlainObject4(value2) && (value2.transform !== void 0 || value2.final !== void 0);
 var isUrl = (value2) => Object.prototype.toString.call(value2) === "[object URL]";
 var isRegularUrl = (value2) => isUrl(value2) && value2.protocol !== "file:";
-var isFilePathObject = (value2) => isPlainObject3(value2) && Object.keys(value2).length > 0 && Object.keys(value2).every((key2) => FILE_PATH_KEYS.has(key2)) && isFilePathString(value2.file);
+var isFilePathObject = (value2) => isPlainObject4(value2) && Object.keys(value2).length > 0 && Object.keys(value2).every((key2) => FILE_PATH_KEYS.has(key2)) && isFilePathString(value2.file);
 var FILE_PATH_KEYS = /* @__PURE__ */ new Set(["file", "append"]);
 var isFilePathString = (file2) => typeof file2 === "string";
 var isUnknownStdioString = (type, value2) => type === "native" && typeof value2 === "string" && !KNOWN_STDIO_STRINGS.has(value2);
@@ -76563,7 +76843,7 @@ var normalizeDuplex = ({
   };
 };
 var normalizeTransformStream = ({ stdioItem, stdioItem: { value: value2 }, index, newTransforms, direction }) => {
-  const { transform: transform2, objectMode } = isPlainObject3(value2) ? value2 : { transform: value2 };
+  const { transform: transform2, objectMode } = isPlainObject4(value2) ? value2 : { transform: value2 };
   const { writableObjectMode, readableObjectMode } = getTransformObjectModes(objectMode, index, newTransforms, direction);
   return {
     ...stdioItem,
@@ -76577,7 +76857,7 @@ var normalizeGenerator = ({ stdioItem, stdioItem: { value: value2 }, index, newT
     binary: binaryOption = false,
     preserveNewlines = false,
     objectMode
-  } = isPlainObject3(value2) ? value2 : { transform: value2 };
+  } = isPlainObject4(value2) ? value2 : { transform: value2 };
   const binary = binaryOption || BINARY_ENCODINGS.has(encoding);
   const { writableObjectMode, readableObjectMode } = getTransformObjectModes(objectMode, index, newTransforms, direction);
   return {
@@ -78218,11 +78498,11 @@ var abortStream = (stream) => {
 };
 var errorStream = (stream, error64) => {
   if (!stream.destroyed) {
-    stream.once("error", noop4);
+    stream.once("error", noop5);
     stream.destroy(error64);
   }
 };
-var noop4 = () => {
+var noop5 = () => {
 };
 var updateMaxListeners = (passThroughStream, increment2) => {
   const maxListeners = passThroughStream.getMaxListeners();
@@ -78778,7 +79058,7 @@ var unpipeOnSignalAbort = async (unpipeSignal, { sourceStream, mergedStream, fil
 
 // node_modules/execa/lib/pipe/setup.js
 var pipeToSubprocess = (sourceInfo, ...pipeArguments) => {
-  if (isPlainObject3(pipeArguments[0])) {
+  if (isPlainObject4(pipeArguments[0])) {
     return pipeToSubprocess.bind(void 0, {
       ...sourceInfo,
       boundOptions: { ...sourceInfo.boundOptions, ...pipeArguments[0] }
@@ -79807,7 +80087,7 @@ var mergeOptions = (boundOptions, options) => {
   return { ...boundOptions, ...newOptions };
 };
 var mergeOption = (optionName, boundOptionValue, optionValue) => {
-  if (DEEP_OPTIONS.has(optionName) && isPlainObject3(boundOptionValue) && isPlainObject3(optionValue)) {
+  if (DEEP_OPTIONS.has(optionName) && isPlainObject4(boundOptionValue) && isPlainObject4(optionValue)) {
     return { ...boundOptionValue, ...optionValue };
   }
   return optionValue;
@@ -79830,7 +80110,7 @@ var createExeca = (mapArguments, boundOptions, deepOptions, setBoundExeca) => {
   return boundExeca;
 };
 var callBoundExeca = ({ mapArguments, deepOptions = {}, boundOptions = {}, setBoundExeca, createNested }, firstArgument, ...nextArguments) => {
-  if (isPlainObject3(firstArgument)) {
+  if (isPlainObject4(firstArgument)) {
     return createNested(mapArguments, mergeOptions(boundOptions, firstArgument), setBoundExeca);
   }
   const { file: file2, commandArguments, options, isSync } = parseArguments({
@@ -80039,7 +80319,7 @@ import { basename as basename2, dirname as dirname3, join as join7, resolve as r
 init_errors();
 
 // src/action/bundled-modules.ts
-var Yaml = __toESM(require_dist());
+var Yaml = __toESM(require_dist3());
 
 // node_modules/zod/index.js
 var zod_exports = {};
@@ -80240,7 +80520,7 @@ __export(zod_exports, {
   optional: () => optional,
   output: () => output,
   overwrite: () => _overwrite,
-  parse: () => parse4,
+  parse: () => parse5,
   parseAsync: () => parseAsync2,
   partialRecord: () => partialRecord,
   pipe: () => pipe,
@@ -80504,7 +80784,7 @@ __export(external_exports, {
   optional: () => optional,
   output: () => output,
   overwrite: () => _overwrite,
-  parse: () => parse4,
+  parse: () => parse5,
   parseAsync: () => parseAsync2,
   partialRecord: () => partialRecord,
   pipe: () => pipe,
@@ -80856,7 +81136,7 @@ __export(core_exports3, {
   memoizer: () => memoizer,
   mergeValues: () => mergeValues,
   meta: () => meta,
-  parse: () => parse3,
+  parse: () => parse4,
   parseAsync: () => parseAsync,
   parseURLObject: () => parseURLObject,
   prettifyError: () => prettifyError,
@@ -80931,7 +81211,7 @@ __export(util_exports, {
   hide: () => hide,
   installLazyProp: () => installLazyProp,
   isObject: () => isObject2,
-  isPlainObject: () => isPlainObject4,
+  isPlainObject: () => isPlainObject5,
   issue: () => issue2,
   joinValues: () => joinValues,
   jsonStringifyReplacer: () => jsonStringifyReplacer,
@@ -81173,7 +81453,7 @@ var allowsEval = /* @__PURE__ */ cached(() => {
     return false;
   }
 });
-function isPlainObject4(o4) {
+function isPlainObject5(o4) {
   if (isObject2(o4) === false)
     return false;
   const ctor = o4.constructor;
@@ -81190,7 +81470,7 @@ function isPlainObject4(o4) {
   return true;
 }
 function shallowClone(o4) {
-  if (isPlainObject4(o4))
+  if (isPlainObject5(o4))
     return { ...o4 };
   if (Array.isArray(o4))
     return [...o4];
@@ -81379,7 +81659,7 @@ function omit2(schema, mask) {
   return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
 }
 function extend(schema, shape) {
-  if (!isPlainObject4(shape)) {
+  if (!isPlainObject5(shape)) {
     throw new Error("Invalid input to extend: expected a plain object");
   }
   const checks = schema._zod.def.checks;
@@ -81401,7 +81681,7 @@ function extended(schema, shape) {
   return newShape;
 }
 function safeExtend(schema, shape) {
-  if (!isPlainObject4(shape)) {
+  if (!isPlainObject5(shape)) {
     throw new Error("Invalid input to safeExtend: expected a plain object");
   }
   return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
@@ -82076,7 +82356,7 @@ var _parse = (_Err) => {
   };
   return fn;
 };
-var parse3 = /* @__PURE__ */ _parse($ZodRealError);
+var parse4 = /* @__PURE__ */ _parse($ZodRealError);
 var _parseAsync = (_Err) => {
   const fn = async (schema, value2, _ctx, params) => {
     const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
@@ -82164,18 +82444,18 @@ var validateAsync = async (schema, value2, _ctx) => {
   return result.issues.length === 0;
 };
 var _encode = (_Err) => {
-  const parse7 = _parse(_Err);
+  const parse8 = _parse(_Err);
   const fn = (schema, value2, _ctx, _params) => {
     const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-    return parse7(schema, value2, ctx, finalizeParams(fn, _params));
+    return parse8(schema, value2, ctx, finalizeParams(fn, _params));
   };
   return fn;
 };
 var encode = /* @__PURE__ */ _encode($ZodRealError);
 var _decode = (_Err) => {
-  const parse7 = _parse(_Err);
+  const parse8 = _parse(_Err);
   const fn = (schema, value2, _ctx, _params) => {
-    return parse7(schema, value2, _ctx, finalizeParams(fn, _params));
+    return parse8(schema, value2, _ctx, finalizeParams(fn, _params));
   };
   return fn;
 };
@@ -83670,7 +83950,7 @@ function capSize(inst, size) {
   if (!caps.length)
     return;
   const cap = Math.min(...caps.map((c7) => c7[0]));
-  const parse7 = inst._zod.parse;
+  const parse8 = inst._zod.parse;
   inst._zod.parse = (payload, ctx) => {
     const n4 = size(payload.value);
     if (n4 > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
@@ -83684,7 +83964,7 @@ function capSize(inst, size) {
         }
       }
     }
-    return parse7(payload, ctx);
+    return parse8(payload, ctx);
   };
 }
 var arraySize = (input2) => Array.isArray(input2) ? input2.length : -1;
@@ -84281,7 +84561,7 @@ function mergeValues(a6, b5) {
   if (a6 instanceof Date && b5 instanceof Date && +a6 === +b5) {
     return { valid: true, data: a6 };
   }
-  if (isPlainObject4(a6) && isPlainObject4(b5)) {
+  if (isPlainObject5(a6) && isPlainObject5(b5)) {
     const bKeys = Object.keys(b5);
     const sharedKeys = Object.keys(a6).filter((key2) => bKeys.indexOf(key2) !== -1);
     const newObj = { ...a6, ...b5 };
@@ -84502,7 +84782,7 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
   memo2?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     const input2 = payload.value;
-    if (!isPlainObject4(input2)) {
+    if (!isPlainObject5(input2)) {
       payload.issues.push({
         expected: "record",
         code: "invalid_type",
@@ -85229,10 +85509,10 @@ var $ZodFunction = /* @__PURE__ */ $constructor("$ZodFunction", (inst, def) => {
       throw new Error("implement() must be called with a function");
     }
     return Object.defineProperty(function(...args) {
-      const parsedArgs = inst._def.input ? parse3(inst._def.input, args) : args;
+      const parsedArgs = inst._def.input ? parse4(inst._def.input, args) : args;
       const result = Reflect.apply(func, this, parsedArgs);
       if (inst._def.output) {
-        return parse3(inst._def.output, result);
+        return parse4(inst._def.output, result);
       }
       return result;
     }, "_zod", { value: inst._zod, enumerable: false });
@@ -94591,7 +94871,7 @@ function generateIntersectionCheck(doc, ctx, schema, accessor) {
 }
 function generateRecordCheck(doc, ctx, schema, accessor) {
   const def = schema._zod.def;
-  const isPlainObjectConst = addConstant(ctx, isPlainObject4);
+  const isPlainObjectConst = addConstant(ctx, isPlainObject5);
   doc.write(`if (!${isPlainObjectConst}(${accessor})) return INVALID;`);
   const outputVar = newVar(ctx);
   const kVar = newVar(ctx);
@@ -97539,7 +97819,7 @@ var ZodRealError = /* @__PURE__ */ $constructor("ZodError", initializer2, void 0
 });
 
 // node_modules/zod/v4/classic/parse.js
-var parse4 = /* @__PURE__ */ _parse(ZodRealError);
+var parse5 = /* @__PURE__ */ _parse(ZodRealError);
 var parseAsync2 = /* @__PURE__ */ _parseAsync(ZodRealError);
 var safeParse2 = /* @__PURE__ */ _safeParse(ZodRealError);
 var safeParseAsync2 = /* @__PURE__ */ _safeParseAsync(ZodRealError);
@@ -97676,7 +97956,7 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
     util_exports.own(this, "~standard", value2);
   },
   parse: function _parse2(data, params) {
-    return parse4(this, data, params, { callee: _parse2 });
+    return parse5(this, data, params, { callee: _parse2 });
   },
   parseAsync: async function _parseAsync2(data, params) {
     return await parseAsync2(this, data, params, { callee: _parseAsync2 });
@@ -99597,7 +99877,7 @@ function convertBaseSchema(schema, ctx) {
           const patterns = patternKeys.map((p3) => new RegExp(p3));
           const basePatternSchema = zodSchema;
           zodSchema = zodSchema.check((payload) => {
-            if (!isPlainObject4(payload.value))
+            if (!isPlainObject5(payload.value))
               return;
             const unrecognized = [];
             for (const key2 of Object.keys(payload.value)) {
@@ -100077,15 +100357,15 @@ function primeMemo(text, memoFile, data) {
   } catch {
   }
 }
-function parseWithMemo(text, memoFile, parse7) {
-  if (!memoFile) return parse7(text);
+function parseWithMemo(text, memoFile, parse8) {
+  if (!memoFile) return parse8(text);
   const key2 = keyOf(text);
   try {
     const memo2 = JSON.parse(readFileSync4(memoFile, "utf8"));
     if (memo2.key === key2) return memo2.data;
   } catch {
   }
-  const data = parse7(text);
+  const data = parse8(text);
   const json2 = exactJson({ key: key2, data });
   if (json2 !== void 0) {
     try {
@@ -101032,11 +101312,11 @@ function loadPipeline(pipelineFile, { label = basename2(pipelineFile), stateRoot
     throw err;
   }
   let source;
-  const parse7 = () => source ??= parseYamlSource(text);
-  const positions = new YamlPositions(parse7, label);
+  const parse8 = () => source ??= parseYamlSource(text);
+  const positions = new YamlPositions(parse8, label);
   const memo2 = existsSync7(join7(state2, LOCKSTEP_DIR)) ? parseMemoPath(state2, label) : void 0;
   const written = parseWithMemo(text, memo2, () => {
-    const { doc } = parse7();
+    const { doc } = parse8();
     failOnSyntax(label, doc, positions);
     templateFloatsAsText(doc);
     const raw = doc.toJS() ?? {};
