@@ -68021,6 +68021,16 @@ var init_s33 = __esm({
         }
         return void 0;
       }
+      /** The ETag and size of `key` (HEAD), or undefined when it does not exist. */
+      async stat(key2) {
+        try {
+          const r5 = await this.client.send(new import_client_s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.full(key2) }));
+          return { etag: r5.ETag ?? "", size: r5.ContentLength ?? 0 };
+        } catch (err) {
+          if (isNotFound(err)) return void 0;
+          throw err;
+        }
+      }
       async head(key2) {
         try {
           await this.client.send(new import_client_s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.full(key2) }));
@@ -102763,32 +102773,39 @@ function optJobs(raw, where) {
   }
   return v;
 }
+function s3Options(url2, raw, where) {
+  const m3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url2);
+  const bucket = m3?.[1] ?? "";
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new ConfigError(`${where("url")}: '${redact(url2)}' does not name a valid bucket`, { hint: URL_HINT });
+  }
+  const prefix = (m3?.[2] ?? "").replace(/^\/+|\/+$/g, "");
+  const endpoint2 = optString(raw, "endpoint", where);
+  if (endpoint2 !== void 0 && !/^https?:\/\/[^/]/.test(endpoint2)) {
+    throw new ConfigError(`${where("endpoint")}: must be an http:// or https:// URL`, { hint: "for MinIO: endpoint: http://127.0.0.1:9000" });
+  }
+  const fps = raw.force_path_style;
+  if (fps !== void 0 && typeof fps !== "boolean") throw new ConfigError(`${where("force_path_style")}: must be true or false`);
+  const jobs = optJobs(raw, where);
+  const region = optString(raw, "region", where);
+  const profile = optString(raw, "profile", where);
+  return {
+    bucket,
+    prefix,
+    url: redact(url2),
+    ...endpoint2 === void 0 ? {} : { endpoint: endpoint2 },
+    ...region === void 0 ? {} : { region },
+    ...profile === void 0 ? {} : { profile },
+    // MinIO, Ceph and s3rver serve buckets as paths, not as virtual hosts.
+    forcePathStyle: fps ?? endpoint2 !== void 0,
+    ...jobs === void 0 ? {} : { jobs }
+  };
+}
 var s3Backend = {
   keys: REMOTE_KEYS,
   create(name, url2, raw, where) {
-    const m3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url2);
-    const bucket = m3?.[1] ?? "";
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-      throw new ConfigError(`${where("url")}: '${redact(url2)}' does not name a valid bucket`, { hint: URL_HINT });
-    }
-    const prefix = (m3?.[2] ?? "").replace(/^\/+|\/+$/g, "");
-    const endpoint2 = optString(raw, "endpoint", where);
-    if (endpoint2 !== void 0 && !/^https?:\/\/[^/]/.test(endpoint2)) {
-      throw new ConfigError(`${where("endpoint")}: must be an http:// or https:// URL`, { hint: "for MinIO: endpoint: http://127.0.0.1:9000" });
-    }
-    const fps = raw.force_path_style;
-    if (fps !== void 0 && typeof fps !== "boolean") throw new ConfigError(`${where("force_path_style")}: must be true or false`);
-    const opts = {
-      bucket,
-      prefix,
-      url: redact(url2),
-      endpoint: endpoint2,
-      region: optString(raw, "region", where),
-      profile: optString(raw, "profile", where),
-      // MinIO, Ceph and s3rver serve buckets as paths, not as virtual hosts.
-      forcePathStyle: fps ?? endpoint2 !== void 0,
-      jobs: optJobs(raw, where)
-    };
+    const opts = s3Options(url2, raw, where);
+    const { endpoint: endpoint2 } = opts;
     return {
       name,
       kind: "s3",
@@ -102832,7 +102849,7 @@ function whereIn(config2, name) {
 }
 function validateRemotes(config2, root5) {
   for (const [name, raw] of Object.entries(config2.remotes)) validateRemote(name, raw, whereIn(config2, name), root5);
-  if (config2.remote !== void 0 && !config2.remotes[config2.remote]) {
+  if (config2.remote !== void 0 && !Object.hasOwn(config2.remotes, config2.remote)) {
     throw new ConfigError(`${config2.origins.remote ?? ".lockstep/config.yaml"} remote: '${config2.remote}' names no remote`, {
       hint: `configured remotes: ${Object.keys(config2.remotes).join(", ") || "none"}; lockstep remote default NAME`
     });
@@ -102847,7 +102864,7 @@ function resolveRemote(config2, root5, name, optional2 = false) {
       { hint: Object.keys(config2.remotes).length ? "choose one with -r NAME, or set a default: lockstep remote default NAME" : "lockstep remote add -d NAME s3://bucket/prefix (or a directory path)" }
     );
   }
-  const raw = config2.remotes[chosen];
+  const raw = Object.hasOwn(config2.remotes, chosen) ? config2.remotes[chosen] : void 0;
   if (!raw) {
     throw new ConfigError(`no remote named '${chosen}'`, { hint: `configured remotes: ${Object.keys(config2.remotes).join(", ") || "none"}` });
   }

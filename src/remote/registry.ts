@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
 import type { Config } from '../pipeline/config.js';
 import { redact } from './redact.js';
+import type { S3RemoteOptions } from './s3.js';
 import type { RemoteStorage } from './types.js';
 
 /** The keys a remote may have (`lockstep remote modify NAME KEY VALUE`), as DVC names them. */
@@ -44,32 +45,40 @@ function optJobs(raw: Record<string, unknown>, where: Where): number | undefined
   return v;
 }
 
+function s3Options(url: string, raw: Record<string, unknown>, where: Where): S3RemoteOptions {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
+  const bucket = m?.[1] ?? '';
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new ConfigError(`${where('url')}: '${redact(url)}' does not name a valid bucket`, { hint: URL_HINT });
+  }
+  const prefix = (m?.[2] ?? '').replace(/^\/+|\/+$/g, '');
+  const endpoint = optString(raw, 'endpoint', where);
+  if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) {
+    throw new ConfigError(`${where('endpoint')}: must be an http:// or https:// URL`, { hint: 'for MinIO: endpoint: http://127.0.0.1:9000' });
+  }
+  const fps = raw.force_path_style;
+  if (fps !== undefined && typeof fps !== 'boolean') throw new ConfigError(`${where('force_path_style')}: must be true or false`);
+  const jobs = optJobs(raw, where);
+  const region = optString(raw, 'region', where);
+  const profile = optString(raw, 'profile', where);
+  return {
+    bucket,
+    prefix,
+    url: redact(url),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(region === undefined ? {} : { region }),
+    ...(profile === undefined ? {} : { profile }),
+    // MinIO, Ceph and s3rver serve buckets as paths, not as virtual hosts.
+    forcePathStyle: fps ?? endpoint !== undefined,
+    ...(jobs === undefined ? {} : { jobs }),
+  };
+}
+
 const s3Backend: Backend = {
   keys: REMOTE_KEYS,
   create(name, url, raw, where) {
-    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
-    const bucket = m?.[1] ?? '';
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-      throw new ConfigError(`${where('url')}: '${redact(url)}' does not name a valid bucket`, { hint: URL_HINT });
-    }
-    const prefix = (m?.[2] ?? '').replace(/^\/+|\/+$/g, '');
-    const endpoint = optString(raw, 'endpoint', where);
-    if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) {
-      throw new ConfigError(`${where('endpoint')}: must be an http:// or https:// URL`, { hint: 'for MinIO: endpoint: http://127.0.0.1:9000' });
-    }
-    const fps = raw.force_path_style;
-    if (fps !== undefined && typeof fps !== 'boolean') throw new ConfigError(`${where('force_path_style')}: must be true or false`);
-    const opts = {
-      bucket,
-      prefix,
-      url: redact(url),
-      endpoint,
-      region: optString(raw, 'region', where),
-      profile: optString(raw, 'profile', where),
-      // MinIO, Ceph and s3rver serve buckets as paths, not as virtual hosts.
-      forcePathStyle: fps ?? endpoint !== undefined,
-      jobs: optJobs(raw, where),
-    };
+    const opts = s3Options(url, raw, where);
+    const { endpoint } = opts;
     return {
       name,
       kind: 's3',
@@ -120,7 +129,7 @@ function whereIn(config: Config, name: string): Where {
 /** Validates every configured remote and the default: a configuration mistake fails every command. */
 export function validateRemotes(config: Config, root: string): void {
   for (const [name, raw] of Object.entries(config.remotes)) validateRemote(name, raw, whereIn(config, name), root);
-  if (config.remote !== undefined && !config.remotes[config.remote]) {
+  if (config.remote !== undefined && !Object.hasOwn(config.remotes, config.remote)) {
     throw new ConfigError(`${config.origins.remote ?? '.lockstep/config.yaml'} remote: '${config.remote}' names no remote`, {
       hint: `configured remotes: ${Object.keys(config.remotes).join(', ') || 'none'}; lockstep remote default NAME`,
     });
@@ -137,9 +146,28 @@ export function resolveRemote(config: Config, root: string, name: string | undef
       { hint: Object.keys(config.remotes).length ? 'choose one with -r NAME, or set a default: lockstep remote default NAME' : 'lockstep remote add -d NAME s3://bucket/prefix (or a directory path)' },
     );
   }
-  const raw = config.remotes[chosen];
+  const raw = Object.hasOwn(config.remotes, chosen) ? config.remotes[chosen] : undefined;
   if (!raw) {
     throw new ConfigError(`no remote named '${chosen}'`, { hint: `configured remotes: ${Object.keys(config.remotes).join(', ') || 'none'}` });
   }
   return validateRemote(chosen, raw, whereIn(config, chosen), root);
+}
+
+/**
+ * The ETag and size of an `s3://bucket/key` object (an external dependency), or undefined when it does
+ * not exist. The endpoint, region and profile of a configured s3 remote on the same bucket apply (so a
+ * MinIO bucket works as it does for push); otherwise the SDK's defaults. The AWS SDK loads only here.
+ */
+export async function headS3Object(config: Config, url: string): Promise<{ etag: string; size: number } | undefined> {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
+  if (!m) throw new ConfigError(`external dependency ${redact(url)}: an s3:// dependency is s3://bucket/key`);
+  const [, bucket, key] = m as unknown as [string, string, string];
+  const same = Object.entries(config.remotes).find(([, raw]) => typeof raw.url === 'string' && raw.url.startsWith('s3://') && raw.url.split('/')[2] === bucket);
+  const opts: S3RemoteOptions = same ? { ...s3Options(same[1].url as string, same[1], whereIn(config, same[0])), prefix: '' } : { bucket, prefix: '', url: `s3://${bucket}` };
+  const remote = new (await import('./s3.js')).S3Remote(opts);
+  try {
+    return await remote.stat(key);
+  } finally {
+    remote.close();
+  }
 }

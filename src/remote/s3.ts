@@ -124,6 +124,17 @@ export class S3Remote implements RemoteStorage {
     return undefined;
   }
 
+  /** The ETag and size of `key` (HEAD), or undefined when it does not exist. */
+  async stat(key: string): Promise<{ etag: string; size: number } | undefined> {
+    try {
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.full(key) }));
+      return { etag: r.ETag ?? '', size: r.ContentLength ?? 0 };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
   private async head(key: string): Promise<boolean> {
     try {
       await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.full(key) }));
