@@ -103315,6 +103315,9 @@ function lockedOuts(lock, owners) {
     if (owners && !owners.has(owner)) continue;
     for (const out of entry.outs) result.push({ owner, out });
   }
+  for (const out of lock.data ?? []) {
+    if (!owners || owners.has(out.path)) result.push({ owner: out.path, out });
+  }
   return result;
 }
 
@@ -104005,7 +104008,11 @@ import { readFileSync as readFileSync15, rmSync as rmSync7 } from "node:fs";
 import { join as join27 } from "node:path";
 init_atomic_write();
 function targetOwners(ws, targets) {
-  return targets?.length ? selectStages(ws.dag, targets, { singleItem: true }) : void 0;
+  if (!targets?.length) return void 0;
+  const data = new Set(ws.pipeline.data.map((d5) => d5.path));
+  const paths = targets.map(normalizeRel).filter((t) => data.has(t));
+  const stages = targets.filter((t) => !data.has(normalizeRel(t)));
+  return /* @__PURE__ */ new Set([...stages.length ? selectStages(ws.dag, stages, { singleItem: true }) : [], ...paths]);
 }
 async function fetchRemoteRecord(ws, session, key2) {
   const tmp = tempSibling(join27(ws.root, LOCKSTEP_DIR, TMP_DIR, "remote-record.json"));

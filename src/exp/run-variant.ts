@@ -57,7 +57,10 @@ export async function runVariant(
     applyOverrides(copy.root, variant);
     const ws = openWorkspace(join(copy.root, ctx.pipelineFile), variantReporter(name, ctx.reporter));
     checkoutOuts(ws, [], false);
-    const result = await reproduce(ws, { targets: [], jobs: 1, interrupt });
+    // With a default remote, a changed stage is looked up there too (repro --pull): a variant anyone ever
+    // ran and pushed restores instead of running; remote trouble is one warning and a miss.
+    const pull = ws.config.remote === undefined ? {} : { pull: { remote: undefined } };
+    const result = await reproduce(ws, { targets: [], jobs: 1, interrupt, ...pull });
     if (interrupt.requested) return undefined;
     const failed = result.outcomes.find((o) => o.status === 'failed');
     const lock = readLock(ws.pipeline.lockFile);

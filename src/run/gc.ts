@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { isComplete, objectsOf } from '../cache/checkout.js';
 import { commitsTouching, tryReadAtRevision } from '../git/git.js';
 import { parseLockText, readLock } from '../lock/lock-file.js';
+import { lockedOuts } from '../lock/locked-outs.js';
 import type { LockedPath, LockFile } from '../lock/types.js';
 import { findPipelineFiles } from '../pipeline/discover.js';
 import { lockFileFor } from '../pipeline/load.js';
@@ -39,11 +40,18 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
  * at any commit; never an object a lock of the workspace references. Run records whose objects are gone
  * are pruned in the same pass, so a later restore never points at nothing.
  */
-export function collectGarbage(ws: Workspace, opts: { allCommits: boolean; dry: boolean }): GcResult {
+export interface GcOptions {
+  allCommits: boolean;
+  dry: boolean;
+  /** More locks whose objects stay (experiments' records: `run` cannot read them, the caller can). */
+  extraLocks?: LockFile[];
+}
+
+export function collectGarbage(ws: Workspace, opts: GcOptions): GcResult {
   return withWorkspaceLock(ws.root, () => collectLocked(ws, opts));
 }
 
-function collectLocked(ws: Workspace, opts: { allCommits: boolean; dry: boolean }): GcResult {
+function collectLocked(ws: Workspace, opts: GcOptions): GcResult {
   const lockFiles = workspaceLockFiles(ws);
   // Other pipelines' locks are named by their path: several are called pipeline.lock.
   const locks: LockFile[] = lockFiles.map((file) =>
@@ -60,10 +68,11 @@ function collectLocked(ws: Workspace, opts: { allCommits: boolean; dry: boolean 
       });
     }
   }
+  locks.push(...(opts.extraLocks ?? []));
   const keep = new Set<string>();
   for (const lock of locks) {
     // Tracked data (`lockstep add`) is kept like the outs of a stage.
-    for (const out of [...Object.values(lock.stages).flatMap((e) => e.outs), ...(lock.data ?? [])]) {
+    for (const { out } of lockedOuts(lock)) {
       keep.add(out.sha256);
       for (const o of objectsOf(ws.objects, out) ?? []) keep.add(o.sha256);
     }

@@ -6,11 +6,17 @@ import { selectStages } from '../pipeline/dag.js';
 import { recordKey } from '../remote/keys.js';
 import { tempSibling } from '../util/atomic-write.js';
 import type { RemoteSession } from './remote-session.js';
+import { normalizeRel } from '../util/paths.js';
 import type { Workspace } from './workspace.js';
 
 /** The stages named by targets (groups expand), or undefined for all of them. */
 export function targetOwners(ws: Workspace, targets: string[] | undefined): Set<string> | undefined {
-  return targets?.length ? selectStages(ws.dag, targets, { singleItem: true }) : undefined;
+  if (!targets?.length) return undefined;
+  // Targets are stage names, or paths of tracked data (`lockstep add`).
+  const data = new Set(ws.pipeline.data.map((d) => d.path));
+  const paths = targets.map(normalizeRel).filter((t) => data.has(t));
+  const stages = targets.filter((t) => !data.has(normalizeRel(t)));
+  return new Set([...(stages.length ? selectStages(ws.dag, stages, { singleItem: true }) : []), ...paths]);
 }
 
 /**

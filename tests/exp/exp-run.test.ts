@@ -169,6 +169,8 @@ describe('exp run', () => {
     expect((await lockstep(dir, ['exp', 'run', '-S', 'train.C=3', '-n', 'c3'], env)).exitCode).toBe(0);
     expect((await lockstep(dir, ['exp', 'run', '-S', 'prepare.scale=2', '-n', 's2'], env)).exitCode).toBe(0);
     ran();
+    // gc keeps what an experiment references: exp apply needs it from the cache.
+    expect((await lockstep(dir, ['gc'], env)).exitCode).toBe(0);
     const applied = await lockstep(dir, ['exp', 'apply', 'c3'], env);
     expect(applied.exitCode, applied.stderr).toBe(0);
     expect(read(dir, 'params.yaml')).toBe('# knobs\nprepare:\n  scale: 1   # multiplies the data\ntrain:\n  C: 3      # inverse strength\n  weight: none\n');

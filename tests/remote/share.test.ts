@@ -111,6 +111,44 @@ describe.each(remoteKinds(s3))('sharing results through a $name remote', (kind) 
     rmSync(b, { recursive: true, force: true });
   });
 
+  it('an experiment whose variant a teammate ran and pushed restores from the remote instead of running', async () => {
+    const a = project();
+    await addRemote(a, kind.fresh());
+    expect((await run(a, ['repro'])).exitCode).toBe(0);
+    commitAll(a);
+    setC(a, '2');
+    expect((await run(a, ['repro'])).exitCode).toBe(0);
+    expect((await run(a, ['push'])).exitCode).toBe(0);
+    const b = cloneOf(a);
+    expect((await run(b, ['pull'])).exitCode).toBe(0);
+    ranStages(b);
+    const r = await run(b, ['exp', 'run', '-S', 'train.C=2', '-n', 'c2']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(read(b, '.lockstep/exps/c2.json')).stages.train).toBe('restored');
+    rmSync(b, { recursive: true, force: true });
+  });
+
+  it('tracked data (lockstep add) travels like any cached out: pushed, pulled into a clone, named by its path', async () => {
+    const a = workspace({ 'pipeline.yaml': `stages:\n  s:\n    cmd: ${stage('s', 'write:o.txt=1')}\n    deps: [raw]\n    outs: [o.txt]\n`, '.gitignore': 'runlog.txt\n' }, { git: true });
+    writeTree(a, { 'raw/a.csv': 'x\n1\n', 'raw/b.csv': 'x\n2\n' });
+    await addRemote(a, kind.fresh());
+    expect((await run(a, ['add', 'raw'])).exitCode).toBe(0);
+    expect((await run(a, ['repro'])).exitCode).toBe(0);
+    commitAll(a);
+    const pushed = await run(a, ['push', 'raw']);
+    expect(pushed.exitCode, pushed.stderr).toBe(0);
+    expect((await run(a, ['push'])).exitCode).toBe(0);
+    const b = cloneOf(a);
+    expect(existsSync(join(b, 'raw'))).toBe(false);
+    const status = await run(b, ['status', '--remote']);
+    expect(status.stdout).toMatch(/in sync\s+raw \(raw\)/);
+    const pulled = await run(b, ['pull']);
+    expect(pulled.exitCode, pulled.stderr).toBe(0);
+    expect(read(b, 'raw/b.csv')).toBe('x\n2\n');
+    expect((await run(b, ['status'])).stdout).toContain('up to date');
+    rmSync(b, { recursive: true, force: true });
+  });
+
   it('--allow-missing runs and downloads nothing when only outputs are absent; status --remote tells pushed from not', async () => {
     const a = project();
     const remote = kind.fresh();
