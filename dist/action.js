@@ -20312,15 +20312,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat2, path6, options) {
-      if (!stat2.isSymbolicLink() && !stat2.isFile()) {
+    function checkStat(stat3, path6, options) {
+      if (!stat3.isSymbolicLink() && !stat3.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs3.stat(path6, function(er, stat2) {
-        cb(er, er ? false : checkStat(stat2, path6, options));
+      fs3.stat(path6, function(er, stat3) {
+        cb(er, er ? false : checkStat(stat3, path6, options));
       });
     }
     function sync(path6, options) {
@@ -20336,20 +20336,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs3 = __require("fs");
     function isexe(path6, options, cb) {
-      fs3.stat(path6, function(er, stat2) {
-        cb(er, er ? false : checkStat(stat2, options));
+      fs3.stat(path6, function(er, stat3) {
+        cb(er, er ? false : checkStat(stat3, options));
       });
     }
     function sync(path6, options) {
       return checkStat(fs3.statSync(path6), options);
     }
-    function checkStat(stat2, options) {
-      return stat2.isFile() && checkMode(stat2, options);
+    function checkStat(stat3, options) {
+      return stat3.isFile() && checkMode(stat3, options);
     }
-    function checkMode(stat2, options) {
-      var mod = stat2.mode;
-      var uid = stat2.uid;
-      var gid = stat2.gid;
+    function checkMode(stat3, options) {
+      var mod = stat3.mode;
+      var uid = stat3.uid;
+      var gid = stat3.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -67987,13 +67987,15 @@ var init_s33 = __esm({
       full(key2) {
         return this.prefix + key2;
       }
-      async hasMany(keys) {
+      async hasMany(keys, sizes) {
         if (keys.length === 0) return /* @__PURE__ */ new Set();
-        const listed = await this.tryListing(keys);
+        const fits = (key2, size) => sizes?.get(key2) === void 0 || sizes.get(key2) === size;
+        const listed = await this.tryListing(keys, fits);
         if (listed) return listed;
         const present = /* @__PURE__ */ new Set();
         await forEachPool(keys, this.jobs, async (key2) => {
-          if (await this.head(key2)) present.add(key2);
+          const found = await this.stat(key2);
+          if (found && fits(key2, found.size)) present.add(key2);
         });
         return present;
       }
@@ -68001,7 +68003,7 @@ var init_s33 = __esm({
        * Lists the common prefix of `keys` while that costs fewer requests than one HEAD per key; gives up
        * (undefined) when the remote holds so much more that HEADs are cheaper.
        */
-      async tryListing(keys) {
+      async tryListing(keys, fits) {
         const prefix = commonDirPrefix(keys);
         const budget = Math.floor(keys.length / 4);
         if (budget < 1) return void 0;
@@ -68014,7 +68016,7 @@ var init_s33 = __esm({
           );
           for (const o4 of r5.Contents ?? []) {
             const key2 = o4.Key?.slice(this.prefix.length);
-            if (key2 !== void 0 && wanted.has(key2)) present.add(key2);
+            if (key2 !== void 0 && wanted.has(key2) && fits(key2, o4.Size)) present.add(key2);
           }
           if (!r5.IsTruncated) return present;
           token = r5.NextContinuationToken;
@@ -68028,15 +68030,6 @@ var init_s33 = __esm({
           return { etag: r5.ETag ?? "", size: r5.ContentLength ?? 0 };
         } catch (err) {
           if (isNotFound(err)) return void 0;
-          throw err;
-        }
-      }
-      async head(key2) {
-        try {
-          await this.client.send(new import_client_s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.full(key2) }));
-          return true;
-        } catch (err) {
-          if (isNotFound(err)) return false;
           throw err;
         }
       }
@@ -68102,7 +68095,7 @@ __export(local_exports, {
   LocalRemote: () => LocalRemote
 });
 import { createReadStream as createReadStream4 } from "node:fs";
-import { access as access2, copyFile as copyFile2, mkdir as mkdir2, readdir as readdir2, rename as rename2, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { copyFile as copyFile2, mkdir as mkdir2, readdir as readdir2, rename as rename2, rm as rm2, stat as stat2, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname as dirname5, join as join18 } from "node:path";
 var DEFAULT_JOBS2, LocalRemote;
 var init_local = __esm({
@@ -68124,13 +68117,14 @@ var init_local = __esm({
       pathOf(key2) {
         return join18(this.dir, ...key2.split("/"));
       }
-      async hasMany(keys) {
+      async hasMany(keys, sizes) {
         const present = /* @__PURE__ */ new Set();
         await Promise.all(
           keys.map(async (key2) => {
             try {
-              await access2(this.pathOf(key2));
-              present.add(key2);
+              const { size } = await stat2(this.pathOf(key2));
+              const expected = sizes?.get(key2);
+              if (expected === void 0 || expected === size) present.add(key2);
             } catch (err) {
               if (errnoCode(err) !== "ENOENT") throw err;
             }
@@ -102777,7 +102771,9 @@ function s3Options(url2, raw, where) {
   const m3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url2);
   const bucket = m3?.[1] ?? "";
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-    throw new ConfigError(`${where("url")}: '${redact(url2)}' does not name a valid bucket`, { hint: URL_HINT });
+    throw new ConfigError(`${where("url")}: '${redact(url2)}' does not name a valid bucket`, {
+      hint: `a bucket name is 3 to 63 characters: lowercase letters, digits, '.' and '-'; ${URL_HINT}`
+    });
   }
   const prefix = (m3?.[2] ?? "").replace(/^\/+|\/+$/g, "");
   const endpoint2 = optString(raw, "endpoint", where);
@@ -103307,19 +103303,6 @@ init_pool();
 
 // src/run/fetch.ts
 import { readFileSync as readFileSync16, statSync as statSync9 } from "node:fs";
-
-// src/lock/locked-outs.ts
-function lockedOuts(lock, owners) {
-  const result = [];
-  for (const [owner, entry] of Object.entries(lock.stages)) {
-    if (owners && !owners.has(owner)) continue;
-    for (const out of entry.outs) result.push({ owner, out });
-  }
-  for (const out of lock.data ?? []) {
-    if (!owners || owners.has(out.path)) result.push({ owner: out.path, out });
-  }
-  return result;
-}
 
 // src/remote/keys.ts
 var OBJECTS_PREFIX = `${OBJECTS_DIR}/`;
@@ -103950,7 +103933,11 @@ function checkoutLocked(ws, targets, force) {
       result.ignored.push(name);
       continue;
     }
-    for (const locked of entry.outs) checkoutPath(ws, locked, linkModeFor(stage, locked.path, ws.config.cache.link), force, result);
+    for (const locked of entry.outs) {
+      const uncached = stage.outs.find((o4) => o4.path === locked.path)?.cache === false;
+      if (uncached && !isComplete(ws.objects, locked)) continue;
+      checkoutPath(ws, locked, linkModeFor(stage, locked.path, ws.config.cache.link), force, result);
+    }
   }
   ws.statCache.save();
   return result;
@@ -104007,6 +103994,24 @@ function uniqueRefs(refs) {
 import { readFileSync as readFileSync15, rmSync as rmSync7 } from "node:fs";
 import { join as join27 } from "node:path";
 init_atomic_write();
+
+// src/lock/locked-outs.ts
+function lockedOuts(lock, owners) {
+  const result = [];
+  for (const [owner, entry] of Object.entries(lock.stages)) {
+    if (owners && !owners.has(owner)) continue;
+    for (const out of entry.outs) result.push({ owner, out });
+  }
+  for (const out of lock.data ?? []) {
+    if (!owners || owners.has(out.path)) result.push({ owner: out.path, out });
+  }
+  return result;
+}
+
+// src/run/remote-records.ts
+function sharedOuts(ws, lock, targets) {
+  return lockedOuts(lock, targetOwners(ws, targets)).filter(({ owner, out }) => ws.dag.stages.get(owner)?.outs.find((o4) => o4.path === out.path)?.cache !== false);
+}
 function targetOwners(ws, targets) {
   if (!targets?.length) return void 0;
   const data = new Set(ws.pipeline.data.map((d5) => d5.path));
@@ -104200,7 +104205,10 @@ async function fetchRefs(ws, session, refs, summary2, jobs) {
           progress.add(size);
         } else {
           summary2[result].push(ref.key);
-          if (result === "corrupt") ws.reporter.error(`remote '${session.spec.name}': ${ref.key} does not match its sha256; not stored`);
+          if (result === "corrupt") {
+            const what = ref.manifest ? "does not match its sha256, or is not a manifest of safe relative paths" : "does not match its sha256";
+            ws.reporter.error(`remote '${session.spec.name}': ${ref.key} ${what}; not stored`);
+          }
         }
       } catch (err) {
         summary2.failed++;
@@ -104216,7 +104224,7 @@ async function fetch2(ws, remote, opts = {}) {
 }
 async function fetchWith(ws, session, opts) {
   const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
-  const outs = lockedOuts(lock, targetOwners(ws, opts.targets)).map((o4) => o4.out);
+  const outs = sharedOuts(ws, lock, opts.targets).map((o4) => o4.out);
   const summary2 = { remote: session.spec.name, downloaded: 0, present: 0, failed: 0, bytes: 0, records: 0, corrupt: [], missing: [] };
   const jobs = opts.jobs ?? session.storage.jobs;
   const index = new OutObjects(ws);
@@ -104428,7 +104436,7 @@ async function push(ws, remote, opts = {}) {
 }
 async function pushWith(ws, session, opts) {
   const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
-  const outs = lockedOuts(lock, targetOwners(ws, opts.targets)).map((o4) => o4.out);
+  const outs = sharedOuts(ws, lock, opts.targets).map((o4) => o4.out);
   const records = opts.runCache === false ? [] : ws.runs.keys().map((key2) => ({ key: key2, results: ws.runs.read(key2) }));
   const index = new OutObjects(ws);
   const summary2 = { remote: session.spec.name, uploaded: 0, present: 0, failed: 0, bytes: 0, records: 0, missingLocally: [] };
@@ -104440,8 +104448,10 @@ async function pushWith(ws, session, opts) {
   ws.reporter.info(`checking ${local.length} objects on remote '${session.spec.name}'`);
   const onRemote = /* @__PURE__ */ new Set();
   const ask = async (refs) => {
-    const keys = refs.filter((r5) => isLocal.has(r5.sha256) && !onRemote.has(r5.sha256)).map((r5) => r5.key);
-    const present = await session.call("check", `${keys.length} objects under files/`, (s2) => s2.hasMany(keys));
+    const asked = refs.filter((r5) => isLocal.has(r5.sha256) && !onRemote.has(r5.sha256));
+    const keys = asked.map((r5) => r5.key);
+    const sizes = new Map(asked.map((r5) => [r5.key, r5.size]));
+    const present = await session.call("check", `${keys.length} objects under files/`, (s2) => s2.hasMany(keys, sizes));
     for (const r5 of refs) if (present.has(r5.key)) onRemote.add(r5.sha256);
   };
   const dirs = wanted.filter((o4) => o4.nfiles !== void 0);

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { access, copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errnoCode } from '../errors.js';
 import { tempSibling } from '../util/atomic-write.js';
@@ -35,13 +35,14 @@ export class LocalRemote implements RemoteStorage {
     return join(this.dir, ...key.split('/'));
   }
 
-  async hasMany(keys: readonly string[]): Promise<Set<string>> {
+  async hasMany(keys: readonly string[], sizes?: ReadonlyMap<string, number>): Promise<Set<string>> {
     const present = new Set<string>();
     await Promise.all(
       keys.map(async (key) => {
         try {
-          await access(this.pathOf(key));
-          present.add(key);
+          const { size } = await stat(this.pathOf(key));
+          const expected = sizes?.get(key);
+          if (expected === undefined || expected === size) present.add(key);
         } catch (err) {
           if (errnoCode(err) !== 'ENOENT') throw err;
         }

@@ -49,7 +49,9 @@ function s3Options(url: string, raw: Record<string, unknown>, where: Where): S3R
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
   const bucket = m?.[1] ?? '';
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-    throw new ConfigError(`${where('url')}: '${redact(url)}' does not name a valid bucket`, { hint: URL_HINT });
+    throw new ConfigError(`${where('url')}: '${redact(url)}' does not name a valid bucket`, {
+      hint: `a bucket name is 3 to 63 characters: lowercase letters, digits, '.' and '-'; ${URL_HINT}`,
+    });
   }
   const prefix = (m?.[2] ?? '').replace(/^\/+|\/+$/g, '');
   const endpoint = optString(raw, 'endpoint', where);

@@ -88,13 +88,15 @@ export class S3Remote implements RemoteStorage {
     return this.prefix + key;
   }
 
-  async hasMany(keys: readonly string[]): Promise<Set<string>> {
+  async hasMany(keys: readonly string[], sizes?: ReadonlyMap<string, number>): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
-    const listed = await this.tryListing(keys);
+    const fits = (key: string, size: number | undefined) => sizes?.get(key) === undefined || sizes.get(key) === size;
+    const listed = await this.tryListing(keys, fits);
     if (listed) return listed;
     const present = new Set<string>();
     await forEachPool(keys, this.jobs, async (key) => {
-      if (await this.head(key)) present.add(key);
+      const found = await this.stat(key);
+      if (found && fits(key, found.size)) present.add(key);
     });
     return present;
   }
@@ -103,7 +105,7 @@ export class S3Remote implements RemoteStorage {
    * Lists the common prefix of `keys` while that costs fewer requests than one HEAD per key; gives up
    * (undefined) when the remote holds so much more that HEADs are cheaper.
    */
-  private async tryListing(keys: readonly string[]): Promise<Set<string> | undefined> {
+  private async tryListing(keys: readonly string[], fits: (key: string, size: number | undefined) => boolean): Promise<Set<string> | undefined> {
     const prefix = commonDirPrefix(keys);
     const budget = Math.floor(keys.length / 4);
     if (budget < 1) return undefined;
@@ -116,7 +118,7 @@ export class S3Remote implements RemoteStorage {
       );
       for (const o of r.Contents ?? []) {
         const key = o.Key?.slice(this.prefix.length);
-        if (key !== undefined && wanted.has(key)) present.add(key);
+        if (key !== undefined && wanted.has(key) && fits(key, o.Size)) present.add(key);
       }
       if (!r.IsTruncated) return present;
       token = r.NextContinuationToken;
@@ -131,16 +133,6 @@ export class S3Remote implements RemoteStorage {
       return { etag: r.ETag ?? '', size: r.ContentLength ?? 0 };
     } catch (err) {
       if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
-  private async head(key: string): Promise<boolean> {
-    try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.full(key) }));
-      return true;
-    } catch (err) {
-      if (isNotFound(err)) return false;
       throw err;
     }
   }

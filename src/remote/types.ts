@@ -8,8 +8,12 @@ export interface RemoteStorage {
   readonly url: string;
   /** Transfers in flight by default (the `jobs` key, or the backend's own default). */
   readonly jobs: number;
-  /** Which of `keys` exist on the remote (batched: listing by prefix when that is cheaper). */
-  hasMany(keys: readonly string[]): Promise<Set<string>>;
+  /**
+   * Which of `keys` exist on the remote (batched: listing by prefix when that is cheaper). With `sizes`, a
+   * key whose object has another size counts as absent: a truncated upload (a store that writes in place,
+   * a killed client) is then uploaded again instead of vouched for.
+   */
+  hasMany(keys: readonly string[], sizes?: ReadonlyMap<string, number>): Promise<Set<string>>;
   /**
    * Stores a local file (path) or bytes under `key`. A reader never sees a partial object under `key`:
    * it appears whole or not at all.

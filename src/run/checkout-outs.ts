@@ -50,7 +50,12 @@ function checkoutLocked(ws: Workspace, targets: string[], force: boolean): Check
       result.ignored.push(name);
       continue;
     }
-    for (const locked of entry.outs) checkoutPath(ws, locked, linkModeFor(stage, locked.path, ws.config.cache.link), force, result);
+    for (const locked of entry.outs) {
+      // A `cache: false` out travels through git; the cache may hold a copy (from the run-cache), not always.
+      const uncached = stage.outs.find((o) => o.path === locked.path)?.cache === false;
+      if (uncached && !isComplete(ws.objects, locked)) continue;
+      checkoutPath(ws, locked, linkModeFor(stage, locked.path, ws.config.cache.link), force, result);
+    }
   }
   ws.statCache.save();
   return result;

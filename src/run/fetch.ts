@@ -1,7 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { asManifest } from '../cache/remote-shapes.js';
 import { readLock } from '../lock/lock-file.js';
-import { lockedOuts } from '../lock/locked-outs.js';
 import type { LockedPath } from '../lock/types.js';
 import { parseRecordKey, RUNS_PREFIX } from '../remote/keys.js';
 import { unlinkIfExists } from '../util/atomic-write.js';
@@ -10,7 +9,7 @@ import { forEachPool } from '../util/pool.js';
 import { checkoutOuts, type CheckoutResult } from './checkout-outs.js';
 import type { TransferOptions } from './push.js';
 import { OutObjects, refOf, uniqueRefs, type ObjectRef } from './remote-objects.js';
-import { fetchRemoteRecord, targetOwners } from './remote-records.js';
+import { fetchRemoteRecord, sharedOuts } from './remote-records.js';
 import { withRemote, type RemoteSession } from './remote-session.js';
 import { TransferProgress } from './transfer-progress.js';
 import type { Workspace } from './workspace.js';
@@ -88,7 +87,10 @@ export async function fetchRefs(ws: Workspace, session: RemoteSession, refs: Obj
           progress.add(size);
         } else {
           summary[result].push(ref.key);
-          if (result === 'corrupt') ws.reporter.error(`remote '${session.spec.name}': ${ref.key} does not match its sha256; not stored`);
+          if (result === 'corrupt') {
+            const what = ref.manifest ? 'does not match its sha256, or is not a manifest of safe relative paths' : 'does not match its sha256';
+            ws.reporter.error(`remote '${session.spec.name}': ${ref.key} ${what}; not stored`);
+          }
         }
       } catch (err) {
         summary.failed++;
@@ -107,7 +109,7 @@ export async function fetch(ws: Workspace, remote: string | undefined, opts: Tra
 
 async function fetchWith(ws: Workspace, session: RemoteSession, opts: TransferOptions): Promise<FetchSummary> {
   const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
-  const outs = lockedOuts(lock, targetOwners(ws, opts.targets)).map((o) => o.out);
+  const outs = sharedOuts(ws, lock, opts.targets).map((o) => o.out);
   const summary: FetchSummary = { remote: session.spec.name, downloaded: 0, present: 0, failed: 0, bytes: 0, records: 0, corrupt: [], missing: [] };
   const jobs = opts.jobs ?? session.storage.jobs;
   const index = new OutObjects(ws);

@@ -1,11 +1,10 @@
 import { RunRecords, type RunResult } from '../cache/run-records.js';
 import { readLock } from '../lock/lock-file.js';
-import { lockedOuts } from '../lock/locked-outs.js';
 import { recordKey } from '../remote/keys.js';
 import { formatBytes } from '../util/format.js';
 import { forEachPool } from '../util/pool.js';
 import { OutObjects, uniqueRefs, type ObjectRef } from './remote-objects.js';
-import { fetchRemoteRecord, targetOwners } from './remote-records.js';
+import { fetchRemoteRecord, sharedOuts } from './remote-records.js';
 import { withRemote, type RemoteSession } from './remote-session.js';
 import { TransferProgress } from './transfer-progress.js';
 import type { Workspace } from './workspace.js';
@@ -45,7 +44,7 @@ export async function push(ws: Workspace, remote: string | undefined, opts: Tran
 
 async function pushWith(ws: Workspace, session: RemoteSession, opts: TransferOptions): Promise<PushSummary> {
   const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
-  const outs = lockedOuts(lock, targetOwners(ws, opts.targets)).map((o) => o.out);
+  const outs = sharedOuts(ws, lock, opts.targets).map((o) => o.out);
   const records = opts.runCache === false ? [] : ws.runs.keys().map((key) => ({ key, results: ws.runs.read(key) }));
   const index = new OutObjects(ws);
   const summary: PushSummary = { remote: session.spec.name, uploaded: 0, present: 0, failed: 0, bytes: 0, records: 0, missingLocally: [] };
@@ -59,8 +58,11 @@ async function pushWith(ws: Workspace, session: RemoteSession, opts: TransferOpt
   ws.reporter.info(`checking ${local.length} objects on remote '${session.spec.name}'`);
   const onRemote = new Set<string>();
   const ask = async (refs: ObjectRef[]) => {
-    const keys = refs.filter((r) => isLocal.has(r.sha256) && !onRemote.has(r.sha256)).map((r) => r.key);
-    const present = await session.call('check', `${keys.length} objects under files/`, (s) => s.hasMany(keys));
+    const asked = refs.filter((r) => isLocal.has(r.sha256) && !onRemote.has(r.sha256));
+    const keys = asked.map((r) => r.key);
+    // A remote object of the wrong size (a push killed mid-upload to a store that writes in place) is re-sent.
+    const sizes = new Map(asked.map((r) => [r.key, r.size]));
+    const present = await session.call('check', `${keys.length} objects under files/`, (s) => s.hasMany(keys, sizes));
     for (const r of refs) if (present.has(r.key)) onRemote.add(r.sha256);
   };
   // First the files and the directory manifests: a manifest on the remote vouches for every file it

@@ -7,9 +7,19 @@ import { recordKey } from '../remote/keys.js';
 import { tempSibling } from '../util/atomic-write.js';
 import type { RemoteSession } from './remote-session.js';
 import { normalizeRel } from '../util/paths.js';
+import { lockedOuts, type LockedOut } from '../lock/locked-outs.js';
+import type { LockFile } from '../lock/types.js';
 import type { Workspace } from './workspace.js';
 
 /** The stages named by targets (groups expand), or undefined for all of them. */
+/**
+ * What push, pull and `status --remote` move: the cached paths the lock references, less the outs a stage
+ * declares `cache: false` (git carries those; the run-cache's copies of them still travel with records).
+ */
+export function sharedOuts(ws: Workspace, lock: LockFile, targets: string[] | undefined): LockedOut[] {
+  return lockedOuts(lock, targetOwners(ws, targets)).filter(({ owner, out }) => ws.dag.stages.get(owner)?.outs.find((o) => o.path === out.path)?.cache !== false);
+}
+
 export function targetOwners(ws: Workspace, targets: string[] | undefined): Set<string> | undefined {
   if (!targets?.length) return undefined;
   // Targets are stage names, or paths of tracked data (`lockstep add`).

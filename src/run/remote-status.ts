@@ -1,7 +1,6 @@
 import { readLock } from '../lock/lock-file.js';
-import { lockedOuts } from '../lock/locked-outs.js';
 import { OutObjects, refOf } from './remote-objects.js';
-import { targetOwners } from './remote-records.js';
+import { sharedOuts } from './remote-records.js';
 import { withRemote } from './remote-session.js';
 import type { Workspace } from './workspace.js';
 
@@ -21,13 +20,15 @@ export async function remoteStatus(ws: Workspace, remote: string | undefined, ta
   return withRemote(ws, remote, async (session) => {
     const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
     const index = new OutObjects(ws);
-    const outs = lockedOuts(lock, targetOwners(ws, targets)).map(({ owner, out }) => ({
-      owner,
-      out,
-      keys: (index.refs(out) ?? [refOf(out.sha256, 0, true)]).map((r) => r.key),
-    }));
+    const sizes = new Map<string, number>();
+    const outs = sharedOuts(ws, lock, targets).map(({ owner, out }) => {
+      const refs = index.refs(out);
+      // Sizes known here (every object of a file out, or of a directory whose manifest is local) are checked too.
+      for (const r of refs ?? []) sizes.set(r.key, r.size);
+      return { owner, out, keys: (refs ?? [refOf(out.sha256, 0, true)]).map((r) => r.key) };
+    });
     const keys = [...new Set(outs.flatMap((o) => o.keys))];
-    const present = await session.call('check', `${keys.length} objects under files/`, (s) => s.hasMany(keys));
+    const present = await session.call('check', `${keys.length} objects under files/`, (s) => s.hasMany(keys, sizes));
     return {
       remote: session.spec.name,
       outs: outs.map(({ owner, out, keys: k }) => ({
