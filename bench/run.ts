@@ -17,6 +17,7 @@ type Outcome = ScenarioResult | ScenarioResult[];
 const SCENARIOS: Record<string, (rounds: number) => Outcome | Promise<Outcome>> = {
   hash: (r) => hashFile(r),
   directory: (r) => bigDirectory(r),
+  'small-directory': (r) => bigDirectory(r, 20_000, 6, 200),
   stages: (r) => manyStages(r),
   parallel: (r) => parallelStages(r),
   startup: (r) => startup(r * 2),
