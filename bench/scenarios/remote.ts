@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { alternate, CLI, fmtX, has, REPO, type Contender, type Measured, type ScenarioResult } from '../harness.js';
+import { alternate, CLI, fmtX, has, REPO, timeCommand, type Contender, type Measured, type ScenarioResult } from '../harness.js';
 
 /**
  * lockstep push/pull against `aws s3 sync`, both talking to one s3rver on 127.0.0.1, with the data, the
@@ -13,23 +13,6 @@ const SHM = '/dev/shm';
 const SMALL_FILES = 10_000;
 const BIG_MIB = 1024;
 const ENV = { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_DEFAULT_REGION: 'us-east-1', AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' };
-
-interface Usage {
-  maxRssMiB: number;
-  cpuS: number;
-}
-
-/** Runs a command under /usr/bin/time: wall ms, plus peak RSS and CPU seconds kept in `usage`. */
-function run(usage: Usage[], cmd: string, args: string[], cwd: string): number {
-  const out = join(SHM, `lockstep-bench-time-${process.pid}`);
-  const start = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', out, cmd, ...args], { cwd, env: ENV, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${String(r.stderr).slice(-2000)}`);
-  const [rss, user, sys] = readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  usage.push({ maxRssMiB: rss! / 1024, cpuS: user! + sys! });
-  return ms;
-}
 
 function startServer(dir: string): Promise<{ child: ChildProcess; endpoint: string }> {
   const child = spawn('node', ['--openssl-legacy-provider', join(REPO, 'tests/fixtures/s3rver.mjs'), dir, BUCKET], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -68,8 +51,6 @@ function freshClone(src: string, dest: string): void {
   for (const f of ['pipeline.yaml', 'pipeline.lock', 'gen.cjs', '.lockstep/config.yaml']) copyFileSync(join(src, f), join(dest, f));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 export async function remoteTransfers(rounds: number): Promise<ScenarioResult[]> {
   const root = mkdtempSync(join(SHM, 'lockstep-bench-remote-'));
   const server = await startServer(join(root, 's3rver'));
@@ -80,14 +61,11 @@ export async function remoteTransfers(rounds: number): Promise<ScenarioResult[]>
   let n = 0;
   try {
     const results: ScenarioResult[] = [];
-    // Each contender keeps its own /usr/bin/time figures, in the order of its rounds.
-    const usage = new Map<string, Usage[]>();
-    const contender = (label: string, cmd: string, args: () => string[], cwd: () => string, before?: () => void): Contender => {
-      usage.set(label, []);
-      return { label, run: () => run(usage.get(label)!, cmd, args(), cwd()), ...(before ? { before } : {}) };
-    };
-    const notes = (rows: Measured[]) =>
-      rows.map((r) => `${r.label}: peak RSS ${median(usage.get(r.label)!.map((u) => u.maxRssMiB)).toFixed(0)} MiB, CPU ${median(usage.get(r.label)!.map((u) => u.cpuS)).toFixed(1)} s (user+sys, median)`);
+    const contender = (label: string, cmd: string, args: () => string[], cwd: () => string, before?: () => void): Contender => ({
+      label,
+      run: () => timeCommand(cmd, args(), { cwd: cwd(), env: ENV }),
+      ...(before ? { before } : {}),
+    });
     const verdict = (text: string, ratioValue: number, ok: (x: number) => boolean) => ({ text: `${text}: ${fmtX(ratioValue)}`, ok: ok(ratioValue) });
 
     // 10,000 files of 4 KiB: a first push to an empty prefix, then the no-op push of the same.
@@ -127,19 +105,18 @@ export async function remoteTransfers(rounds: number): Promise<ScenarioResult[]>
       name: `push ${SMALL_FILES.toLocaleString('en')} files of 4 KiB to s3rver`,
       rows: pushRows,
       verdicts: aws ? [verdict("lockstep's files/s over aws s3 sync's (target ≥ 3×)", pushRows[1]!.medianMs / pushRows[0]!.medianMs, (x) => x >= 3)] : [],
-      notes: [...pushRows.map(filesPerS), ...notes(pushRows)],
+      notes: pushRows.map(filesPerS),
     });
     results.push({
       name: 'no-op push of the same (all present)',
       rows: noopRows,
       verdicts: aws ? [verdict("lockstep's time over aws s3 sync's (target ≤ 0.5×)", noopRows[0]!.medianMs / noopRows[1]!.medianMs, (x) => x <= 0.5)] : [],
-      notes: notes(noopRows),
     });
     results.push({
       name: `pull ${SMALL_FILES.toLocaleString('en')} files of 4 KiB into a fresh clone`,
       rows: pullRows,
       verdicts: aws ? [verdict("lockstep's files/s over aws s3 sync's (target ≥ 3×)", pullRows[1]!.medianMs / pullRows[0]!.medianMs, (x) => x >= 3)] : [],
-      notes: [...pullRows.map(filesPerS), ...notes(pullRows), 'lockstep pull = download into the cache, verify every sha256, then check out into the workspace'],
+      notes: [...pullRows.map(filesPerS), 'lockstep pull = download into the cache, verify every sha256, then check out into the workspace'],
     });
     rmSync(small, { recursive: true, force: true });
     rmSync(clone, { recursive: true, force: true });
@@ -171,9 +148,8 @@ export async function remoteTransfers(rounds: number): Promise<ScenarioResult[]>
       rounds,
     );
     const mbPerS = (r: Measured) => `${r.label}: ${((BIG_MIB * 1.048576) / (r.medianMs / 1000)).toFixed(0)} MB/s`;
-    const peak = (label: string) => Math.max(...usage.get(label)!.map((u) => u.maxRssMiB));
-    const pushPeak = peak(bigRows[0]!.label);
-    const pullPeak = peak(bigPullRows[0]!.label);
+    const pushPeak = bigRows[0]!.peakRssMiB ?? NaN;
+    const pullPeak = bigPullRows[0]!.peakRssMiB ?? NaN;
     results.push({
       name: `push and pull one ${BIG_MIB} MiB file`,
       rows: [...bigRows, ...bigPullRows],
@@ -181,12 +157,11 @@ export async function remoteTransfers(rounds: number): Promise<ScenarioResult[]>
         ...(aws ? [verdict("lockstep's push MB/s over aws s3 sync's (target ≥ 1.0×)", bigRows[1]!.medianMs / bigRows[0]!.medianMs, (x) => x >= 1)] : []),
         { text: `peak memory of lockstep: push ${pushPeak.toFixed(0)} MiB, pull ${pullPeak.toFixed(0)} MiB (target < 200 MiB)`, ok: pushPeak < 200 && pullPeak < 200 },
       ],
-      notes: [...[...bigRows, ...bigPullRows].map(mbPerS), ...notes([...bigRows, ...bigPullRows])],
+      notes: [...bigRows, ...bigPullRows].map(mbPerS),
     });
     return results;
   } finally {
     server.child.kill('SIGKILL');
     rmSync(root, { recursive: true, force: true });
-    rmSync(join(SHM, `lockstep-bench-time-${process.pid}`), { force: true });
   }
 }

@@ -1,4 +1,4 @@
-import { execaSync } from 'execa';
+import { spawnSync } from 'node:child_process';
 import { posix } from 'node:path';
 import { LockstepError, UsageError } from '../errors.js';
 
@@ -16,10 +16,25 @@ export function traceGitCommands(listener: ((line: string) => void) | undefined)
   onCommand = listener;
 }
 
-/** Runs git in `cwd`; never throws for a non-zero exit (callers read exitCode). */
-export function git(cwd: string, args: string[]) {
+export interface GitResult {
+  /** -1 when git could not be started at all. */
+  exitCode: number;
+  /** Without its final newline. */
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs git in `cwd`; never throws for a non-zero exit (callers read exitCode). node:child_process, not
+ * execa: every workspace command (status too) imports this module, and loading execa's 243 kB bundled
+ * chunk costs ~20–25 ms (0.07 s vs 0.045 s for `node -e 0`, 5 runs each, AMD EPYC) on a no-op status
+ * that takes ~100 ms in all (issue 13).
+ */
+export function git(cwd: string, args: string[]): GitResult {
   onCommand?.(`git ${args.join(' ')}  (in ${cwd})`);
-  return execaSync('git', args, { cwd, reject: false, stripFinalNewline: true, encoding: 'utf8' });
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const trim = (text: string | null) => (text ?? '').replace(/\r?\n$/, '');
+  return { exitCode: r.status ?? -1, stdout: trim(r.stdout), stderr: trim(r.stderr) || (r.error?.message ?? '') };
 }
 
 export interface RepoInfo {

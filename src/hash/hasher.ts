@@ -6,7 +6,6 @@ import { isSameOrInside } from '../util/paths.js';
 import { compareStrings } from '../util/sort.js';
 import { manifestJson, type Digest, type DirDigest, type ManifestEntry } from './digest.js';
 import { sha256Bytes, sha256File } from './file-digest.js';
-import { PARALLEL_HASH_MIN_BYTES, sha256LargeFile } from './parallel-file-hash.js';
 import type { FileStat, StatCache } from './stat-cache.js';
 import { hashFilesInWorkers, hashTreeInWorkers, WORKER_MIN_FILES, type Progress } from './worker-hash.js';
 
@@ -86,7 +85,7 @@ export class Hasher {
     }
     this.stats.hashed.push(key);
     const started = Date.now();
-    const { sha256, size } = st.size >= PARALLEL_HASH_MIN_BYTES ? sha256LargeFile(abs) : sha256File(abs);
+    const { sha256, size } = sha256File(abs);
     // Only trust the stat we took before reading if the file did not change under us.
     if (size === st.size) this.statCache.record(key, st, sha256, started);
     return { sha256, size };
