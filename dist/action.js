@@ -67600,13 +67600,14 @@ __export(local_exports, {
 import { createReadStream as createReadStream3 } from "node:fs";
 import { copyFile as copyFile2, mkdir as mkdir2, readdir as readdir2, rename as rename2, rm as rm2, stat as stat2, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname as dirname5, join as join18 } from "node:path";
-var DEFAULT_JOBS2, LocalRemote;
+var STALE_TEMP_MS, DEFAULT_JOBS2, LocalRemote;
 var init_local = __esm({
   "src/remote/local.ts"() {
     "use strict";
     init_errors();
     init_atomic_write();
     init_stream_to_file();
+    STALE_TEMP_MS = 24 * 60 * 60 * 1e3;
     DEFAULT_JOBS2 = 8;
     LocalRemote = class {
       url;
@@ -67616,6 +67617,21 @@ var init_local = __esm({
         this.dir = opts.dir;
         this.url = opts.url;
         this.jobs = opts.jobs ?? DEFAULT_JOBS2;
+      }
+      swept = /* @__PURE__ */ new Set();
+      /**
+       * Temp files a killed writer left in `dir` (once per folder and process). Only by age: on a shared
+       * drive the writer may be another machine's process, alive, whose pid means nothing here.
+       */
+      async sweep(dir) {
+        if (this.swept.has(dir)) return;
+        this.swept.add(dir);
+        const now = Date.now();
+        for (const name of await readdir2(dir)) {
+          if (!name.startsWith(".") || !name.endsWith(".tmp")) continue;
+          const st = await stat2(join18(dir, name)).catch(() => void 0);
+          if (st && now - st.mtimeMs > STALE_TEMP_MS) await rm2(join18(dir, name), { force: true });
+        }
       }
       pathOf(key2) {
         return join18(this.dir, ...key2.split("/"));
@@ -67638,6 +67654,7 @@ var init_local = __esm({
       async put(key2, source) {
         const final = this.pathOf(key2);
         await mkdir2(dirname5(final), { recursive: true });
+        await this.sweep(dirname5(final));
         const tmp = tempSibling(final);
         try {
           if (typeof source === "string") await copyFile2(source, tmp);

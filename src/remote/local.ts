@@ -13,6 +13,9 @@ export interface LocalRemoteOptions {
   jobs?: number;
 }
 
+/** A temp file a day old belongs to no live writer (even a huge upload to a slow share is done by then). */
+const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
+
 /** Concurrent copies to one disk stop helping early; NFS likes a few more than a local disk. */
 const DEFAULT_JOBS = 8;
 
@@ -29,6 +32,23 @@ export class LocalRemote implements RemoteStorage {
     this.dir = opts.dir;
     this.url = opts.url;
     this.jobs = opts.jobs ?? DEFAULT_JOBS;
+  }
+
+  private readonly swept = new Set<string>();
+
+  /**
+   * Temp files a killed writer left in `dir` (once per folder and process). Only by age: on a shared
+   * drive the writer may be another machine's process, alive, whose pid means nothing here.
+   */
+  private async sweep(dir: string): Promise<void> {
+    if (this.swept.has(dir)) return;
+    this.swept.add(dir);
+    const now = Date.now();
+    for (const name of await readdir(dir)) {
+      if (!name.startsWith('.') || !name.endsWith('.tmp')) continue;
+      const st = await stat(join(dir, name)).catch(() => undefined);
+      if (st && now - st.mtimeMs > STALE_TEMP_MS) await rm(join(dir, name), { force: true });
+    }
   }
 
   private pathOf(key: string): string {
@@ -54,6 +74,7 @@ export class LocalRemote implements RemoteStorage {
   async put(key: string, source: string | Buffer): Promise<void> {
     const final = this.pathOf(key);
     await mkdir(dirname(final), { recursive: true });
+    await this.sweep(dirname(final));
     const tmp = tempSibling(final);
     try {
       if (typeof source === 'string') await copyFile(source, tmp);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,5 +85,26 @@ describe.each(backends)('remote contract: %s', (name, open) => {
     expect(got).toEqual({ sha256: sha(data), size: data.length });
     rmSync(src);
     remote.close();
+  });
+});
+
+describe('directory remote', () => {
+  it('a temp file a killed writer left a day ago is swept by the next put into its folder; a young one stays', async () => {
+    const dir = join(scratch, `sweep-${++n}`);
+    const remote = await resolveRemote(config({ url: dir }), scratch, 'r')!.open();
+    await remote.put('files/sha256/ab/first', Buffer.from('1'));
+    const fan = join(dir, 'files', 'sha256', 'ab');
+    const old = join(fan, '.cdef.4194305.0badf00d.tmp');
+    const young = join(fan, '.cdef.4194305.12345678.tmp');
+    writeFileSync(old, 'partial');
+    writeFileSync(young, 'partial');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    utimesSync(old, twoDaysAgo, twoDaysAgo);
+    const next = await resolveRemote(config({ url: dir }), scratch, 'r')!.open();
+    await next.put('files/sha256/ab/second', Buffer.from('2'));
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(young)).toBe(true);
+    remote.close();
+    next.close();
   });
 });
