@@ -97387,6 +97387,9 @@ function signed2(v, precision, suffix = "") {
   if (v === void 0) return "";
   return `${v > 0 ? "+" : ""}${formatValue(v, precision)}${suffix}`;
 }
+function firstFew(items, shown = 3) {
+  return items.length <= shown + 1 ? items.join(", ") : `${items.slice(0, shown).join(", ")} and ${items.length - shown} more`;
+}
 function headline(r5) {
   const failedGates = r5.gates.filter((g5) => g5.status === "fail");
   const stages = failedStages(r5);
@@ -97394,7 +97397,7 @@ function headline(r5) {
   const problems = [
     // A failed stage first: it is usually why a gate then found no metric.
     stages.length ? `stage${stages.length === 1 ? "" : "s"} failed: ${stages.map((s2) => esc2(s2.name)).join(", ")}` : "",
-    failedGates.length ? `gate${failedGates.length === 1 ? "" : "s"} failed: ${failedGates.map((g5) => `${esc2(g5.metric)} ${esc2(g5.bound)}`).join(", ")}` : ""
+    failedGates.length ? `${failedGates.length === 1 ? "gate" : `${failedGates.length} of ${r5.gates.length} gates`} failed: ${firstFew(failedGates.map((g5) => `${esc2(g5.metric)} ${esc2(g5.bound)}`))}` : ""
   ].filter(Boolean);
   if (problems.length) return `## \u274C lockstep: ${problems.join("; ")}`;
   const n3 = r5.gates.length;
@@ -97652,7 +97655,7 @@ async function run2() {
 function failureLine(r5) {
   const gates = r5.gates.filter((g5) => g5.status === "fail").map((g5) => `${g5.metric} ${g5.bound}`);
   const stages = failedStages(r5).map((s2) => s2.name);
-  return [stages.length ? `stage failed: ${stages.join(", ")}` : "", gates.length ? `gate failed: ${gates.join(", ")}` : ""].filter(Boolean).join("; ");
+  return [stages.length ? `stage failed: ${firstFew(stages)}` : "", gates.length ? `gate failed: ${firstFew(gates)}` : ""].filter(Boolean).join("; ");
 }
 
 // src/action/index.ts

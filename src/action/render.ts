@@ -16,6 +16,11 @@ function signed(v: number | undefined, precision: number, suffix = ''): string {
   return `${v > 0 ? '+' : ''}${formatValue(v, precision)}${suffix}`;
 }
 
+/** `a, b, c and 17 more`: a heading stays one readable line when a wildcard gate fails for every slice. */
+export function firstFew(items: string[], shown = 3): string {
+  return items.length <= shown + 1 ? items.join(', ') : `${items.slice(0, shown).join(', ')} and ${items.length - shown} more`;
+}
+
 function headline(r: ActionReport): string {
   const failedGates = r.gates.filter((g) => g.status === 'fail');
   const stages = failedStages(r);
@@ -23,7 +28,7 @@ function headline(r: ActionReport): string {
   const problems = [
     // A failed stage first: it is usually why a gate then found no metric.
     stages.length ? `stage${stages.length === 1 ? '' : 's'} failed: ${stages.map((s) => esc(s.name)).join(', ')}` : '',
-    failedGates.length ? `gate${failedGates.length === 1 ? '' : 's'} failed: ${failedGates.map((g) => `${esc(g.metric)} ${esc(g.bound)}`).join(', ')}` : '',
+    failedGates.length ? `${failedGates.length === 1 ? 'gate' : `${failedGates.length} of ${r.gates.length} gates`} failed: ${firstFew(failedGates.map((g) => `${esc(g.metric)} ${esc(g.bound)}`))}` : '',
   ].filter(Boolean);
   if (problems.length) return `## ❌ lockstep: ${problems.join('; ')}`;
   const n = r.gates.length;

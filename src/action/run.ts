@@ -9,7 +9,7 @@ import { commentDigest, commentMarker, DEFAULT_PRECISION, Outputs, REPORT_JSON, 
 import { readEvent, type RunEvent } from './event.js';
 import { readInputs, type ActionInputs } from './inputs.js';
 import { emptyReport, errorOf, produceReport } from './produce-report.js';
-import { renderReport } from './render.js';
+import { firstFew, renderReport } from './render.js';
 import { failedStages, readReport, type ActionReport } from './report.js';
 import { actionsReporter, type ActionsReporter } from './reporter.js';
 import { writeSummary } from './summary.js';
@@ -144,5 +144,5 @@ export async function run(): Promise<void> {
 function failureLine(r: ActionReport): string {
   const gates = r.gates.filter((g) => g.status === 'fail').map((g) => `${g.metric} ${g.bound}`);
   const stages = failedStages(r).map((s) => s.name);
-  return [stages.length ? `stage failed: ${stages.join(', ')}` : '', gates.length ? `gate failed: ${gates.join(', ')}` : ''].filter(Boolean).join('; ');
+  return [stages.length ? `stage failed: ${firstFew(stages)}` : '', gates.length ? `gate failed: ${firstFew(gates)}` : ''].filter(Boolean).join('; ');
 }
