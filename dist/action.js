@@ -97390,13 +97390,18 @@ function signed2(v, precision, suffix = "") {
 function firstFew(items, shown = 3) {
   return items.length <= shown + 1 ? items.join(", ") : `${items.slice(0, shown).join(", ")} and ${items.length - shown} more`;
 }
+function stageProblem(r5) {
+  const failed = r5.stages.filter((s2) => s2.status === "failed").map((s2) => s2.name);
+  const blocked = r5.stages.filter((s2) => s2.status === "blocked").length;
+  if (failed.length === 0 && blocked === 0) return "";
+  return `stage${failed.length === 1 ? "" : "s"} failed: ${firstFew(failed)}${blocked ? ` (${blocked} blocked)` : ""}`;
+}
 function headline(r5) {
   const failedGates = r5.gates.filter((g5) => g5.status === "fail");
-  const stages = failedStages(r5);
   if (r5.error) return `## \u274C lockstep: ${esc2(r5.error.message.split("\n")[0])}`;
   const problems = [
     // A failed stage first: it is usually why a gate then found no metric.
-    stages.length ? `stage${stages.length === 1 ? "" : "s"} failed: ${stages.map((s2) => esc2(s2.name)).join(", ")}` : "",
+    esc2(stageProblem(r5)),
     failedGates.length ? `${failedGates.length === 1 ? "gate" : `${failedGates.length} of ${r5.gates.length} gates`} failed: ${firstFew(failedGates.map((g5) => `${esc2(g5.metric)} ${esc2(g5.bound)}`))}` : ""
   ].filter(Boolean);
   if (problems.length) return `## \u274C lockstep: ${problems.join("; ")}`;
@@ -97654,8 +97659,7 @@ async function run2() {
 }
 function failureLine(r5) {
   const gates = r5.gates.filter((g5) => g5.status === "fail").map((g5) => `${g5.metric} ${g5.bound}`);
-  const stages = failedStages(r5).map((s2) => s2.name);
-  return [stages.length ? `stage failed: ${firstFew(stages)}` : "", gates.length ? `gate failed: ${firstFew(gates)}` : ""].filter(Boolean).join("; ");
+  return [stageProblem(r5), gates.length ? `gate failed: ${firstFew(gates)}` : ""].filter(Boolean).join("; ");
 }
 
 // src/action/index.ts

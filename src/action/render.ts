@@ -1,6 +1,6 @@
 import { formatValue } from '../metrics/format.js';
 import { formatDuration } from '../util/format.js';
-import { failedStages, type ActionReport, type MetricRow, type StageRow } from './report.js';
+import { type ActionReport, type MetricRow, type StageRow } from './report.js';
 
 /**
  * The markdown of the PR comment and of the job summary (one renderer for both). Every string taken from
@@ -21,13 +21,20 @@ export function firstFew(items: string[], shown = 3): string {
   return items.length <= shown + 1 ? items.join(', ') : `${items.slice(0, shown).join(', ')} and ${items.length - shown} more`;
 }
 
+/** `stage failed: ingest (9 blocked)`: the stages that failed by name, the ones they blocked by count. */
+export function stageProblem(r: ActionReport): string {
+  const failed = r.stages.filter((s) => s.status === 'failed').map((s) => s.name);
+  const blocked = r.stages.filter((s) => s.status === 'blocked').length;
+  if (failed.length === 0 && blocked === 0) return '';
+  return `stage${failed.length === 1 ? '' : 's'} failed: ${firstFew(failed)}${blocked ? ` (${blocked} blocked)` : ''}`;
+}
+
 function headline(r: ActionReport): string {
   const failedGates = r.gates.filter((g) => g.status === 'fail');
-  const stages = failedStages(r);
   if (r.error) return `## ❌ lockstep: ${esc(r.error.message.split('\n')[0]!)}`;
   const problems = [
     // A failed stage first: it is usually why a gate then found no metric.
-    stages.length ? `stage${stages.length === 1 ? '' : 's'} failed: ${stages.map((s) => esc(s.name)).join(', ')}` : '',
+    esc(stageProblem(r)),
     failedGates.length ? `${failedGates.length === 1 ? 'gate' : `${failedGates.length} of ${r.gates.length} gates`} failed: ${firstFew(failedGates.map((g) => `${esc(g.metric)} ${esc(g.bound)}`))}` : '',
   ].filter(Boolean);
   if (problems.length) return `## ❌ lockstep: ${problems.join('; ')}`;

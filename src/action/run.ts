@@ -9,8 +9,8 @@ import { commentDigest, commentMarker, DEFAULT_PRECISION, Outputs, REPORT_JSON, 
 import { readEvent, type RunEvent } from './event.js';
 import { readInputs, type ActionInputs } from './inputs.js';
 import { emptyReport, errorOf, produceReport } from './produce-report.js';
-import { firstFew, renderReport } from './render.js';
-import { failedStages, readReport, type ActionReport } from './report.js';
+import { firstFew, renderReport, stageProblem } from './render.js';
+import { readReport, type ActionReport } from './report.js';
 import { actionsReporter, type ActionsReporter } from './reporter.js';
 import { writeSummary } from './summary.js';
 
@@ -143,6 +143,5 @@ export async function run(): Promise<void> {
 /** The step's failure message: what failed, the failed stages first (usually why a gate found no metric). */
 function failureLine(r: ActionReport): string {
   const gates = r.gates.filter((g) => g.status === 'fail').map((g) => `${g.metric} ${g.bound}`);
-  const stages = failedStages(r).map((s) => s.name);
-  return [stages.length ? `stage failed: ${firstFew(stages)}` : '', gates.length ? `gate failed: ${firstFew(gates)}` : ''].filter(Boolean).join('; ');
+  return [stageProblem(r), gates.length ? `gate failed: ${firstFew(gates)}` : ''].filter(Boolean).join('; ');
 }
