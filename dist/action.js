@@ -72540,6 +72540,7 @@ function readEvent() {
   if (process.env.GITHUB_RUN_ID && owner) event.runUrl = `${ctx.serverUrl}/${owner}/${repo}/actions/runs/${ctx.runId}`;
   const workflowRun = ctx.payload.workflow_run;
   if (workflowRun?.head_sha) event.workflowRunHeadSha = workflowRun.head_sha;
+  if (workflowRun?.html_url?.startsWith(`${ctx.serverUrl}/`)) event.workflowRunUrl = workflowRun.html_url;
   return event;
 }
 
@@ -97185,6 +97186,14 @@ function decideRemoteSteps(pull2, push2, remoteConfigured, event) {
     push: push2 === "true" || push2 === "auto" && remoteConfigured && event.defaultBranchPush
   };
 }
+function usableRemote(ws) {
+  try {
+    return resolveRemote(ws.config, ws.root, void 0, true) !== void 0;
+  } catch (err) {
+    if (err instanceof LockstepError) return false;
+    throw err;
+  }
+}
 async function pullStep(ws, reporter) {
   try {
     const r5 = await pull(ws, void 0);
@@ -97329,7 +97338,7 @@ async function produceReport(inputs, event, reporter) {
     report.dag = { nodes: topoOrder(ws.dag), edges: edgesOf(ws.dag) };
     const remote = decideRemoteSteps(inputs.pull, inputs.push, ws.config.remote !== void 0, event);
     if (remote.pull) await group("Pull from the remote cache", () => pullStep(ws, reporter));
-    report.stages = await runStagesStep(ws, inputs.command, reporter, remote.pull);
+    report.stages = await runStagesStep(ws, inputs.command, reporter, remote.pull && usableRemote(ws));
     if (remote.push && inputs.command === "repro" && failedStages(report).length === 0) await group("Push to the remote cache", () => pushStep(ws, reporter));
     const { current, base } = await group("Metrics and params diff", async () => {
       const current2 = readWorkspaceMetrics(ws.pipeline);
@@ -97379,7 +97388,7 @@ async function produceReport(inputs, event, reporter) {
 }
 
 // src/action/render.ts
-var esc2 = (s2) => s2.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/\r?\n/g, " ");
+var esc2 = (s2) => s2.replace(/\r?\n/g, " ").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/[\\`[\]|]/g, "\\$&").replace(/@/g, "@\u200B");
 var code = (s2) => `\`${s2.replace(/`/g, "'")}\``;
 var short = (sha) => sha ? sha.slice(0, 7) : "workspace";
 var ICON = { pass: "\u2705", fail: "\u274C", warn: "\u26A0\uFE0F", "n/a": "\u2796" };
@@ -97586,7 +97595,8 @@ function saveReport(dir, report, markdown) {
   return file2;
 }
 async function commentMode(inputs, event, reporter) {
-  const report = readReport(inputs.reportDir);
+  const { runUrl: _untrusted, ...fromArtifact } = readReport(inputs.reportDir);
+  const report = { ...fromArtifact, ...event.workflowRunUrl ? { runUrl: event.workflowRunUrl } : {} };
   await writeSummary(renderReport(report, { precision: inputs.precision }), reporter);
   setOutput(Outputs.verdict, report.verdict);
   setOutput(Outputs.report, join30(inputs.reportDir, REPORT_JSON));

@@ -13,6 +13,8 @@ export interface RunEvent {
   runUrl?: string;
   /** `workflow_run` events: the head commit of the run that triggered this one. */
   workflowRunHeadSha?: string;
+  /** `workflow_run` events: the page of the run that triggered this one. */
+  workflowRunUrl?: string;
 }
 
 interface PullRequestPayload {
@@ -36,7 +38,8 @@ export function readEvent(): RunEvent {
   const head = pr?.head.sha ?? process.env.GITHUB_SHA;
   if (head) event.headSha = head;
   if (process.env.GITHUB_RUN_ID && owner) event.runUrl = `${ctx.serverUrl}/${owner}/${repo}/actions/runs/${ctx.runId}`;
-  const workflowRun = ctx.payload.workflow_run as { head_sha?: string } | undefined;
+  const workflowRun = ctx.payload.workflow_run as { head_sha?: string; html_url?: string } | undefined;
   if (workflowRun?.head_sha) event.workflowRunHeadSha = workflowRun.head_sha;
+  if (workflowRun?.html_url?.startsWith(`${ctx.serverUrl}/`)) event.workflowRunUrl = workflowRun.html_url;
   return event;
 }

@@ -1,5 +1,6 @@
 import { LockstepError } from '../errors.js';
 import type { Reporter } from '../log.js';
+import { resolveRemote } from '../remote/registry.js';
 import { pull } from '../run/fetch.js';
 import { push } from '../run/push.js';
 import type { Switch } from './inputs.js';
@@ -15,6 +16,16 @@ export function decideRemoteSteps(pull: Switch, push: Switch, remoteConfigured: 
     pull: pull === 'true' || (pull === 'auto' && remoteConfigured),
     push: push === 'true' || (push === 'auto' && remoteConfigured && event.defaultBranchPush),
   };
+}
+
+/** Whether push and pull have a remote to talk to: the default one, or the only one configured. */
+export function usableRemote(ws: Workspace): boolean {
+  try {
+    return resolveRemote(ws.config, ws.root, undefined, true) !== undefined;
+  } catch (err) {
+    if (err instanceof LockstepError) return false;
+    throw err;
+  }
 }
 
 /**

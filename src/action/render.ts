@@ -4,9 +4,21 @@ import { type ActionReport, type MetricRow, type StageRow } from './report.js';
 
 /**
  * The markdown of the PR comment and of the job summary (one renderer for both). Every string taken from
- * the report is escaped: in `mode: comment` the report comes from an untrusted run.
+ * the report is escaped: in `mode: comment` the report comes from an untrusted run, and even in `mode: run`
+ * metric names are whatever the PR's code wrote into a metrics file.
  */
-const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\r?\n/g, ' ');
+
+/**
+ * A string from the report as inert text: no links or images (`[`, `]` escaped), no code spans, no table
+ * cells broken, HTML and entities defused, and `@` kept from notifying anyone (a zero-width space after it).
+ */
+const esc = (s: string) =>
+  s
+    .replace(/\r?\n/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/[\\`[\]|]/g, '\\$&')
+    .replace(/@/g, '@\u200b');
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 const short = (sha: string | undefined) => (sha ? sha.slice(0, 7) : 'workspace');
 const ICON = { pass: '✅', fail: '❌', warn: '⚠️', 'n/a': '➖' } as const;
@@ -144,6 +156,7 @@ export function renderReport(r: ActionReport, opts: RenderOptions): string {
   const diagram = mermaid(r);
   if (diagram.length) out.push(...diagram, '');
   const compared = `Compared ${code(short(r.baseSha))} (base) → ${code(short(r.headSha))} (PR)`;
+  // runUrl comes from the event (run.ts drops an artifact's own in mode: comment), so it is GitHub's.
   out.push(r.runUrl ? `${compared} · [workflow run](${r.runUrl})` : compared);
   return `${out.join('\n')}\n`;
 }

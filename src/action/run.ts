@@ -67,7 +67,9 @@ function saveReport(dir: string, report: ActionReport, markdown: string): string
  * still the commit that run tested.
  */
 async function commentMode(inputs: ActionInputs, event: RunEvent, reporter: ActionsReporter): Promise<void> {
-  const report = readReport(inputs.reportDir);
+  // The run link comes from this event (GitHub's word for the run that made the report), never from the artifact.
+  const { runUrl: _untrusted, ...fromArtifact } = readReport(inputs.reportDir);
+  const report: ActionReport = { ...fromArtifact, ...(event.workflowRunUrl ? { runUrl: event.workflowRunUrl } : {}) };
   await writeSummary(renderReport(report, { precision: inputs.precision }), reporter);
   core.setOutput(Outputs.verdict, report.verdict);
   core.setOutput(Outputs.report, join(inputs.reportDir, REPORT_JSON));

@@ -281,6 +281,19 @@ describe('the GitHub Action (bundled, run as the runner does)', () => {
     expect(gh.comments[0]!.body).toContain('## ✅ lockstep: the gate passed');
   });
 
+  it('a metric name written by the PR cannot put links, images or mentions into the comment', async () => {
+    const evil = '![pixel](https://evil.test/p.png) [click](https://evil.test) @o/admins `x` | y';
+    const train = BASE['train.mjs']!.replace('JSON.stringify({ recall, accuracy: 0.9 })', `JSON.stringify({ recall, accuracy: 0.9, ${JSON.stringify(evil)}: 1 })`);
+    const r = await prRun(prRepo(BASE, { 'train.mjs': train }), { comment: 'always' });
+    expect(r.exitCode, r.stdout).toBe(0);
+    const body = gh.comments[0]!.body;
+    expect(body).toContain(String.raw`!\[pixel\](https://evil.test/p.png)`);
+    expect(body).not.toMatch(/(^|[^\\])\[(pixel|click)\]\(/);
+    expect(body).not.toContain('@o/admins');
+    expect(body).toContain('@\u200bo/admins');
+    expect(body).toContain('\\| y');
+  });
+
   it('with a remote: a push to the default branch shares the results; a pull request then restores instead of running', async () => {
     const store = mkdtempSync(join(tmpdir(), 'lockstep-action-remote-'));
     try {
@@ -309,6 +322,13 @@ describe('the GitHub Action (bundled, run as the runner does)', () => {
     } finally {
       rmSync(store, { recursive: true, force: true });
     }
+  });
+
+  it('pull: true with no remote configured warns and runs the stages, as the warning says', async () => {
+    const r = await prRun(prRepo(BASE, params(0.75)), { pull: 'true' });
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/::warning::pull from the remote cache failed \(no remote is configured\)/);
+    expect(r.stdout).toContain('training for recall 0.75');
   });
 
   it('a remote that cannot be reached is a warning: the stages run and the gates decide', async () => {
