@@ -95944,35 +95944,8 @@ function rebaseEntry(entry, move) {
   };
 }
 
-// src/run/plan.ts
-function ownReasons(stage, compared, forced) {
-  const reasons = [...compared];
-  if (stage.alwaysChanged) reasons.unshift({ kind: "always-changed" });
-  if (forced && reasons.length === 0) reasons.push({ kind: "forced" });
-  return reasons;
-}
-function planStages(order, dag, compared, options = {}) {
-  const willRun = /* @__PURE__ */ new Set();
-  const plan = [];
-  for (const name of order) {
-    const stage = dag.stages.get(name);
-    const reasons = ownReasons(stage, compared.get(name) ?? [], options.forced?.has(name) ?? false);
-    const upstream = [...dag.upstream.get(name)].filter((u) => willRun.has(u)).sort();
-    if (upstream.length) reasons.push({ kind: "upstream", stages: upstream });
-    if (stage.frozen) {
-      plan.push({ name, action: "frozen", reasons });
-      continue;
-    }
-    const action = reasons.length ? "run" : "skip";
-    if (action === "run") willRun.add(name);
-    plan.push({ name, action, reasons });
-  }
-  return plan;
-}
-
-// src/run/remote-restore.ts
+// src/run/reproduce.ts
 init_errors();
-init_pool();
 
 // src/run/fetch.ts
 import { readFileSync as readFileSync14, statSync as statSync8 } from "node:fs";
@@ -96113,6 +96086,32 @@ function checkoutOut(objects, root5, locked, mode, progress) {
 import { mkdirSync as mkdirSync6, rmSync as rmSync5 } from "node:fs";
 import { dirname as dirname9, join as join25 } from "node:path";
 init_errors();
+
+// src/run/plan.ts
+function ownReasons(stage, compared, forced) {
+  const reasons = [...compared];
+  if (stage.alwaysChanged) reasons.unshift({ kind: "always-changed" });
+  if (forced && reasons.length === 0) reasons.push({ kind: "forced" });
+  return reasons;
+}
+function planStages(order, dag, compared, options = {}) {
+  const willRun = /* @__PURE__ */ new Set();
+  const plan = [];
+  for (const name of order) {
+    const stage = dag.stages.get(name);
+    const reasons = ownReasons(stage, compared.get(name) ?? [], options.forced?.has(name) ?? false);
+    const upstream = [...dag.upstream.get(name)].filter((u) => willRun.has(u)).sort();
+    if (upstream.length) reasons.push({ kind: "upstream", stages: upstream });
+    if (stage.frozen) {
+      plan.push({ name, action: "frozen", reasons });
+      continue;
+    }
+    const action = reasons.length ? "run" : "skip";
+    if (action === "run") willRun.add(name);
+    plan.push({ name, action, reasons });
+  }
+  return plan;
+}
 
 // src/run/run-cache.ts
 function runCacheEligible(stage) {
@@ -96948,6 +96947,8 @@ async function pull(ws, remote, opts = {}) {
 }
 
 // src/run/remote-restore.ts
+init_errors();
+init_pool();
 function remoteRestorer(ws, session, useRunCache) {
   let broken = false;
   return async (stage, state2, reasons, entry) => {
@@ -97033,8 +97034,20 @@ function reportHashing(ws, ms) {
   ws.reporter.debug(`hashed ${hashed.length} files, ${fromStatCache} unchanged per the stat cache (${msText(ms)})`);
   for (const path of hashed) ws.reporter.trace(`hashed ${path}`);
 }
+async function pullMissingData(ws, remote) {
+  const missing = dataChanges(ws, readWorkspaceLock(ws)).filter((d5) => d5.change === "missing").map((d5) => d5.path);
+  if (missing.length === 0) return;
+  try {
+    const r5 = await pull(ws, remote, { targets: missing });
+    if (r5.fetch.error) ws.reporter.warn(`tracked data ${missing.join(", ")} could not all be pulled (${r5.fetch.error.message})`);
+  } catch (err) {
+    if (!(err instanceof LockstepError)) throw err;
+    ws.reporter.warn(`tracked data ${missing.join(", ")} could not be pulled (${err.message})`);
+  }
+}
 async function reproduce(ws, req) {
   const started = performance.now();
+  if (req.pull && !req.force) await pullMissingData(ws, req.pull.remote);
   const release2 = acquireWorkspaceLock(ws.root);
   let session;
   try {

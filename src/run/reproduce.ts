@@ -6,6 +6,8 @@ import { dataChanges, formatDataChange, type DataChange } from './data-state.js'
 import { ignoreCachedPaths } from './ignore-outs.js';
 import { primeWorkspaceLockMemo, readWorkspaceLock } from './lock-files.js';
 import { msText } from '../util/format.js';
+import { LockstepError } from '../errors.js';
+import { pull } from './fetch.js';
 import { planStages, type PlannedStage } from './plan.js';
 import { remoteRestorer } from './remote-restore.js';
 import { openRemote, type RemoteSession } from './remote-session.js';
@@ -92,8 +94,26 @@ export interface ReproResult {
   durationMs: number;
 }
 
+/**
+ * `repro --pull`: tracked data (`lockstep add`) missing from the workspace is pulled first, so the stages
+ * that read it are judged on it instead of refused for a missing dep. Trouble is a warning, as for stages.
+ */
+async function pullMissingData(ws: Workspace, remote: string | undefined): Promise<void> {
+  const missing = dataChanges(ws, readWorkspaceLock(ws)).filter((d) => d.change === 'missing').map((d) => d.path);
+  if (missing.length === 0) return;
+  try {
+    const r = await pull(ws, remote, { targets: missing });
+    if (r.fetch.error) ws.reporter.warn(`tracked data ${missing.join(', ')} could not all be pulled (${r.fetch.error.message})`);
+  } catch (err) {
+    if (!(err instanceof LockstepError)) throw err;
+    ws.reporter.warn(`tracked data ${missing.join(', ')} could not be pulled (${err.message})`);
+  }
+}
+
 export async function reproduce(ws: Workspace, req: ReproRequest): Promise<ReproResult> {
   const started = performance.now();
+  // Before the workspace lock: pull's checkout takes it itself.
+  if (req.pull && !req.force) await pullMissingData(ws, req.pull.remote);
   const release = acquireWorkspaceLock(ws.root);
   let session: RemoteSession | undefined;
   try {
