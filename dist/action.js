@@ -95299,9 +95299,14 @@ function readOne(path, label, memo2) {
     }
     const parsed = buildSchema2().safeParse(raw);
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i5) => `  ${label} ${i5.path.join(".")}: ${i5.message}`);
+      const problems = parsed.error.issues.flatMap(
+        (i5) => i5.code === "unrecognized_keys" ? i5.keys.map((k5) => `  ${label} ${[...i5.path, k5].join(".")}: unknown key`) : [`  ${label} ${i5.path.join(".")}: ${i5.message}`]
+      );
+      const aboutLink = parsed.error.issues.some((i5) => i5.path[0] === "cache");
       throw new ConfigError(`${label} is invalid:
-${problems.join("\n")}`, { hint: `cache.link is one of ${LINK_MODES.join(", ")}` });
+${problems.join("\n")}`, {
+        hint: aboutLink ? `cache.link is one of ${LINK_MODES.join(", ")}` : "the keys of the file are cache (link), remote (the default) and remotes; lockstep remote --help"
+      });
     }
     return parsed.data;
   });

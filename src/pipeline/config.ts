@@ -47,8 +47,15 @@ function readOne(path: string, label: string, memo: string): WrittenConfig {
     }
     const parsed = buildSchema().safeParse(raw);
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `  ${label} ${i.path.join('.')}: ${i.message}`);
-      throw new ConfigError(`${label} is invalid:\n${problems.join('\n')}`, { hint: `cache.link is one of ${LINK_MODES.join(', ')}` });
+      const problems = parsed.error.issues.flatMap((i) =>
+        i.code === 'unrecognized_keys'
+          ? i.keys.map((k) => `  ${label} ${[...i.path, k].join('.')}: unknown key`)
+          : [`  ${label} ${i.path.join('.')}: ${i.message}`],
+      );
+      const aboutLink = parsed.error.issues.some((i) => i.path[0] === 'cache');
+      throw new ConfigError(`${label} is invalid:\n${problems.join('\n')}`, {
+        hint: aboutLink ? `cache.link is one of ${LINK_MODES.join(', ')}` : 'the keys of the file are cache (link), remote (the default) and remotes; lockstep remote --help',
+      });
     }
     return parsed.data;
   }) as WrittenConfig;

@@ -28,6 +28,13 @@ describe('errors in plain words', () => {
     expectPlainError(await lockstep(empty, ['status']), 2, 'pipeline.yaml has no stages');
   });
 
+  it('an unknown key in .lockstep/config.yaml is named with its file and a hint about that file', async () => {
+    const dir = workspace({ 'pipeline.yaml': ONE_STAGE, '.lockstep/config.yaml': 'remote_typo: x\n' });
+    const r = await lockstep(dir, ['status']);
+    expectPlainError(r, 2, '.lockstep/config.yaml is invalid:\n  .lockstep/config.yaml remote_typo: unknown key');
+    expect(r.stderr).toContain('hint: the keys of the file are cache (link), remote (the default) and remotes');
+  });
+
   it('a lock that is not a lock file at all is named and left untouched', async () => {
     const dir = workspace({ 'pipeline.yaml': ONE_STAGE, 'pipeline.lock': 'just some text\n' });
     expectPlainError(await lockstep(dir, ['status']), 2, 'pipeline.lock is not a lockstep lock file');
