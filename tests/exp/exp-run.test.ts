@@ -188,6 +188,12 @@ describe('exp run', () => {
     const grid = await lockstep(dir, ['exp', 'run', '-S', 'train.C=5,6', '--apply'], env);
     expect(grid.exitCode).toBe(2);
     expect(grid.stderr).toContain('--apply needs a single variant');
+    // An output edited here (not in the cache) is kept, and apply says it is only partly done: exit 1.
+    writeFileSync(join(dir, 'work/model.txt'), 'my notes');
+    const partial = await lockstep(dir, ['exp', 'apply', 'c3'], env);
+    expect(partial.exitCode).toBe(1);
+    expect(partial.stderr).toContain('c3 applied in part');
+    expect(read(dir, 'work/model.txt')).toBe('my notes');
   });
 });
 

@@ -87,15 +87,17 @@ async function runSub(ctx: CommandContext, values: Values, positionals: string[]
   }
   for (const r of result.records) if (r.failure) ctx.reporter.error(`${r.name}: ${r.failure}`);
   const failed = result.records.some((r) => r.status === 'failed');
-  if (values.apply && !failed) reportCheckout(ctx, applyExperiment(ctx.pipelineFile, result.records[0]!.name, ctx.reporter));
+  const incomplete = values.apply && !failed && reportCheckout(ctx, applyExperiment(ctx.pipelineFile, result.records[0]!.name, ctx.reporter));
   ctx.reporter.info(`compare them: lockstep exp show`);
-  return failed ? 1 : 0;
+  return failed || incomplete ? 1 : 0;
 }
 
-function reportCheckout(ctx: CommandContext, r: ReturnType<typeof applyExperiment>): void {
+/** Says what the checkout of an experiment's outputs left undone; true when the workspace is not all the experiment's. */
+function reportCheckout(ctx: CommandContext, r: ReturnType<typeof applyExperiment>): boolean {
   for (const p of r.restored) ctx.reporter.info(`checked out ${p}`);
   if (r.refused.length) ctx.reporter.error(`not overwritten (their current content is not in the cache): ${r.refused.join(', ')}\nhint: save them elsewhere, then lockstep checkout --force`);
-  if (r.missing.length) ctx.reporter.warn(`not in the cache (removed by gc?): ${r.missing.join(', ')}; lockstep repro rebuilds them`);
+  if (r.missing.length) ctx.reporter.error(`not in the cache: ${r.missing.join(', ')}\nhint: lockstep repro rebuilds them from the experiment's params`);
+  return r.refused.length + r.missing.length + r.ignored.length > 0;
 }
 
 function showSub(ctx: CommandContext, values: Values, positionals: string[]): number {
@@ -136,7 +138,10 @@ function diffSub(ctx: CommandContext, values: Values, positionals: string[]): nu
 
 function applySub(ctx: CommandContext, positionals: string[]): number {
   if (positionals.length !== 1) throw new UsageError('exp apply needs one experiment name');
-  reportCheckout(ctx, applyExperiment(ctx.pipelineFile, positionals[0]!, ctx.reporter));
+  if (reportCheckout(ctx, applyExperiment(ctx.pipelineFile, positionals[0]!, ctx.reporter))) {
+    ctx.reporter.error(`${positionals[0]} applied in part: its params and pipeline.lock are written, some outputs are not the experiment's (above)`);
+    return 1;
+  }
   ctx.reporter.info(`applied ${positionals[0]}: params, pipeline.lock and outputs are the experiment's (git diff shows the params)`);
   return 0;
 }
