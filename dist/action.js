@@ -72481,7 +72481,7 @@ async function ownLogin(octokit) {
   return r5.viewer.login;
 }
 var statusOf = (err) => typeof err === "object" && err !== null && "status" in err ? err.status : void 0;
-async function upsertComment(octokit, target, marker, digestLine, body, create, reporter) {
+async function upsertComment(octokit, target, marker, digestLine, body, create, reporter, commentMode2 = false) {
   try {
     const login = await ownLogin(octokit);
     const mine = (user) => user?.login === login || user?.login === `${login}[bot]`;
@@ -72512,8 +72512,9 @@ async function upsertComment(octokit, target, marker, digestLine, body, create, 
     const status2 = statusOf(err);
     if (typeof status2 !== "number") throw err;
     if (status2 === 403) {
+      const fix = `lockstep could not write the pull request comment (403: ${err.message}). Give the job \`permissions: pull-requests: write\`.`;
       reporter.warn(
-        `lockstep could not write the pull request comment (403: ${err.message}). Give the job \`permissions: pull-requests: write\`. Pull requests from forks always get a read-only token: for them use the two-workflow mode (mode: report, then mode: comment in a workflow_run job). The job summary has the full report, and the gates alone decide whether this step fails.`
+        commentMode2 ? `${fix} The job summary has the full report.` : `${fix} Pull requests from forks always get a read-only token: for them use the two-workflow mode (mode: report, then mode: comment in a workflow_run job). The job summary has the full report, and the gates alone decide whether this step fails.`
       );
     } else {
       reporter.warn(`lockstep could not write the pull request comment (HTTP ${status2}: ${err.message}); the job summary has the full report`);
@@ -97602,7 +97603,7 @@ async function comment(inputs, event, report, reporter) {
   const octokit = getOctokit(inputs.token);
   const target = { owner: event.owner, repo: event.repo, issueNumber: report.pullRequest };
   const create = inputs.comment === "always" || worthSaying(report);
-  return group("Pull request comment", () => upsertComment(octokit, target, marker, digestLine, body, create, reporter));
+  return group("Pull request comment", () => upsertComment(octokit, target, marker, digestLine, body, create, reporter, inputs.mode === "comment"));
 }
 function saveReport(dir, report, markdown) {
   mkdirSync7(dir, { recursive: true });

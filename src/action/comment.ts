@@ -48,6 +48,8 @@ export async function upsertComment(
   body: string,
   create: boolean,
   reporter: Reporter,
+  /** `mode: comment` (a workflow_run job): the fork advice does not apply, and the gates do not decide the exit. */
+  commentMode = false,
 ): Promise<CommentOutcome> {
   try {
     const login = await ownLogin(octokit);
@@ -80,10 +82,12 @@ export async function upsertComment(
     const status = statusOf(err);
     if (typeof status !== 'number') throw err;
     if (status === 403) {
+      const fix = `lockstep could not write the pull request comment (403: ${(err as Error).message}). Give the job \`permissions: pull-requests: write\`.`;
       reporter.warn(
-        `lockstep could not write the pull request comment (403: ${(err as Error).message}). Give the job \`permissions: pull-requests: write\`. ` +
-          'Pull requests from forks always get a read-only token: for them use the two-workflow mode (mode: report, then mode: comment in a workflow_run job). ' +
-          'The job summary has the full report, and the gates alone decide whether this step fails.',
+        commentMode
+          ? `${fix} The job summary has the full report.`
+          : `${fix} Pull requests from forks always get a read-only token: for them use the two-workflow mode (mode: report, then mode: comment in a workflow_run job). ` +
+              'The job summary has the full report, and the gates alone decide whether this step fails.',
       );
     } else {
       // GitHub having a bad minute must not fail a build whose gates passed.

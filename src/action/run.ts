@@ -49,7 +49,7 @@ async function comment(inputs: ActionInputs, event: RunEvent, report: ActionRepo
   const octokit = github.getOctokit(inputs.token);
   const target = { owner: event.owner, repo: event.repo, issueNumber: report.pullRequest };
   const create = inputs.comment === 'always' || worthSaying(report);
-  return core.group('Pull request comment', () => upsertComment(octokit, target, marker, digestLine, body, create, reporter));
+  return core.group('Pull request comment', () => upsertComment(octokit, target, marker, digestLine, body, create, reporter, inputs.mode === 'comment'));
 }
 
 /** Writes the report JSON and its markdown where `actions/upload-artifact` (and the `report` output) find them. */
