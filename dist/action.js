@@ -93924,23 +93924,36 @@ var YamlPositions = class {
    * walked the document once per dep and out: quadratic, and most of a no-op on 1,000 stages.
    */
   lazy(path) {
-    let found;
-    const get2 = () => found ??= this.at(path);
-    return {
-      get file() {
-        return get2().file;
-      },
-      get line() {
-        return get2().line;
-      },
-      get col() {
-        return get2().col;
-      }
-    };
+    return new LazyPos(this, path);
   }
   pos(offset) {
     const { line, col } = this.source().lines.linePos(offset);
     return { file: this.fileLabel, line, col };
+  }
+};
+var LazyPos = class {
+  constructor(positions, path) {
+    this.positions = positions;
+    this.path = path;
+  }
+  positions;
+  path;
+  found;
+  get resolved() {
+    return this.found ??= this.positions.at(this.path);
+  }
+  get file() {
+    return this.resolved.file;
+  }
+  get line() {
+    return this.resolved.line;
+  }
+  get col() {
+    return this.resolved.col;
+  }
+  /** Serializes as the plain position it stands for, as the object literal did. */
+  toJSON() {
+    return { ...this.resolved };
   }
 };
 function rangeStart(node2) {
@@ -95746,117 +95759,13 @@ function formatDataChange(c5) {
   }
 }
 
-// src/run/ignore-outs.ts
-init_errors();
-
-// src/git/gitignore.ts
-init_errors();
-import { readFileSync as readFileSync10 } from "node:fs";
-import { posix as posix6 } from "node:path";
-init_atomic_write();
-
-// src/util/safe-path.ts
-init_errors();
-import { lstatSync as lstatSync3, realpathSync } from "node:fs";
-import { isAbsolute as isAbsolute5, join as join20 } from "node:path";
-var UnsafePathError = class extends LockstepError {
-  constructor(message) {
-    super("E_UNSAFE_PATH", message, {
-      hint: "the lock, run record or manifest that named it was edited or comes from an untrusted source; nothing was written"
-    });
-  }
-};
-function isPlainRelative(path) {
-  return typeof path === "string" && path !== "" && path !== "." && !path.includes("\0") && normalizeRel(path) === path && !isOutside(path);
-}
-function realTarget(link) {
-  try {
-    return realpathSync(link);
-  } catch {
-    return "/";
-  }
-}
-function insideRoot(root5, rel, what = "path") {
-  const plain = typeof rel === "string" && rel !== "" && rel !== "." && !rel.includes("\0") && normalizeRel(rel) === rel && !isAbsolute5(rel);
-  const repo = repoRootOf(root5);
-  const inRepo = plain ? relPosix(repo, join20(root5, rel)) : "";
-  if (!isPlainRelative(inRepo)) throw new UnsafePathError(`refusing ${what} ${JSON.stringify(rel)}: not a plain path inside the repository`);
-  if (inRepo.split("/").includes(".git")) throw new UnsafePathError(`refusing ${what} ${rel}: it lies inside .git`);
-  const realRepo = realpathSync(repo);
-  const parts = inRepo.split("/");
-  let dir = repo;
-  for (const part of parts.slice(0, -1)) {
-    dir = join20(dir, part);
-    let isLink;
-    try {
-      isLink = lstatSync3(dir).isSymbolicLink();
-    } catch (err) {
-      if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") break;
-      throw err;
-    }
-    if (isLink && !isSameOrInside(relPosix(realRepo, realTarget(dir)), ".")) {
-      throw new UnsafePathError(`refusing ${what} ${rel}: its parent ${relPosix(root5, dir)} is a symlink that leaves the repository`);
-    }
-  }
-  return join20(root5, rel);
-}
-
-// src/git/gitignore.ts
-function ignoreLine(name) {
-  return `/${name.replace(/[\\*?[]/g, "\\$&").replace(/ (?= *$)/g, "\\ ")}`;
-}
-var normalizeLine = (line) => line.replace(/(?<!\\)\s+$/, "").replace(/\/$/, "");
-function addToGitignore(root5, paths) {
-  const byFolder = /* @__PURE__ */ new Map();
-  for (const path of paths) {
-    const folder = posix6.dirname(path);
-    byFolder.set(folder, [...byFolder.get(folder) ?? [], ignoreLine(posix6.basename(path))]);
-  }
-  const changed = [];
-  for (const [folder, lines] of byFolder) {
-    const rel = folder === "." ? ".gitignore" : `${folder}/.gitignore`;
-    const file2 = insideRoot(root5, rel, ".gitignore");
-    const text = tryRead(file2);
-    const present = new Set(text.split(/\r?\n/).map(normalizeLine));
-    const missing = [...new Set(lines)].filter((l3) => !present.has(l3));
-    if (missing.length === 0) continue;
-    const separator = text === "" || text.endsWith("\n") ? "" : "\n";
-    writeFileAtomic(file2, `${text}${separator}${missing.join("\n")}
-`, { tmpDir: tmpDirOf(root5) });
-    changed.push(rel);
-  }
-  return changed;
-}
-function tryRead(file2) {
-  try {
-    return readFileSync10(file2, "utf8");
-  } catch (err) {
-    if (errnoCode(err) === "ENOENT") return "";
-    throw err;
-  }
-}
-
-// src/run/ignore-outs.ts
-function ignoreCachedPaths(ws, paths) {
-  if (paths.length === 0) return [];
-  try {
-    const changed = addToGitignore(ws.root, paths);
-    for (const file2 of changed) ws.reporter.debug(`added ${paths.join(", ")} to ${file2}`);
-    return changed;
-  } catch (err) {
-    if (!errnoCode(err)) throw err;
-    ws.reporter.warn(`could not add ${paths.join(", ")} to .gitignore (${err.message}); git may show them as untracked`);
-    return [];
-  }
-}
-
 // src/run/lock-files.ts
-import { posix as posix8 } from "node:path";
+import { posix as posix7 } from "node:path";
 
 // src/pipeline/pipeline-set.ts
 init_errors();
-import { join as join21, posix as posix7 } from "node:path";
-var underPrefix = (prefix, path) => isExternalPath(path) || prefix === "." ? path : normalizeRel(posix7.join(prefix, path));
+import { join as join20, posix as posix6 } from "node:path";
+var underPrefix = (prefix, path) => isExternalPath(path) || prefix === "." ? path : normalizeRel(posix6.join(prefix, path));
 
 // src/run/lock-files.ts
 function readWorkspaceLock(ws) {
@@ -95914,7 +95823,7 @@ function stagesOf(ws, m3) {
 }
 function outOf(prefix, path) {
   if (prefix === "." || isExternalPath(path)) return path;
-  return posix8.relative(`/${prefix}`, `/${path}`) || ".";
+  return posix7.relative(`/${prefix}`, `/${path}`) || ".";
 }
 function rebaseEntry(entry, move) {
   const paths = (list2) => list2.map((p3) => ({ ...p3, path: move(p3.path) }));
@@ -95952,39 +95861,62 @@ function planStages(order, dag, compared, options = {}) {
   return plan;
 }
 
-// src/run/remote-restore.ts
-init_errors();
-init_pool();
-
-// src/run/fetch.ts
-import { readFileSync as readFileSync14, statSync as statSync8 } from "node:fs";
-
-// src/remote/keys.ts
-var OBJECTS_PREFIX = `${OBJECTS_DIR}/`;
-var RUNS_PREFIX = `${RUNS_DIR}/`;
-function objectKey(sha256) {
-  return `${OBJECTS_PREFIX}${sha256.slice(0, 2)}/${sha256.slice(2)}`;
-}
-function recordKey(key2) {
-  return `${RUNS_PREFIX}${key2.slice(0, 2)}/${key2}.json`;
-}
-function parseRecordKey(remoteKey) {
-  const m3 = /^runs\/([0-9a-f]{2})\/([0-9a-f]{64})\.json$/.exec(remoteKey);
-  return m3 && m3[2].startsWith(m3[1]) ? m3[2] : void 0;
-}
-
-// src/run/fetch.ts
-init_atomic_write();
-init_pool();
-
 // src/cache/checkout.ts
 init_errors();
-import { chmodSync as chmodSync2, constants as constants4, copyFileSync as copyFileSync2, linkSync as linkSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync4, readdirSync as readdirSync5, readFileSync as readFileSync11, realpathSync as realpathSync2, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync6, symlinkSync } from "node:fs";
+import { chmodSync as chmodSync2, constants as constants4, copyFileSync as copyFileSync2, linkSync as linkSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync4, readdirSync as readdirSync5, readFileSync as readFileSync10, realpathSync as realpathSync2, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync6, symlinkSync } from "node:fs";
 import { dirname as dirname7, join as join22, sep as sep4 } from "node:path";
 init_atomic_write();
+
+// src/util/safe-path.ts
+init_errors();
+import { lstatSync as lstatSync3, realpathSync } from "node:fs";
+import { isAbsolute as isAbsolute5, join as join21 } from "node:path";
+var UnsafePathError = class extends LockstepError {
+  constructor(message) {
+    super("E_UNSAFE_PATH", message, {
+      hint: "the lock, run record or manifest that named it was edited or comes from an untrusted source; nothing was written"
+    });
+  }
+};
+function isPlainRelative(path) {
+  return typeof path === "string" && path !== "" && path !== "." && !path.includes("\0") && normalizeRel(path) === path && !isOutside(path);
+}
+function realTarget(link) {
+  try {
+    return realpathSync(link);
+  } catch {
+    return "/";
+  }
+}
+function insideRoot(root5, rel, what = "path") {
+  const plain = typeof rel === "string" && rel !== "" && rel !== "." && !rel.includes("\0") && normalizeRel(rel) === rel && !isAbsolute5(rel);
+  const repo = repoRootOf(root5);
+  const inRepo = plain ? relPosix(repo, join21(root5, rel)) : "";
+  if (!isPlainRelative(inRepo)) throw new UnsafePathError(`refusing ${what} ${JSON.stringify(rel)}: not a plain path inside the repository`);
+  if (inRepo.split("/").includes(".git")) throw new UnsafePathError(`refusing ${what} ${rel}: it lies inside .git`);
+  const realRepo = realpathSync(repo);
+  const parts = inRepo.split("/");
+  let dir = repo;
+  for (const part of parts.slice(0, -1)) {
+    dir = join21(dir, part);
+    let isLink;
+    try {
+      isLink = lstatSync3(dir).isSymbolicLink();
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") break;
+      throw err;
+    }
+    if (isLink && !isSameOrInside(relPosix(realRepo, realTarget(dir)), ".")) {
+      throw new UnsafePathError(`refusing ${what} ${rel}: its parent ${relPosix(root5, dir)} is a symlink that leaves the repository`);
+    }
+  }
+  return join21(root5, rel);
+}
+
+// src/cache/checkout.ts
 function tryReadManifest(objects, sha256) {
   try {
-    const data = JSON.parse(readFileSync11(objects.pathOf(sha256), "utf8"));
+    const data = JSON.parse(readFileSync10(objects.pathOf(sha256), "utf8"));
     return Array.isArray(data) ? data : void 0;
   } catch (err) {
     if (errnoCode(err) === "ENOENT" || err instanceof SyntaxError) return void 0;
@@ -96091,11 +96023,6 @@ function checkoutOut(objects, root5, locked, mode, progress) {
   });
 }
 
-// src/run/scheduler.ts
-import { mkdirSync as mkdirSync6, rmSync as rmSync5 } from "node:fs";
-import { dirname as dirname9, join as join25 } from "node:path";
-init_errors();
-
 // src/run/run-cache.ts
 function runCacheEligible(stage) {
   if (stage.alwaysChanged || stage.deps.length === 0 && stage.params.length === 0) return false;
@@ -96133,9 +96060,198 @@ function findRestorable(ws, stage, state2) {
   return void 0;
 }
 
+// src/run/stage-state.ts
+init_errors();
+import { existsSync as existsSync10 } from "node:fs";
+import { basename as basename7, join as join23 } from "node:path";
+function envDigest(value2) {
+  return value2 === void 0 ? null : sha256Bytes(`lockstep-env-v1\0${value2}`);
+}
+function lockedPath(path, d5) {
+  return d5.kind === "dir" ? { path, sha256: d5.sha256, size: d5.size, nfiles: d5.nfiles } : { path, sha256: d5.sha256, size: d5.size };
+}
+function linkModeFor(stage, path, configured) {
+  const linked = configured === "hardlink" || configured === "symlink";
+  return linked && stage.outs.find((o3) => o3.path === path)?.cache === false ? "copy" : configured;
+}
+function digestOf(ws, path) {
+  if (isExternalPath(path)) return ws.external.get(path);
+  const d5 = ws.hasher.tryDigest(path);
+  return d5 && lockedPath(path, d5);
+}
+function currentState(ws, stage, planning = false) {
+  const produced = planning ? stage.params.filter((p3) => ws.dag.producersOf(p3.file).length > 0) : [];
+  const pending = produced.filter((p3) => !existsSync10(join23(ws.root, p3.file))).map((p3) => p3.file);
+  return {
+    cmd: stage.cmd.length === 1 ? stage.cmd[0] : stage.cmd,
+    deps: stage.deps.map((d5) => ({ path: d5.path, digest: digestOf(ws, d5.path) })),
+    params: {
+      ...ws.params.valuesFor(stage.params.filter((p3) => !produced.includes(p3)), stage.name),
+      ...ws.params.valuesFor(produced.filter((p3) => !pending.includes(p3.file)), stage.name, true)
+    },
+    env: Object.fromEntries(stage.env.map((name) => [name, envDigest(process.env[name])])),
+    outs: stage.outs.map((o3) => ({ path: o3.path, digest: digestOf(ws, o3.path) })),
+    ...pending.length ? { pendingParams: pending } : {}
+  };
+}
+function preflight(ws, names) {
+  const problems = [];
+  for (const name of names) {
+    const stage = ws.dag.stages.get(name);
+    for (const dep of stage.deps) {
+      if (isExternalPath(dep.path) ? ws.external.has(dep.path) : existsSync10(join23(ws.root, dep.path)) || ws.dag.producersOf(dep.path).length) continue;
+      const data = ws.pipeline.data.find((d5) => isSameOrInside(dep.path, d5.path));
+      if (data) {
+        problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ""}stage ${name}: dep ${dep.path} is tracked data missing from the workspace (lockstep checkout ${data.path} restores it)`);
+        continue;
+      }
+      problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ""}stage ${name}: dep ${dep.path} does not exist and no stage produces it`);
+    }
+    const ownParams = stage.params.filter((p3) => ws.dag.producersOf(p3.file).length === 0);
+    try {
+      ws.params.valuesFor(ownParams, name);
+    } catch (err) {
+      if (!(err instanceof LockstepError)) throw err;
+      problems.push(err.message);
+    }
+  }
+  if (problems.length) {
+    throw new ConfigError(problems.join("\n"), { hint: `create the missing files or fix ${basename7(ws.pipeline.file)}; nothing was run` });
+  }
+}
+
+// src/run/plan-workspace.ts
+function planWorkspace(ws, req) {
+  const selected = selectStages(ws.dag, req.targets, req);
+  const order = topoOrder(ws.dag, selected);
+  preflight(ws, order);
+  const lock = readWorkspaceLock(ws);
+  const hashStarted = performance.now();
+  const states = /* @__PURE__ */ new Map();
+  const compared = /* @__PURE__ */ new Map();
+  const assumed = /* @__PURE__ */ new Map();
+  for (const name of order) {
+    const state2 = withAssumedDeps(currentState(ws, ws.dag.stages.get(name), true), assumed);
+    let reasons = compareStage(lock.stages[name], state2);
+    if (req.allowMissing && !req.force && onlyOutsMissing(reasons)) {
+      for (const out of lock.stages[name]?.outs ?? []) assumed.set(out.path, out);
+      reasons = [];
+    }
+    states.set(name, state2);
+    compared.set(name, reasons);
+  }
+  reportHashing(ws, performance.now() - hashStarted);
+  const planStarted = performance.now();
+  const forced = new Set(req.force ? order : []);
+  const plan = planStages(order, ws.dag, compared, { forced });
+  const useRunCache = !req.force && !req.noRunCache;
+  if (useRunCache) {
+    for (const p3 of plan) {
+      if (p3.action !== "run" || p3.reasons.some((r5) => r5.kind === "upstream")) continue;
+      const hit = findRestorable(ws, ws.dag.stages.get(p3.name), states.get(p3.name));
+      if (hit) p3.restoreFrom = shortKey(hit.key);
+    }
+  }
+  const data = dataChanges(ws, lock);
+  ws.statCache.save();
+  ws.reporter.debug(`planned ${order.length} stages in ${msText(performance.now() - planStarted)}: ${plan.filter((p3) => p3.action === "run").length} to run`);
+  return { order, lock, plan, data, forced, useRunCache };
+}
+function reportHashing(ws, ms) {
+  const { hashed, fromStatCache } = ws.hasher.stats;
+  ws.reporter.debug(`hashed ${hashed.length} files, ${fromStatCache} unchanged per the stat cache (${msText(ms)})`);
+  for (const path of hashed) ws.reporter.trace(`hashed ${path}`);
+}
+
+// src/run/ignore-outs.ts
+init_errors();
+
+// src/git/gitignore.ts
+init_errors();
+import { readFileSync as readFileSync11 } from "node:fs";
+import { posix as posix8 } from "node:path";
+init_atomic_write();
+function ignoreLine(name) {
+  return `/${name.replace(/[\\*?[]/g, "\\$&").replace(/ (?= *$)/g, "\\ ")}`;
+}
+var normalizeLine = (line) => line.replace(/(?<!\\)\s+$/, "").replace(/\/$/, "");
+function addToGitignore(root5, paths) {
+  const byFolder = /* @__PURE__ */ new Map();
+  for (const path of paths) {
+    const folder = posix8.dirname(path);
+    byFolder.set(folder, [...byFolder.get(folder) ?? [], ignoreLine(posix8.basename(path))]);
+  }
+  const changed = [];
+  for (const [folder, lines] of byFolder) {
+    const rel = folder === "." ? ".gitignore" : `${folder}/.gitignore`;
+    const file2 = insideRoot(root5, rel, ".gitignore");
+    const text = tryRead(file2);
+    const present = new Set(text.split(/\r?\n/).map(normalizeLine));
+    const missing = [...new Set(lines)].filter((l3) => !present.has(l3));
+    if (missing.length === 0) continue;
+    const separator = text === "" || text.endsWith("\n") ? "" : "\n";
+    writeFileAtomic(file2, `${text}${separator}${missing.join("\n")}
+`, { tmpDir: tmpDirOf(root5) });
+    changed.push(rel);
+  }
+  return changed;
+}
+function tryRead(file2) {
+  try {
+    return readFileSync11(file2, "utf8");
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return "";
+    throw err;
+  }
+}
+
+// src/run/ignore-outs.ts
+function ignoreCachedPaths(ws, paths) {
+  if (paths.length === 0) return [];
+  try {
+    const changed = addToGitignore(ws.root, paths);
+    for (const file2 of changed) ws.reporter.debug(`added ${paths.join(", ")} to ${file2}`);
+    return changed;
+  } catch (err) {
+    if (!errnoCode(err)) throw err;
+    ws.reporter.warn(`could not add ${paths.join(", ")} to .gitignore (${err.message}); git may show them as untracked`);
+    return [];
+  }
+}
+
+// src/run/remote-restore.ts
+init_errors();
+init_pool();
+
+// src/run/fetch.ts
+import { readFileSync as readFileSync14, statSync as statSync8 } from "node:fs";
+
+// src/remote/keys.ts
+var OBJECTS_PREFIX = `${OBJECTS_DIR}/`;
+var RUNS_PREFIX = `${RUNS_DIR}/`;
+function objectKey(sha256) {
+  return `${OBJECTS_PREFIX}${sha256.slice(0, 2)}/${sha256.slice(2)}`;
+}
+function recordKey(key2) {
+  return `${RUNS_PREFIX}${key2.slice(0, 2)}/${key2}.json`;
+}
+function parseRecordKey(remoteKey) {
+  const m3 = /^runs\/([0-9a-f]{2})\/([0-9a-f]{64})\.json$/.exec(remoteKey);
+  return m3 && m3[2].startsWith(m3[1]) ? m3[2] : void 0;
+}
+
+// src/run/fetch.ts
+init_atomic_write();
+init_pool();
+
+// src/run/scheduler.ts
+import { mkdirSync as mkdirSync6, rmSync as rmSync5 } from "node:fs";
+import { dirname as dirname9, join as join25 } from "node:path";
+init_errors();
+
 // src/run/stage-runner.ts
 import { closeSync as closeSync3, mkdirSync as mkdirSync5, openSync as openSync3, writeSync as writeSync2 } from "node:fs";
-import { dirname as dirname8, join as join23 } from "node:path";
+import { dirname as dirname8, join as join24 } from "node:path";
 import { spawn } from "node:child_process";
 function startStage(stage, opts) {
   let current;
@@ -96157,7 +96273,7 @@ function startStage(stage, opts) {
 `);
         const child = spawn(cmd, {
           shell: true,
-          cwd: join23(opts.root, stage.wdir),
+          cwd: join24(opts.root, stage.wdir),
           env: { ...process.env, [ENV_ROOT]: opts.root, [ENV_STAGE]: stage.name },
           detached: true,
           stdio: ["ignore", "pipe", "pipe"]
@@ -96224,66 +96340,6 @@ function pipeLines(stream, log, onLine) {
       resolve6();
     });
   });
-}
-
-// src/run/stage-state.ts
-init_errors();
-import { existsSync as existsSync10 } from "node:fs";
-import { basename as basename7, join as join24 } from "node:path";
-function envDigest(value2) {
-  return value2 === void 0 ? null : sha256Bytes(`lockstep-env-v1\0${value2}`);
-}
-function lockedPath(path, d5) {
-  return d5.kind === "dir" ? { path, sha256: d5.sha256, size: d5.size, nfiles: d5.nfiles } : { path, sha256: d5.sha256, size: d5.size };
-}
-function linkModeFor(stage, path, configured) {
-  const linked = configured === "hardlink" || configured === "symlink";
-  return linked && stage.outs.find((o3) => o3.path === path)?.cache === false ? "copy" : configured;
-}
-function digestOf(ws, path) {
-  if (isExternalPath(path)) return ws.external.get(path);
-  const d5 = ws.hasher.tryDigest(path);
-  return d5 && lockedPath(path, d5);
-}
-function currentState(ws, stage, planning = false) {
-  const produced = planning ? stage.params.filter((p3) => ws.dag.producersOf(p3.file).length > 0) : [];
-  const pending = produced.filter((p3) => !existsSync10(join24(ws.root, p3.file))).map((p3) => p3.file);
-  return {
-    cmd: stage.cmd.length === 1 ? stage.cmd[0] : stage.cmd,
-    deps: stage.deps.map((d5) => ({ path: d5.path, digest: digestOf(ws, d5.path) })),
-    params: {
-      ...ws.params.valuesFor(stage.params.filter((p3) => !produced.includes(p3)), stage.name),
-      ...ws.params.valuesFor(produced.filter((p3) => !pending.includes(p3.file)), stage.name, true)
-    },
-    env: Object.fromEntries(stage.env.map((name) => [name, envDigest(process.env[name])])),
-    outs: stage.outs.map((o3) => ({ path: o3.path, digest: digestOf(ws, o3.path) })),
-    ...pending.length ? { pendingParams: pending } : {}
-  };
-}
-function preflight(ws, names) {
-  const problems = [];
-  for (const name of names) {
-    const stage = ws.dag.stages.get(name);
-    for (const dep of stage.deps) {
-      if (isExternalPath(dep.path) ? ws.external.has(dep.path) : existsSync10(join24(ws.root, dep.path)) || ws.dag.producersOf(dep.path).length) continue;
-      const data = ws.pipeline.data.find((d5) => isSameOrInside(dep.path, d5.path));
-      if (data) {
-        problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ""}stage ${name}: dep ${dep.path} is tracked data missing from the workspace (lockstep checkout ${data.path} restores it)`);
-        continue;
-      }
-      problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ""}stage ${name}: dep ${dep.path} does not exist and no stage produces it`);
-    }
-    const ownParams = stage.params.filter((p3) => ws.dag.producersOf(p3.file).length === 0);
-    try {
-      ws.params.valuesFor(ownParams, name);
-    } catch (err) {
-      if (!(err instanceof LockstepError)) throw err;
-      problems.push(err.message);
-    }
-  }
-  if (problems.length) {
-    throw new ConfigError(problems.join("\n"), { hint: `create the missing files or fix ${basename7(ws.pipeline.file)}; nothing was run` });
-  }
 }
 
 // src/run/scheduler.ts
@@ -96974,47 +97030,6 @@ async function fetchOuts(ws, session, outs) {
 }
 
 // src/run/reproduce.ts
-function planWorkspace(ws, req) {
-  const selected = selectStages(ws.dag, req.targets, req);
-  const order = topoOrder(ws.dag, selected);
-  preflight(ws, order);
-  const lock = readWorkspaceLock(ws);
-  const hashStarted = performance.now();
-  const states = /* @__PURE__ */ new Map();
-  const compared = /* @__PURE__ */ new Map();
-  const assumed = /* @__PURE__ */ new Map();
-  for (const name of order) {
-    const state2 = withAssumedDeps(currentState(ws, ws.dag.stages.get(name), true), assumed);
-    let reasons = compareStage(lock.stages[name], state2);
-    if (req.allowMissing && !req.force && onlyOutsMissing(reasons)) {
-      for (const out of lock.stages[name]?.outs ?? []) assumed.set(out.path, out);
-      reasons = [];
-    }
-    states.set(name, state2);
-    compared.set(name, reasons);
-  }
-  reportHashing(ws, performance.now() - hashStarted);
-  const planStarted = performance.now();
-  const forced = new Set(req.force ? order : []);
-  const plan = planStages(order, ws.dag, compared, { forced });
-  const useRunCache = !req.force && !req.noRunCache;
-  if (useRunCache) {
-    for (const p3 of plan) {
-      if (p3.action !== "run" || p3.reasons.some((r5) => r5.kind === "upstream")) continue;
-      const hit = findRestorable(ws, ws.dag.stages.get(p3.name), states.get(p3.name));
-      if (hit) p3.restoreFrom = shortKey(hit.key);
-    }
-  }
-  const data = dataChanges(ws, lock);
-  ws.statCache.save();
-  ws.reporter.debug(`planned ${order.length} stages in ${msText(performance.now() - planStarted)}: ${plan.filter((p3) => p3.action === "run").length} to run`);
-  return { order, lock, plan, data, forced, useRunCache };
-}
-function reportHashing(ws, ms) {
-  const { hashed, fromStatCache } = ws.hasher.stats;
-  ws.reporter.debug(`hashed ${hashed.length} files, ${fromStatCache} unchanged per the stat cache (${msText(ms)})`);
-  for (const path of hashed) ws.reporter.trace(`hashed ${path}`);
-}
 async function reproduce(ws, req) {
   const started = performance.now();
   const release2 = acquireWorkspaceLock(ws.root);
