@@ -95630,7 +95630,8 @@ function paramRows(base, current) {
 function compareStage(entry, state2) {
   if (!entry) return [{ kind: "no-lock-entry" }];
   const reasons = [];
-  if (canonicalJson(entry.cmd) !== canonicalJson(state2.cmd)) {
+  const cmdChanged = typeof entry.cmd === "string" && typeof state2.cmd === "string" ? entry.cmd !== state2.cmd : canonicalJson(entry.cmd) !== canonicalJson(state2.cmd);
+  if (cmdChanged) {
     reasons.push({ kind: "cmd-changed", from: entry.cmd, to: state2.cmd });
   }
   comparePaths(entry.deps, state2.deps, "dep", reasons);
@@ -96080,26 +96081,29 @@ function digestOf(ws, path) {
   return d5 && lockedPath(path, d5);
 }
 function currentState(ws, stage, planning = false) {
-  const produced = planning ? stage.params.filter((p3) => ws.dag.producersOf(p3.file).length > 0) : [];
-  const pending = produced.filter((p3) => !existsSync10(join23(ws.root, p3.file))).map((p3) => p3.file);
-  return {
+  const state2 = {
     cmd: stage.cmd.length === 1 ? stage.cmd[0] : stage.cmd,
     deps: stage.deps.map((d5) => ({ path: d5.path, digest: digestOf(ws, d5.path) })),
-    params: {
-      ...ws.params.valuesFor(stage.params.filter((p3) => !produced.includes(p3)), stage.name),
-      ...ws.params.valuesFor(produced.filter((p3) => !pending.includes(p3.file)), stage.name, true)
-    },
+    params: {},
     env: Object.fromEntries(stage.env.map((name) => [name, envDigest(process.env[name])])),
-    outs: stage.outs.map((o3) => ({ path: o3.path, digest: digestOf(ws, o3.path) })),
-    ...pending.length ? { pendingParams: pending } : {}
+    outs: stage.outs.map((o3) => ({ path: o3.path, digest: digestOf(ws, o3.path) }))
   };
+  if (stage.params.length === 0) return state2;
+  const produced = planning ? stage.params.filter((p3) => ws.dag.producersOf(p3.file).length > 0) : [];
+  const pending = produced.filter((p3) => !existsSync10(join23(ws.root, p3.file))).map((p3) => p3.file);
+  state2.params = {
+    ...ws.params.valuesFor(stage.params.filter((p3) => !produced.includes(p3)), stage.name),
+    ...ws.params.valuesFor(produced.filter((p3) => !pending.includes(p3.file)), stage.name, true)
+  };
+  if (pending.length) state2.pendingParams = pending;
+  return state2;
 }
 function preflight(ws, names) {
   const problems = [];
   for (const name of names) {
     const stage = ws.dag.stages.get(name);
     for (const dep of stage.deps) {
-      if (isExternalPath(dep.path) ? ws.external.has(dep.path) : existsSync10(join23(ws.root, dep.path)) || ws.dag.producersOf(dep.path).length) continue;
+      if (isExternalPath(dep.path) ? ws.external.has(dep.path) : ws.dag.producersOf(dep.path).length || existsSync10(join23(ws.root, dep.path))) continue;
       const data = ws.pipeline.data.find((d5) => isSameOrInside(dep.path, d5.path));
       if (data) {
         problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ""}stage ${name}: dep ${dep.path} is tracked data missing from the workspace (lockstep checkout ${data.path} restores it)`);
