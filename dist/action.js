@@ -93116,7 +93116,9 @@ import { isAbsolute, posix as posix2, relative, sep as sep2 } from "node:path";
 function toPosix(path) {
   return sep2 === "/" ? path : path.split(sep2).join("/");
 }
+var NOT_NORMAL = /(^|\/)\.{0,2}(\/|$)/;
 function normalizeRel(path) {
+  if (sep2 === "/" && !NOT_NORMAL.test(path)) return path;
   const norm = posix2.normalize(toPosix(path));
   return norm.endsWith("/") && norm.length > 1 ? norm.slice(0, -1) : norm;
 }
@@ -93967,7 +93969,7 @@ function normalizeStage(name, w, { root: root5, label }, base, positions, proble
   const problem = (path, message) => problems.push({ pos: positions.at([...base, ...path]), path: formatPath([...base, ...path]), message });
   const wdirRaw = w.wdir ?? ".";
   const wdir = isAbsolute2(wdirRaw) ? absoluteFrom(root5, wdirRaw) : normalizeRel(wdirRaw);
-  const inWdir = (p3) => isExternalPath(p3) ? p3 : isAbsolute2(p3) ? absoluteFrom(root5, p3) : normalizeRel(posix4.join(wdir, p3));
+  const inWdir = (p3) => isExternalPath(p3) ? p3 : isAbsolute2(p3) ? absoluteFrom(root5, p3) : normalizeRel(wdir === "." ? p3 : posix4.join(wdir, p3));
   const deps = (w.deps ?? []).map((d5, i5) => ({ path: inWdir(d5), pos: positions.lazy([...base, "deps", i5]) }));
   const outs = [];
   const addOuts = (entries, key2) => {
