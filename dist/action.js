@@ -94673,10 +94673,14 @@ function producerIndex(stages) {
     }
   }
   return (path) => {
-    if (path === ".") return [...stages].filter((s2) => s2.outs.length > 0);
-    const found = /* @__PURE__ */ new Set([...exact.get(path) ?? [], ...below.get(path) ?? []]);
-    for (const parent of parentsOf(path)) for (const s2 of exact.get(parent) ?? []) found.add(s2);
-    return [...found];
+    if (path === ".") return stages.filter((s2) => s2.outs.length > 0);
+    const lists = [];
+    const hit = (list2) => list2 && lists.push(list2);
+    hit(exact.get(path));
+    hit(below.get(path));
+    for (let i5 = path.lastIndexOf("/"); i5 > 0; i5 = path.lastIndexOf("/", i5 - 1)) hit(exact.get(path.slice(0, i5)));
+    if (lists.length <= 1) return lists.length ? [...lists[0]] : [];
+    return [...new Set(lists.flat())];
   };
 }
 function findCycle(dag) {

@@ -62,10 +62,15 @@ export function producerIndex(stages: readonly Stage[]): (path: string) => Stage
     }
   }
   return (path) => {
-    if (path === '.') return [...stages].filter((s) => s.outs.length > 0);
-    const found = new Set<Stage>([...(exact.get(path) ?? []), ...(below.get(path) ?? [])]);
-    for (const parent of parentsOf(path)) for (const s of exact.get(parent) ?? []) found.add(s);
-    return [...found];
+    if (path === '.') return stages.filter((s) => s.outs.length > 0);
+    const lists: Stage[][] = [];
+    const hit = (list: Stage[] | undefined) => list && lists.push(list);
+    hit(exact.get(path));
+    hit(below.get(path));
+    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) hit(exact.get(path.slice(0, i)));
+    // Usually one list (the path is one stage's out) or none, and a list holds each stage once: no Set to build.
+    if (lists.length <= 1) return lists.length ? [...lists[0]!] : [];
+    return [...new Set(lists.flat())];
   };
 }
 
