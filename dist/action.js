@@ -94714,22 +94714,29 @@ function topoOrder(dag, only) {
   for (const name of dag.stages.keys()) {
     if (include(name)) indegree.set(name, [...dag.upstream.get(name)].filter(include).length);
   }
-  const ready = [...indegree].filter(([, d5]) => d5 === 0).map(([n3]) => n3).sort(compareStrings);
+  const ready = [...indegree].filter(([, d5]) => d5 === 0).map(([n3]) => n3).sort((a5, b5) => compareStrings(b5, a5));
   const order = [];
   while (ready.length) {
-    const name = ready.shift();
+    const name = ready.pop();
     order.push(name);
-    const freed = [];
     for (const next of dag.downstream.get(name)) {
       if (!indegree.has(next)) continue;
       const d5 = indegree.get(next) - 1;
       indegree.set(next, d5);
-      if (d5 === 0) freed.push(next);
+      if (d5 === 0) insertDescending(ready, next);
     }
-    ready.push(...freed);
-    ready.sort(compareStrings);
   }
   return order;
+}
+function insertDescending(list2, name) {
+  let lo = 0;
+  let hi = list2.length;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (compareStrings(list2[mid], name) > 0) lo = mid + 1;
+    else hi = mid;
+  }
+  list2.splice(lo, 0, name);
 }
 function closure(start, edges) {
   const seen = /* @__PURE__ */ new Set();
