@@ -94664,7 +94664,7 @@ function producerIndex(stages) {
   const add = (map4, key2, s2) => {
     const list2 = map4.get(key2);
     if (!list2) map4.set(key2, [s2]);
-    else if (!list2.includes(s2)) list2.push(s2);
+    else if (list2[list2.length - 1] !== s2) list2.push(s2);
   };
   for (const s2 of stages) {
     for (const o3 of s2.outs) {

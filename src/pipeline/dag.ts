@@ -50,10 +50,12 @@ export const parentsOf = (path: string): string[] => {
 export function producerIndex(stages: readonly Stage[]): (path: string) => Stage[] {
   const exact = new Map<string, Stage[]>();
   const below = new Map<string, Stage[]>();
+  // Stages are added one after the other, so a stage already in a list is its last entry: checking that
+  // one spares a scan of the list (quadratic when 1,000 stages write into one folder).
   const add = (map: Map<string, Stage[]>, key: string, s: Stage) => {
     const list = map.get(key);
     if (!list) map.set(key, [s]);
-    else if (!list.includes(s)) list.push(s);
+    else if (list[list.length - 1] !== s) list.push(s);
   };
   for (const s of stages) {
     for (const o of s.outs) {
