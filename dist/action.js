@@ -93135,7 +93135,9 @@ import { isAbsolute, posix as posix2, relative, sep as sep2 } from "node:path";
 function toPosix(path) {
   return sep2 === "/" ? path : path.split(sep2).join("/");
 }
+var NOT_NORMAL = /(^|\/)\.{0,2}(\/|$)/;
 function normalizeRel(path) {
+  if (sep2 === "/" && !NOT_NORMAL.test(path)) return path;
   const norm = posix2.normalize(toPosix(path));
   return norm.endsWith("/") && norm.length > 1 ? norm.slice(0, -1) : norm;
 }
@@ -93943,23 +93945,36 @@ var YamlPositions = class {
    * walked the document once per dep and out: quadratic, and most of a no-op on 1,000 stages.
    */
   lazy(path) {
-    let found;
-    const get2 = () => found ??= this.at(path);
-    return {
-      get file() {
-        return get2().file;
-      },
-      get line() {
-        return get2().line;
-      },
-      get col() {
-        return get2().col;
-      }
-    };
+    return new LazyPos(this, path);
   }
   pos(offset) {
     const { line, col } = this.source().lines.linePos(offset);
     return { file: this.fileLabel, line, col };
+  }
+};
+var LazyPos = class {
+  constructor(positions, path) {
+    this.positions = positions;
+    this.path = path;
+  }
+  positions;
+  path;
+  found;
+  get resolved() {
+    return this.found ??= this.positions.at(this.path);
+  }
+  get file() {
+    return this.resolved.file;
+  }
+  get line() {
+    return this.resolved.line;
+  }
+  get col() {
+    return this.resolved.col;
+  }
+  /** Serializes as the plain position it stands for, as the object literal did. */
+  toJSON() {
+    return { ...this.resolved };
   }
 };
 function rangeStart(node2) {
@@ -93973,7 +93988,7 @@ function normalizeStage(name, w, { root: root5, label }, base, positions, proble
   const problem = (path, message) => problems.push({ pos: positions.at([...base, ...path]), path: formatPath([...base, ...path]), message });
   const wdirRaw = w.wdir ?? ".";
   const wdir = isAbsolute2(wdirRaw) ? absoluteFrom(root5, wdirRaw) : normalizeRel(wdirRaw);
-  const inWdir = (p3) => isExternalPath(p3) ? p3 : isAbsolute2(p3) ? absoluteFrom(root5, p3) : normalizeRel(posix4.join(wdir, p3));
+  const inWdir = (p3) => isExternalPath(p3) ? p3 : isAbsolute2(p3) ? absoluteFrom(root5, p3) : normalizeRel(wdir === "." ? p3 : posix4.join(wdir, p3));
   const deps = (w.deps ?? []).map((d5, i5) => ({ path: inWdir(d5), pos: positions.lazy([...base, "deps", i5]) }));
   const outs = [];
   const addOuts = (entries, key2) => {
@@ -94668,7 +94683,7 @@ function producerIndex(stages) {
   const add = (map4, key2, s2) => {
     const list2 = map4.get(key2);
     if (!list2) map4.set(key2, [s2]);
-    else if (!list2.includes(s2)) list2.push(s2);
+    else if (list2[list2.length - 1] !== s2) list2.push(s2);
   };
   for (const s2 of stages) {
     for (const o3 of s2.outs) {
@@ -94677,10 +94692,14 @@ function producerIndex(stages) {
     }
   }
   return (path) => {
-    if (path === ".") return [...stages].filter((s2) => s2.outs.length > 0);
-    const found = /* @__PURE__ */ new Set([...exact.get(path) ?? [], ...below.get(path) ?? []]);
-    for (const parent of parentsOf(path)) for (const s2 of exact.get(parent) ?? []) found.add(s2);
-    return [...found];
+    if (path === ".") return stages.filter((s2) => s2.outs.length > 0);
+    const lists = [];
+    const hit = (list2) => list2 && lists.push(list2);
+    hit(exact.get(path));
+    hit(below.get(path));
+    for (let i5 = path.lastIndexOf("/"); i5 > 0; i5 = path.lastIndexOf("/", i5 - 1)) hit(exact.get(path.slice(0, i5)));
+    if (lists.length <= 1) return lists.length ? [...lists[0]] : [];
+    return [...new Set(lists.flat())];
   };
 }
 function findCycle(dag) {
@@ -94714,22 +94733,29 @@ function topoOrder(dag, only) {
   for (const name of dag.stages.keys()) {
     if (include(name)) indegree.set(name, [...dag.upstream.get(name)].filter(include).length);
   }
-  const ready = [...indegree].filter(([, d5]) => d5 === 0).map(([n3]) => n3).sort(compareStrings);
+  const ready = [...indegree].filter(([, d5]) => d5 === 0).map(([n3]) => n3).sort((a5, b5) => compareStrings(b5, a5));
   const order = [];
   while (ready.length) {
-    const name = ready.shift();
+    const name = ready.pop();
     order.push(name);
-    const freed = [];
     for (const next of dag.downstream.get(name)) {
       if (!indegree.has(next)) continue;
       const d5 = indegree.get(next) - 1;
       indegree.set(next, d5);
-      if (d5 === 0) freed.push(next);
+      if (d5 === 0) insertDescending(ready, next);
     }
-    ready.push(...freed);
-    ready.sort(compareStrings);
   }
   return order;
+}
+function insertDescending(list2, name) {
+  let lo = 0;
+  let hi = list2.length;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (compareStrings(list2[mid], name) > 0) lo = mid + 1;
+    else hi = mid;
+  }
+  list2.splice(lo, 0, name);
 }
 function closure(start, edges) {
   const seen = /* @__PURE__ */ new Set();
@@ -95641,7 +95667,8 @@ function paramRows(base, current) {
 function compareStage(entry, state2) {
   if (!entry) return [{ kind: "no-lock-entry" }];
   const reasons = [];
-  if (canonicalJson(entry.cmd) !== canonicalJson(state2.cmd)) {
+  const cmdChanged = typeof entry.cmd === "string" && typeof state2.cmd === "string" ? entry.cmd !== state2.cmd : canonicalJson(entry.cmd) !== canonicalJson(state2.cmd);
+  if (cmdChanged) {
     reasons.push({ kind: "cmd-changed", from: entry.cmd, to: state2.cmd });
   }
   comparePaths(entry.deps, state2.deps, "dep", reasons);
@@ -95770,117 +95797,13 @@ function formatDataChange(c5) {
   }
 }
 
-// src/run/ignore-outs.ts
-init_errors();
-
-// src/git/gitignore.ts
-init_errors();
-import { readFileSync as readFileSync10 } from "node:fs";
-import { posix as posix6 } from "node:path";
-init_atomic_write();
-
-// src/util/safe-path.ts
-init_errors();
-import { lstatSync as lstatSync3, realpathSync } from "node:fs";
-import { isAbsolute as isAbsolute5, join as join20 } from "node:path";
-var UnsafePathError = class extends LockstepError {
-  constructor(message) {
-    super("E_UNSAFE_PATH", message, {
-      hint: "the lock, run record or manifest that named it was edited or comes from an untrusted source; nothing was written"
-    });
-  }
-};
-function isPlainRelative(path) {
-  return typeof path === "string" && path !== "" && path !== "." && !path.includes("\0") && normalizeRel(path) === path && !isOutside(path);
-}
-function realTarget(link) {
-  try {
-    return realpathSync(link);
-  } catch {
-    return "/";
-  }
-}
-function insideRoot(root5, rel, what = "path") {
-  const plain = typeof rel === "string" && rel !== "" && rel !== "." && !rel.includes("\0") && normalizeRel(rel) === rel && !isAbsolute5(rel);
-  const repo = repoRootOf(root5);
-  const inRepo = plain ? relPosix(repo, join20(root5, rel)) : "";
-  if (!isPlainRelative(inRepo)) throw new UnsafePathError(`refusing ${what} ${JSON.stringify(rel)}: not a plain path inside the repository`);
-  if (inRepo.split("/").includes(".git")) throw new UnsafePathError(`refusing ${what} ${rel}: it lies inside .git`);
-  const realRepo = realpathSync(repo);
-  const parts = inRepo.split("/");
-  let dir = repo;
-  for (const part of parts.slice(0, -1)) {
-    dir = join20(dir, part);
-    let isLink;
-    try {
-      isLink = lstatSync3(dir).isSymbolicLink();
-    } catch (err) {
-      if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") break;
-      throw err;
-    }
-    if (isLink && !isSameOrInside(relPosix(realRepo, realTarget(dir)), ".")) {
-      throw new UnsafePathError(`refusing ${what} ${rel}: its parent ${relPosix(root5, dir)} is a symlink that leaves the repository`);
-    }
-  }
-  return join20(root5, rel);
-}
-
-// src/git/gitignore.ts
-function ignoreLine(name) {
-  return `/${name.replace(/[\\*?[]/g, "\\$&").replace(/ (?= *$)/g, "\\ ")}`;
-}
-var normalizeLine = (line) => line.replace(/(?<!\\)\s+$/, "").replace(/\/$/, "");
-function addToGitignore(root5, paths) {
-  const byFolder = /* @__PURE__ */ new Map();
-  for (const path of paths) {
-    const folder = posix6.dirname(path);
-    byFolder.set(folder, [...byFolder.get(folder) ?? [], ignoreLine(posix6.basename(path))]);
-  }
-  const changed = [];
-  for (const [folder, lines] of byFolder) {
-    const rel = folder === "." ? ".gitignore" : `${folder}/.gitignore`;
-    const file2 = insideRoot(root5, rel, ".gitignore");
-    const text = tryRead(file2);
-    const present = new Set(text.split(/\r?\n/).map(normalizeLine));
-    const missing = [...new Set(lines)].filter((l3) => !present.has(l3));
-    if (missing.length === 0) continue;
-    const separator = text === "" || text.endsWith("\n") ? "" : "\n";
-    writeFileAtomic(file2, `${text}${separator}${missing.join("\n")}
-`, { tmpDir: tmpDirOf(root5) });
-    changed.push(rel);
-  }
-  return changed;
-}
-function tryRead(file2) {
-  try {
-    return readFileSync10(file2, "utf8");
-  } catch (err) {
-    if (errnoCode(err) === "ENOENT") return "";
-    throw err;
-  }
-}
-
-// src/run/ignore-outs.ts
-function ignoreCachedPaths(ws, paths) {
-  if (paths.length === 0) return [];
-  try {
-    const changed = addToGitignore(ws.root, paths);
-    for (const file2 of changed) ws.reporter.debug(`added ${paths.join(", ")} to ${file2}`);
-    return changed;
-  } catch (err) {
-    if (!errnoCode(err)) throw err;
-    ws.reporter.warn(`could not add ${paths.join(", ")} to .gitignore (${err.message}); git may show them as untracked`);
-    return [];
-  }
-}
-
 // src/run/lock-files.ts
-import { posix as posix8 } from "node:path";
+import { posix as posix7 } from "node:path";
 
 // src/pipeline/pipeline-set.ts
 init_errors();
-import { join as join21, posix as posix7 } from "node:path";
-var underPrefix = (prefix, path) => isExternalPath(path) || prefix === "." ? path : normalizeRel(posix7.join(prefix, path));
+import { join as join20, posix as posix6 } from "node:path";
+var underPrefix = (prefix, path) => isExternalPath(path) || prefix === "." ? path : normalizeRel(posix6.join(prefix, path));
 
 // src/run/lock-files.ts
 function readWorkspaceLock(ws) {
@@ -95938,7 +95861,7 @@ function stagesOf(ws, m3) {
 }
 function outOf(prefix, path) {
   if (prefix === "." || isExternalPath(path)) return path;
-  return posix8.relative(`/${prefix}`, `/${path}`) || ".";
+  return posix7.relative(`/${prefix}`, `/${path}`) || ".";
 }
 function rebaseEntry(entry, move) {
   const paths = (list2) => list2.map((p3) => ({ ...p3, path: move(p3.path) }));
@@ -95950,38 +95873,88 @@ function rebaseEntry(entry, move) {
   };
 }
 
-// src/run/reproduce.ts
-init_errors();
-
-// src/run/fetch.ts
-import { readFileSync as readFileSync14, statSync as statSync8 } from "node:fs";
-
-// src/remote/keys.ts
-var OBJECTS_PREFIX = `${OBJECTS_DIR}/`;
-var RUNS_PREFIX = `${RUNS_DIR}/`;
-function objectKey(sha256) {
-  return `${OBJECTS_PREFIX}${sha256.slice(0, 2)}/${sha256.slice(2)}`;
+// src/run/plan.ts
+function ownReasons(stage, compared, forced) {
+  const reasons = [...compared];
+  if (stage.alwaysChanged) reasons.unshift({ kind: "always-changed" });
+  if (forced && reasons.length === 0) reasons.push({ kind: "forced" });
+  return reasons;
 }
-function recordKey(key2) {
-  return `${RUNS_PREFIX}${key2.slice(0, 2)}/${key2}.json`;
+function planStages(order, dag, compared, options = {}) {
+  const willRun = /* @__PURE__ */ new Set();
+  const plan = [];
+  for (const name of order) {
+    const stage = dag.stages.get(name);
+    const reasons = ownReasons(stage, compared.get(name) ?? [], options.forced?.has(name) ?? false);
+    const upstream = [...dag.upstream.get(name)].filter((u) => willRun.has(u)).sort();
+    if (upstream.length) reasons.push({ kind: "upstream", stages: upstream });
+    if (stage.frozen) {
+      plan.push({ name, action: "frozen", reasons });
+      continue;
+    }
+    const action = reasons.length ? "run" : "skip";
+    if (action === "run") willRun.add(name);
+    plan.push({ name, action, reasons });
+  }
+  return plan;
 }
-function parseRecordKey(remoteKey) {
-  const m3 = /^runs\/([0-9a-f]{2})\/([0-9a-f]{64})\.json$/.exec(remoteKey);
-  return m3 && m3[2].startsWith(m3[1]) ? m3[2] : void 0;
-}
-
-// src/run/fetch.ts
-init_atomic_write();
-init_pool();
 
 // src/cache/checkout.ts
 init_errors();
-import { chmodSync as chmodSync2, constants as constants4, copyFileSync as copyFileSync2, linkSync as linkSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync4, readdirSync as readdirSync5, readFileSync as readFileSync11, realpathSync as realpathSync2, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync6, symlinkSync } from "node:fs";
+import { chmodSync as chmodSync2, constants as constants4, copyFileSync as copyFileSync2, linkSync as linkSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync4, readdirSync as readdirSync5, readFileSync as readFileSync10, realpathSync as realpathSync2, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync6, symlinkSync } from "node:fs";
 import { dirname as dirname7, join as join22, sep as sep4 } from "node:path";
 init_atomic_write();
+
+// src/util/safe-path.ts
+init_errors();
+import { lstatSync as lstatSync3, realpathSync } from "node:fs";
+import { isAbsolute as isAbsolute5, join as join21 } from "node:path";
+var UnsafePathError = class extends LockstepError {
+  constructor(message) {
+    super("E_UNSAFE_PATH", message, {
+      hint: "the lock, run record or manifest that named it was edited or comes from an untrusted source; nothing was written"
+    });
+  }
+};
+function isPlainRelative(path) {
+  return typeof path === "string" && path !== "" && path !== "." && !path.includes("\0") && normalizeRel(path) === path && !isOutside(path);
+}
+function realTarget(link) {
+  try {
+    return realpathSync(link);
+  } catch {
+    return "/";
+  }
+}
+function insideRoot(root5, rel, what = "path") {
+  const plain = typeof rel === "string" && rel !== "" && rel !== "." && !rel.includes("\0") && normalizeRel(rel) === rel && !isAbsolute5(rel);
+  const repo = repoRootOf(root5);
+  const inRepo = plain ? relPosix(repo, join21(root5, rel)) : "";
+  if (!isPlainRelative(inRepo)) throw new UnsafePathError(`refusing ${what} ${JSON.stringify(rel)}: not a plain path inside the repository`);
+  if (inRepo.split("/").includes(".git")) throw new UnsafePathError(`refusing ${what} ${rel}: it lies inside .git`);
+  const realRepo = realpathSync(repo);
+  const parts = inRepo.split("/");
+  let dir = repo;
+  for (const part of parts.slice(0, -1)) {
+    dir = join21(dir, part);
+    let isLink;
+    try {
+      isLink = lstatSync3(dir).isSymbolicLink();
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") break;
+      throw err;
+    }
+    if (isLink && !isSameOrInside(relPosix(realRepo, realTarget(dir)), ".")) {
+      throw new UnsafePathError(`refusing ${what} ${rel}: its parent ${relPosix(root5, dir)} is a symlink that leaves the repository`);
+    }
+  }
+  return join21(root5, rel);
+}
+
+// src/cache/checkout.ts
 function tryReadManifest(objects, sha256) {
   try {
-    const data = JSON.parse(readFileSync11(objects.pathOf(sha256), "utf8"));
+    const data = JSON.parse(readFileSync10(objects.pathOf(sha256), "utf8"));
     return Array.isArray(data) ? data : void 0;
   } catch (err) {
     if (errnoCode(err) === "ENOENT" || err instanceof SyntaxError) return void 0;
@@ -96088,37 +96061,6 @@ function checkoutOut(objects, root5, locked, mode, progress) {
   });
 }
 
-// src/run/scheduler.ts
-import { mkdirSync as mkdirSync6, rmSync as rmSync5 } from "node:fs";
-import { dirname as dirname9, join as join25 } from "node:path";
-init_errors();
-
-// src/run/plan.ts
-function ownReasons(stage, compared, forced) {
-  const reasons = [...compared];
-  if (stage.alwaysChanged) reasons.unshift({ kind: "always-changed" });
-  if (forced && reasons.length === 0) reasons.push({ kind: "forced" });
-  return reasons;
-}
-function planStages(order, dag, compared, options = {}) {
-  const willRun = /* @__PURE__ */ new Set();
-  const plan = [];
-  for (const name of order) {
-    const stage = dag.stages.get(name);
-    const reasons = ownReasons(stage, compared.get(name) ?? [], options.forced?.has(name) ?? false);
-    const upstream = [...dag.upstream.get(name)].filter((u) => willRun.has(u)).sort();
-    if (upstream.length) reasons.push({ kind: "upstream", stages: upstream });
-    if (stage.frozen) {
-      plan.push({ name, action: "frozen", reasons });
-      continue;
-    }
-    const action = reasons.length ? "run" : "skip";
-    if (action === "run") willRun.add(name);
-    plan.push({ name, action, reasons });
-  }
-  return plan;
-}
-
 // src/run/run-cache.ts
 function runCacheEligible(stage) {
   if (stage.alwaysChanged || stage.deps.length === 0 && stage.params.length === 0) return false;
@@ -96156,9 +96098,200 @@ function findRestorable(ws, stage, state2) {
   return void 0;
 }
 
+// src/run/stage-state.ts
+init_errors();
+import { existsSync as existsSync10 } from "node:fs";
+import { basename as basename7, join as join23 } from "node:path";
+function envDigest(value2) {
+  return value2 === void 0 ? null : sha256Bytes(`lockstep-env-v1\0${value2}`);
+}
+function lockedPath(path, d5) {
+  return d5.kind === "dir" ? { path, sha256: d5.sha256, size: d5.size, nfiles: d5.nfiles } : { path, sha256: d5.sha256, size: d5.size };
+}
+function linkModeFor(stage, path, configured) {
+  const linked = configured === "hardlink" || configured === "symlink";
+  return linked && stage.outs.find((o3) => o3.path === path)?.cache === false ? "copy" : configured;
+}
+function digestOf(ws, path) {
+  if (isExternalPath(path)) return ws.external.get(path);
+  const d5 = ws.hasher.tryDigest(path);
+  return d5 && lockedPath(path, d5);
+}
+function currentState(ws, stage, planning = false) {
+  const state2 = {
+    cmd: stage.cmd.length === 1 ? stage.cmd[0] : stage.cmd,
+    deps: stage.deps.map((d5) => ({ path: d5.path, digest: digestOf(ws, d5.path) })),
+    params: {},
+    env: Object.fromEntries(stage.env.map((name) => [name, envDigest(process.env[name])])),
+    outs: stage.outs.map((o3) => ({ path: o3.path, digest: digestOf(ws, o3.path) }))
+  };
+  if (stage.params.length === 0) return state2;
+  const produced = planning ? stage.params.filter((p3) => ws.dag.producersOf(p3.file).length > 0) : [];
+  const pending = produced.filter((p3) => !existsSync10(join23(ws.root, p3.file))).map((p3) => p3.file);
+  state2.params = {
+    ...ws.params.valuesFor(stage.params.filter((p3) => !produced.includes(p3)), stage.name),
+    ...ws.params.valuesFor(produced.filter((p3) => !pending.includes(p3.file)), stage.name, true)
+  };
+  if (pending.length) state2.pendingParams = pending;
+  return state2;
+}
+function preflight(ws, names) {
+  const problems = [];
+  for (const name of names) {
+    const stage = ws.dag.stages.get(name);
+    for (const dep of stage.deps) {
+      if (isExternalPath(dep.path) ? ws.external.has(dep.path) : ws.dag.producersOf(dep.path).length || existsSync10(join23(ws.root, dep.path))) continue;
+      const data = ws.pipeline.data.find((d5) => isSameOrInside(dep.path, d5.path));
+      if (data) {
+        problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ""}stage ${name}: dep ${dep.path} is tracked data missing from the workspace (lockstep checkout ${data.path} restores it)`);
+        continue;
+      }
+      problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ""}stage ${name}: dep ${dep.path} does not exist and no stage produces it`);
+    }
+    const ownParams = stage.params.filter((p3) => ws.dag.producersOf(p3.file).length === 0);
+    try {
+      ws.params.valuesFor(ownParams, name);
+    } catch (err) {
+      if (!(err instanceof LockstepError)) throw err;
+      problems.push(err.message);
+    }
+  }
+  if (problems.length) {
+    throw new ConfigError(problems.join("\n"), { hint: `create the missing files or fix ${basename7(ws.pipeline.file)}; nothing was run` });
+  }
+}
+
+// src/run/plan-workspace.ts
+function planWorkspace(ws, req) {
+  const selected = selectStages(ws.dag, req.targets, req);
+  const order = topoOrder(ws.dag, selected);
+  preflight(ws, order);
+  const lock = readWorkspaceLock(ws);
+  const hashStarted = performance.now();
+  const states = /* @__PURE__ */ new Map();
+  const compared = /* @__PURE__ */ new Map();
+  const assumed = /* @__PURE__ */ new Map();
+  for (const name of order) {
+    const state2 = withAssumedDeps(currentState(ws, ws.dag.stages.get(name), true), assumed);
+    let reasons = compareStage(lock.stages[name], state2);
+    if (req.allowMissing && !req.force && onlyOutsMissing(reasons)) {
+      for (const out of lock.stages[name]?.outs ?? []) assumed.set(out.path, out);
+      reasons = [];
+    }
+    states.set(name, state2);
+    compared.set(name, reasons);
+  }
+  reportHashing(ws, performance.now() - hashStarted);
+  const planStarted = performance.now();
+  const forced = new Set(req.force ? order : []);
+  const plan = planStages(order, ws.dag, compared, { forced });
+  const useRunCache = !req.force && !req.noRunCache;
+  if (useRunCache) {
+    for (const p3 of plan) {
+      if (p3.action !== "run" || p3.reasons.some((r5) => r5.kind === "upstream")) continue;
+      const hit = findRestorable(ws, ws.dag.stages.get(p3.name), states.get(p3.name));
+      if (hit) p3.restoreFrom = shortKey(hit.key);
+    }
+  }
+  const data = dataChanges(ws, lock);
+  ws.statCache.save();
+  ws.reporter.debug(`planned ${order.length} stages in ${msText(performance.now() - planStarted)}: ${plan.filter((p3) => p3.action === "run").length} to run`);
+  return { order, lock, plan, data, forced, useRunCache };
+}
+function reportHashing(ws, ms) {
+  const { hashed, fromStatCache } = ws.hasher.stats;
+  ws.reporter.debug(`hashed ${hashed.length} files, ${fromStatCache} unchanged per the stat cache (${msText(ms)})`);
+  for (const path of hashed) ws.reporter.trace(`hashed ${path}`);
+}
+
+// src/run/ignore-outs.ts
+init_errors();
+
+// src/git/gitignore.ts
+init_errors();
+import { readFileSync as readFileSync11 } from "node:fs";
+import { posix as posix8 } from "node:path";
+init_atomic_write();
+function ignoreLine(name) {
+  return `/${name.replace(/[\\*?[]/g, "\\$&").replace(/ (?= *$)/g, "\\ ")}`;
+}
+var normalizeLine = (line) => line.replace(/(?<!\\)\s+$/, "").replace(/\/$/, "");
+function addToGitignore(root5, paths) {
+  const byFolder = /* @__PURE__ */ new Map();
+  for (const path of paths) {
+    const folder = posix8.dirname(path);
+    byFolder.set(folder, [...byFolder.get(folder) ?? [], ignoreLine(posix8.basename(path))]);
+  }
+  const changed = [];
+  for (const [folder, lines] of byFolder) {
+    const rel = folder === "." ? ".gitignore" : `${folder}/.gitignore`;
+    const file2 = insideRoot(root5, rel, ".gitignore");
+    const text = tryRead(file2);
+    const present = new Set(text.split(/\r?\n/).map(normalizeLine));
+    const missing = [...new Set(lines)].filter((l3) => !present.has(l3));
+    if (missing.length === 0) continue;
+    const separator = text === "" || text.endsWith("\n") ? "" : "\n";
+    writeFileAtomic(file2, `${text}${separator}${missing.join("\n")}
+`, { tmpDir: tmpDirOf(root5) });
+    changed.push(rel);
+  }
+  return changed;
+}
+function tryRead(file2) {
+  try {
+    return readFileSync11(file2, "utf8");
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return "";
+    throw err;
+  }
+}
+
+// src/run/ignore-outs.ts
+function ignoreCachedPaths(ws, paths) {
+  if (paths.length === 0) return [];
+  try {
+    const changed = addToGitignore(ws.root, paths);
+    for (const file2 of changed) ws.reporter.debug(`added ${paths.join(", ")} to ${file2}`);
+    return changed;
+  } catch (err) {
+    if (!errnoCode(err)) throw err;
+    ws.reporter.warn(`could not add ${paths.join(", ")} to .gitignore (${err.message}); git may show them as untracked`);
+    return [];
+  }
+}
+
+// src/run/reproduce.ts
+init_errors();
+
+// src/run/fetch.ts
+import { readFileSync as readFileSync14, statSync as statSync8 } from "node:fs";
+
+// src/remote/keys.ts
+var OBJECTS_PREFIX = `${OBJECTS_DIR}/`;
+var RUNS_PREFIX = `${RUNS_DIR}/`;
+function objectKey(sha256) {
+  return `${OBJECTS_PREFIX}${sha256.slice(0, 2)}/${sha256.slice(2)}`;
+}
+function recordKey(key2) {
+  return `${RUNS_PREFIX}${key2.slice(0, 2)}/${key2}.json`;
+}
+function parseRecordKey(remoteKey) {
+  const m3 = /^runs\/([0-9a-f]{2})\/([0-9a-f]{64})\.json$/.exec(remoteKey);
+  return m3 && m3[2].startsWith(m3[1]) ? m3[2] : void 0;
+}
+
+// src/run/fetch.ts
+init_atomic_write();
+init_pool();
+
+// src/run/scheduler.ts
+import { mkdirSync as mkdirSync6, rmSync as rmSync5 } from "node:fs";
+import { dirname as dirname9, join as join25 } from "node:path";
+init_errors();
+
 // src/run/stage-runner.ts
 import { closeSync as closeSync3, mkdirSync as mkdirSync5, openSync as openSync3, writeSync as writeSync2 } from "node:fs";
-import { dirname as dirname8, join as join23 } from "node:path";
+import { dirname as dirname8, join as join24 } from "node:path";
 import { spawn } from "node:child_process";
 function startStage(stage, opts) {
   let current;
@@ -96180,7 +96313,7 @@ function startStage(stage, opts) {
 `);
         const child = spawn(cmd, {
           shell: true,
-          cwd: join23(opts.root, stage.wdir),
+          cwd: join24(opts.root, stage.wdir),
           env: { ...process.env, [ENV_ROOT]: opts.root, [ENV_STAGE]: stage.name },
           detached: true,
           stdio: ["ignore", "pipe", "pipe"]
@@ -96247,66 +96380,6 @@ function pipeLines(stream, log, onLine) {
       resolve6();
     });
   });
-}
-
-// src/run/stage-state.ts
-init_errors();
-import { existsSync as existsSync10 } from "node:fs";
-import { basename as basename7, join as join24 } from "node:path";
-function envDigest(value2) {
-  return value2 === void 0 ? null : sha256Bytes(`lockstep-env-v1\0${value2}`);
-}
-function lockedPath(path, d5) {
-  return d5.kind === "dir" ? { path, sha256: d5.sha256, size: d5.size, nfiles: d5.nfiles } : { path, sha256: d5.sha256, size: d5.size };
-}
-function linkModeFor(stage, path, configured) {
-  const linked = configured === "hardlink" || configured === "symlink";
-  return linked && stage.outs.find((o3) => o3.path === path)?.cache === false ? "copy" : configured;
-}
-function digestOf(ws, path) {
-  if (isExternalPath(path)) return ws.external.get(path);
-  const d5 = ws.hasher.tryDigest(path);
-  return d5 && lockedPath(path, d5);
-}
-function currentState(ws, stage, planning = false) {
-  const produced = planning ? stage.params.filter((p3) => ws.dag.producersOf(p3.file).length > 0) : [];
-  const pending = produced.filter((p3) => !existsSync10(join24(ws.root, p3.file))).map((p3) => p3.file);
-  return {
-    cmd: stage.cmd.length === 1 ? stage.cmd[0] : stage.cmd,
-    deps: stage.deps.map((d5) => ({ path: d5.path, digest: digestOf(ws, d5.path) })),
-    params: {
-      ...ws.params.valuesFor(stage.params.filter((p3) => !produced.includes(p3)), stage.name),
-      ...ws.params.valuesFor(produced.filter((p3) => !pending.includes(p3.file)), stage.name, true)
-    },
-    env: Object.fromEntries(stage.env.map((name) => [name, envDigest(process.env[name])])),
-    outs: stage.outs.map((o3) => ({ path: o3.path, digest: digestOf(ws, o3.path) })),
-    ...pending.length ? { pendingParams: pending } : {}
-  };
-}
-function preflight(ws, names) {
-  const problems = [];
-  for (const name of names) {
-    const stage = ws.dag.stages.get(name);
-    for (const dep of stage.deps) {
-      if (isExternalPath(dep.path) ? ws.external.has(dep.path) : existsSync10(join24(ws.root, dep.path)) || ws.dag.producersOf(dep.path).length) continue;
-      const data = ws.pipeline.data.find((d5) => isSameOrInside(dep.path, d5.path));
-      if (data) {
-        problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ""}stage ${name}: dep ${dep.path} is tracked data missing from the workspace (lockstep checkout ${data.path} restores it)`);
-        continue;
-      }
-      problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ""}stage ${name}: dep ${dep.path} does not exist and no stage produces it`);
-    }
-    const ownParams = stage.params.filter((p3) => ws.dag.producersOf(p3.file).length === 0);
-    try {
-      ws.params.valuesFor(ownParams, name);
-    } catch (err) {
-      if (!(err instanceof LockstepError)) throw err;
-      problems.push(err.message);
-    }
-  }
-  if (problems.length) {
-    throw new ConfigError(problems.join("\n"), { hint: `create the missing files or fix ${basename7(ws.pipeline.file)}; nothing was run` });
-  }
 }
 
 // src/run/scheduler.ts
@@ -96999,47 +97072,6 @@ async function fetchOuts(ws, session, outs) {
 }
 
 // src/run/reproduce.ts
-function planWorkspace(ws, req) {
-  const selected = selectStages(ws.dag, req.targets, req);
-  const order = topoOrder(ws.dag, selected);
-  preflight(ws, order);
-  const lock = readWorkspaceLock(ws);
-  const hashStarted = performance.now();
-  const states = /* @__PURE__ */ new Map();
-  const compared = /* @__PURE__ */ new Map();
-  const assumed = /* @__PURE__ */ new Map();
-  for (const name of order) {
-    const state2 = withAssumedDeps(currentState(ws, ws.dag.stages.get(name), true), assumed);
-    let reasons = compareStage(lock.stages[name], state2);
-    if (req.allowMissing && !req.force && onlyOutsMissing(reasons)) {
-      for (const out of lock.stages[name]?.outs ?? []) assumed.set(out.path, out);
-      reasons = [];
-    }
-    states.set(name, state2);
-    compared.set(name, reasons);
-  }
-  reportHashing(ws, performance.now() - hashStarted);
-  const planStarted = performance.now();
-  const forced = new Set(req.force ? order : []);
-  const plan = planStages(order, ws.dag, compared, { forced });
-  const useRunCache = !req.force && !req.noRunCache;
-  if (useRunCache) {
-    for (const p3 of plan) {
-      if (p3.action !== "run" || p3.reasons.some((r5) => r5.kind === "upstream")) continue;
-      const hit = findRestorable(ws, ws.dag.stages.get(p3.name), states.get(p3.name));
-      if (hit) p3.restoreFrom = shortKey(hit.key);
-    }
-  }
-  const data = dataChanges(ws, lock);
-  ws.statCache.save();
-  ws.reporter.debug(`planned ${order.length} stages in ${msText(performance.now() - planStarted)}: ${plan.filter((p3) => p3.action === "run").length} to run`);
-  return { order, lock, plan, data, forced, useRunCache };
-}
-function reportHashing(ws, ms) {
-  const { hashed, fromStatCache } = ws.hasher.stats;
-  ws.reporter.debug(`hashed ${hashed.length} files, ${fromStatCache} unchanged per the stat cache (${msText(ms)})`);
-  for (const path of hashed) ws.reporter.trace(`hashed ${path}`);
-}
 async function pullMissingData(ws, remote) {
   const missing = dataChanges(ws, readWorkspaceLock(ws)).filter((d5) => d5.change === "missing").map((d5) => d5.path);
   if (missing.length === 0) return;

@@ -1,5 +1,6 @@
 import { failureText } from '../run/failure-text.js';
-import { planWorkspace, reproduce } from '../run/reproduce.js';
+import { planWorkspace } from '../run/plan-workspace.js';
+import { reproduce } from '../run/reproduce.js';
 import type { Workspace } from '../run/workspace.js';
 import type { ActionsReporter } from './reporter.js';
 import type { StageRow } from './report.js';

@@ -159,4 +159,8 @@ export async function main(argv: string[]): Promise<void> {
   });
   const code = await runCli(argv);
   process.exitCode = code;
+  // Every command has finished its work by now, but a natural exit still runs V8's pending incremental
+  // marking and teardown: ~14 ms of CPU after a 1,000-stage no-op status. Exit at once, unless output is
+  // still buffered (pipes are asynchronous on macOS), which must not be cut short.
+  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
 }

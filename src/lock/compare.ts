@@ -33,7 +33,9 @@ export type Reason =
 export function compareStage(entry: LockEntry | undefined, state: StageState): Reason[] {
   if (!entry) return [{ kind: 'no-lock-entry' }];
   const reasons: Reason[] = [];
-  if (canonicalJson(entry.cmd) !== canonicalJson(state.cmd)) {
+  // Two strings (the usual cmd) compare as themselves; canonicalJson is for lists.
+  const cmdChanged = typeof entry.cmd === 'string' && typeof state.cmd === 'string' ? entry.cmd !== state.cmd : canonicalJson(entry.cmd) !== canonicalJson(state.cmd);
+  if (cmdChanged) {
     reasons.push({ kind: 'cmd-changed', from: entry.cmd, to: state.cmd });
   }
   comparePaths(entry.deps, state.deps, 'dep', reasons);

@@ -33,7 +33,8 @@ export function normalizeStage(
   // so `../data/x` from a pipeline in a subfolder stays as written; rules.ts refuses those leaving the repository.
   const wdirRaw = w.wdir ?? '.';
   const wdir = isAbsolute(wdirRaw) ? absoluteFrom(root, wdirRaw) : normalizeRel(wdirRaw);
-  const inWdir = (p: string) => (isExternalPath(p) ? p : isAbsolute(p) ? absoluteFrom(root, p) : normalizeRel(posix.join(wdir, p)));
+  // Joining onto `.` changes nothing normalizing does not: most stages have no wdir, so skip the join.
+  const inWdir = (p: string) => (isExternalPath(p) ? p : isAbsolute(p) ? absoluteFrom(root, p) : normalizeRel(wdir === '.' ? p : posix.join(wdir, p)));
   const deps = (w.deps ?? []).map((d, i) => ({ path: inWdir(d), pos: positions.lazy([...base, 'deps', i]) }));
   const outs: Out[] = [];
   const addOuts = (entries: WrittenStage['outs'] | WrittenStage['plots'], key: 'outs' | 'metrics' | 'plots') => {

@@ -43,19 +43,23 @@ function digestOf(ws: Workspace, path: string): LockedPath | undefined {
  * file is read strictly.
  */
 export function currentState(ws: Workspace, stage: Stage, planning = false): StageState {
-  const produced = planning ? stage.params.filter((p) => ws.dag.producersOf(p.file).length > 0) : [];
-  const pending = produced.filter((p) => !existsSync(join(ws.root, p.file))).map((p) => p.file);
-  return {
+  const state: StageState = {
     cmd: stage.cmd.length === 1 ? stage.cmd[0]! : stage.cmd,
     deps: stage.deps.map((d) => ({ path: d.path, digest: digestOf(ws, d.path) })),
-    params: {
-      ...ws.params.valuesFor(stage.params.filter((p) => !produced.includes(p)), stage.name),
-      ...ws.params.valuesFor(produced.filter((p) => !pending.includes(p.file)), stage.name, true),
-    },
+    params: {},
     env: Object.fromEntries(stage.env.map((name) => [name, envDigest(process.env[name])])),
     outs: stage.outs.map((o) => ({ path: o.path, digest: digestOf(ws, o.path) })),
-    ...(pending.length ? { pendingParams: pending } : {}),
   };
+  // Most stages have no params: they skip the look-ups below, which a 1,000-stage no-op paid for each.
+  if (stage.params.length === 0) return state;
+  const produced = planning ? stage.params.filter((p) => ws.dag.producersOf(p.file).length > 0) : [];
+  const pending = produced.filter((p) => !existsSync(join(ws.root, p.file))).map((p) => p.file);
+  state.params = {
+    ...ws.params.valuesFor(stage.params.filter((p) => !produced.includes(p)), stage.name),
+    ...ws.params.valuesFor(produced.filter((p) => !pending.includes(p.file)), stage.name, true),
+  };
+  if (pending.length) state.pendingParams = pending;
+  return state;
 }
 
 /**
@@ -67,7 +71,8 @@ export function preflight(ws: Workspace, names: Iterable<string>): void {
   for (const name of names) {
     const stage = ws.dag.stages.get(name)!;
     for (const dep of stage.deps) {
-      if (isExternalPath(dep.path) ? ws.external.has(dep.path) : existsSync(join(ws.root, dep.path)) || ws.dag.producersOf(dep.path).length) continue;
+      // The look-up before the syscall: in a long pipeline most deps are another stage's outs.
+      if (isExternalPath(dep.path) ? ws.external.has(dep.path) : ws.dag.producersOf(dep.path).length || existsSync(join(ws.root, dep.path))) continue;
       const data = ws.pipeline.data.find((d) => isSameOrInside(dep.path, d.path));
       if (data) {
         problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ''}stage ${name}: dep ${dep.path} is tracked data missing from the workspace (lockstep checkout ${data.path} restores it)`);

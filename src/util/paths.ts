@@ -4,8 +4,13 @@ export function toPosix(path: string): string {
   return sep === '/' ? path : path.split(sep).join('/');
 }
 
+/** An empty, `.` or `..` segment, a leading or trailing slash: what normalizing would change. */
+const NOT_NORMAL = /(^|\/)\.{0,2}(\/|$)/;
+
 /** `a/./b/../c/` → `a/c`; `.` for the root. Always POSIX, never absolute. */
 export function normalizeRel(path: string): string {
+  // Most paths are already normal; a 1,000-stage pipeline normalizes thousands of them per command.
+  if (sep === '/' && !NOT_NORMAL.test(path)) return path;
   const norm = posix.normalize(toPosix(path));
   return norm.endsWith('/') && norm.length > 1 ? norm.slice(0, -1) : norm;
 }

@@ -1,7 +1,8 @@
 import { cpus } from 'node:os';
 import { UsageError } from '../../errors.js';
 import { failureText } from '../../run/failure-text.js';
-import { planWorkspace, reproduce } from '../../run/reproduce.js';
+import { planWorkspace } from '../../run/plan-workspace.js';
+import { reproduce } from '../../run/reproduce.js';
 import type { StageOutcome } from '../../run/scheduler.js';
 import { fingerprintExternalDeps } from '../../run/external-deps.js';
 import { openWorkspace } from '../../run/workspace.js';

@@ -2,7 +2,7 @@ import { ExitError, EXIT_FAILED } from '../../errors.js';
 import { formatReason } from '../../lock/compare.js';
 import { formatDataChange, type DataChange } from '../../run/data-state.js';
 import type { PlannedStage } from '../../run/plan.js';
-import { planWorkspace } from '../../run/reproduce.js';
+import { planWorkspace } from '../../run/plan-workspace.js';
 import { fingerprintExternalDeps } from '../../run/external-deps.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { parseCommandArgs, type Options } from '../args.js';
