@@ -29140,7 +29140,7 @@ var init_hex_encoding = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/serde/util-body-length/calculateBodyLength.js
-import { ReadStream, fstatSync, lstatSync as lstatSync2 } from "node:fs";
+import { ReadStream, fstatSync, lstatSync as lstatSync3 } from "node:fs";
 var calculateBodyLength;
 var init_calculateBodyLength = __esm({
   "node_modules/@smithy/core/dist-es/submodules/serde/util-body-length/calculateBodyLength.js"() {
@@ -29158,7 +29158,7 @@ var init_calculateBodyLength = __esm({
         return body.end + 1 - body.start;
       } else if (body instanceof ReadStream) {
         if (body.path != null) {
-          return lstatSync2(body.path).size;
+          return lstatSync3(body.path).size;
         } else if (typeof body.fd === "number") {
           return fstatSync(body.fd).size;
         }
@@ -29507,7 +29507,7 @@ var init_getProfileName = __esm({
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFilepath.js
 import { createHash as createHash2 } from "node:crypto";
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 var getSSOTokenFilepath;
 var init_getSSOTokenFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFilepath.js"() {
@@ -29515,7 +29515,7 @@ var init_getSSOTokenFilepath = __esm({
     getSSOTokenFilepath = (id) => {
       const hasher = createHash2("sha1");
       const cacheName = hasher.update(id).digest("hex");
-      return join14(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
+      return join15(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
   }
 });
@@ -29570,24 +29570,24 @@ var init_getConfigData = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js
-import { join as join15 } from "node:path";
+import { join as join16 } from "node:path";
 var ENV_CONFIG_PATH, getConfigFilepath;
 var init_getConfigFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js"() {
     init_getHomeDir();
     ENV_CONFIG_PATH = "AWS_CONFIG_FILE";
-    getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join15(getHomeDir(), ".aws", "config");
+    getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join16(getHomeDir(), ".aws", "config");
   }
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js
-import { join as join16 } from "node:path";
+import { join as join17 } from "node:path";
 var ENV_CREDENTIALS_PATH, getCredentialsFilepath;
 var init_getCredentialsFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js"() {
     init_getHomeDir();
     ENV_CREDENTIALS_PATH = "AWS_SHARED_CREDENTIALS_FILE";
-    getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join16(getHomeDir(), ".aws", "credentials");
+    getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join17(getHomeDir(), ".aws", "credentials");
   }
 });
 
@@ -29667,7 +29667,7 @@ var init_readFile = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js
-import { join as join17 } from "node:path";
+import { join as join18 } from "node:path";
 var swallowError, loadSharedConfigFiles;
 var init_loadSharedConfigFiles = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js"() {
@@ -29685,11 +29685,11 @@ var init_loadSharedConfigFiles = __esm({
       const relativeHomeDirPrefix = "~/";
       let resolvedFilepath = filepath;
       if (filepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedFilepath = join17(homeDir, filepath.slice(2));
+        resolvedFilepath = join18(homeDir, filepath.slice(2));
       }
       let resolvedConfigFilepath = configFilepath;
       if (configFilepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedConfigFilepath = join17(homeDir, configFilepath.slice(2));
+        resolvedConfigFilepath = join18(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
         readFile2(resolvedConfigFilepath, {
@@ -67599,7 +67599,7 @@ __export(local_exports, {
 });
 import { createReadStream as createReadStream3 } from "node:fs";
 import { copyFile as copyFile2, mkdir as mkdir2, readdir as readdir2, rename as rename2, rm as rm2, stat as stat2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname5, join as join18 } from "node:path";
+import { dirname as dirname5, join as join19 } from "node:path";
 var STALE_TEMP_MS, DEFAULT_JOBS2, LocalRemote;
 var init_local = __esm({
   "src/remote/local.ts"() {
@@ -67629,12 +67629,12 @@ var init_local = __esm({
         const now = Date.now();
         for (const name of await readdir2(dir)) {
           if (!name.startsWith(".") || !name.endsWith(".tmp")) continue;
-          const st = await stat2(join18(dir, name)).catch(() => void 0);
-          if (st && now - st.mtimeMs > STALE_TEMP_MS) await rm2(join18(dir, name), { force: true });
+          const st = await stat2(join19(dir, name)).catch(() => void 0);
+          if (st && now - st.mtimeMs > STALE_TEMP_MS) await rm2(join19(dir, name), { force: true });
         }
       }
       pathOf(key2) {
-        return join18(this.dir, ...key2.split("/"));
+        return join19(this.dir, ...key2.split("/"));
       }
       async hasMany(keys, sizes) {
         const present = /* @__PURE__ */ new Set();
@@ -67681,7 +67681,7 @@ var init_local = __esm({
         const base = this.pathOf(prefix.replace(/\/$/, ""));
         let names;
         try {
-          names = (await readdir2(base, { recursive: true, withFileTypes: true })).filter((d5) => d5.isFile() && !d5.name.startsWith(".")).map((d5) => join18(d5.parentPath, d5.name));
+          names = (await readdir2(base, { recursive: true, withFileTypes: true })).filter((d5) => d5.isFile() && !d5.name.startsWith(".")).map((d5) => join19(d5.parentPath, d5.name));
         } catch (err) {
           if (errnoCode(err) === "ENOENT") return;
           throw err;
@@ -94272,6 +94272,7 @@ import { dirname as dirname4, join as join9 } from "node:path";
 init_errors();
 
 // src/hash/digest.ts
+var SHA256_HEX = /^[0-9a-f]{64}$/;
 function manifestJson(manifest) {
   return JSON.stringify(manifest);
 }
@@ -94328,7 +94329,6 @@ function* fanOutEntries(dir) {
 }
 
 // src/cache/object-store.ts
-var SHA256_HEX = /^[0-9a-f]{64}$/;
 var ObjectStore = class {
   dir;
   constructor(root5) {
@@ -94436,7 +94436,7 @@ function buildSchema() {
   const { z: z2 } = lazyZod();
   const lockedPath2 = z2.object({
     path: z2.string(),
-    sha256: z2.string().regex(/^[0-9a-f]{64}$/),
+    sha256: z2.string().regex(SHA256_HEX),
     size: z2.number().int().nonnegative(),
     nfiles: z2.number().int().nonnegative().optional()
   });
@@ -94810,7 +94810,7 @@ function edgesOf(dag, only) {
 // src/run/workspace.ts
 init_atomic_write();
 import { existsSync as existsSync9, mkdirSync as mkdirSync3, writeFileSync as writeFileSync3 } from "node:fs";
-import { basename as basename6, dirname as dirname6, join as join19 } from "node:path";
+import { basename as basename6, dirname as dirname6, join as join20 } from "node:path";
 
 // src/util/format.ts
 function formatBytes(bytes) {
@@ -94836,25 +94836,66 @@ function msText(ms) {
 
 // src/cache/run-records.ts
 import { readFileSync as readFileSync7, rmSync as rmSync3 } from "node:fs";
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 init_errors();
 init_atomic_write();
 
+// src/util/safe-path.ts
+init_errors();
+import { lstatSync, realpathSync } from "node:fs";
+import { isAbsolute as isAbsolute4, join as join11 } from "node:path";
+var UnsafePathError = class extends LockstepError {
+  constructor(message) {
+    super("E_UNSAFE_PATH", message, {
+      hint: "the lock, run record or manifest that named it was edited or comes from an untrusted source; nothing was written"
+    });
+  }
+};
+function isPlainRelative(path) {
+  return typeof path === "string" && path !== "" && path !== "." && !path.includes("\0") && normalizeRel(path) === path && !isOutside(path);
+}
+function realTarget(link) {
+  try {
+    return realpathSync(link);
+  } catch {
+    return "/";
+  }
+}
+function insideRoot(root5, rel, what = "path") {
+  const plain = typeof rel === "string" && rel !== "" && rel !== "." && !rel.includes("\0") && normalizeRel(rel) === rel && !isAbsolute4(rel);
+  const repo = repoRootOf(root5);
+  const inRepo = plain ? relPosix(repo, join11(root5, rel)) : "";
+  if (!isPlainRelative(inRepo)) throw new UnsafePathError(`refusing ${what} ${JSON.stringify(rel)}: not a plain path inside the repository`);
+  if (inRepo.split("/").includes(".git")) throw new UnsafePathError(`refusing ${what} ${rel}: it lies inside .git`);
+  const realRepo = realpathSync(repo);
+  const parts = inRepo.split("/");
+  let dir = repo;
+  for (const part of parts.slice(0, -1)) {
+    dir = join11(dir, part);
+    let isLink;
+    try {
+      isLink = lstatSync(dir).isSymbolicLink();
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") break;
+      throw err;
+    }
+    if (isLink && !isSameOrInside(relPosix(realRepo, realTarget(dir)), ".")) {
+      throw new UnsafePathError(`refusing ${what} ${rel}: its parent ${relPosix(root5, dir)} is a symlink that leaves the repository`);
+    }
+  }
+  return join11(root5, rel);
+}
+
 // src/cache/remote-shapes.ts
-var HEX64 = /^[0-9a-f]{64}$/;
 var isObject2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 var isSize = (v) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
-function isSafeRelPath(p3) {
-  if (typeof p3 !== "string" || p3 === "" || p3.startsWith("/") || p3.includes("\\") || p3.includes("\0")) return false;
-  return p3.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
-}
 function asManifest(data) {
   if (!Array.isArray(data)) return void 0;
-  const ok = data.every((e5) => isObject2(e5) && isSafeRelPath(e5.path) && typeof e5.sha256 === "string" && HEX64.test(e5.sha256) && isSize(e5.size));
+  const ok = data.every((e5) => isObject2(e5) && isPlainRelative(e5.path) && typeof e5.sha256 === "string" && SHA256_HEX.test(e5.sha256) && isSize(e5.size));
   return ok ? data : void 0;
 }
 function isLockedPath(v) {
-  return isObject2(v) && typeof v.path === "string" && v.path !== "" && typeof v.sha256 === "string" && HEX64.test(v.sha256) && isSize(v.size) && (v.nfiles === void 0 || isSize(v.nfiles));
+  return isObject2(v) && typeof v.path === "string" && v.path !== "" && typeof v.sha256 === "string" && SHA256_HEX.test(v.sha256) && isSize(v.size) && (v.nfiles === void 0 || isSize(v.nfiles));
 }
 function asRunResults(data, version2) {
   if (!isObject2(data) || data.version !== version2 || !Array.isArray(data.results)) return void 0;
@@ -94872,10 +94913,10 @@ function runKey(inputs) {
 var RunRecords = class _RunRecords {
   dir;
   constructor(root5) {
-    this.dir = join11(root5, LOCKSTEP_DIR, CACHE_DIR, RUNS_DIR);
+    this.dir = join12(root5, LOCKSTEP_DIR, CACHE_DIR, RUNS_DIR);
   }
   pathOf(key2) {
-    return join11(this.dir, key2.slice(0, 2), `${key2}.json`);
+    return join12(this.dir, key2.slice(0, 2), `${key2}.json`);
   }
   read(key2) {
     try {
@@ -94937,8 +94978,8 @@ var RunRecords = class _RunRecords {
 
 // src/hash/hasher.ts
 init_errors();
-import { readdirSync as readdirSync4, statSync as statSync4, lstatSync } from "node:fs";
-import { join as join12 } from "node:path";
+import { readdirSync as readdirSync4, statSync as statSync4, lstatSync as lstatSync2 } from "node:fs";
+import { join as join13 } from "node:path";
 
 // src/hash/worker-hash.ts
 import { readdirSync as readdirSync3 } from "node:fs";
@@ -95088,7 +95129,7 @@ var Hasher = class {
   tryDigest(rel) {
     const hit = this.memo.get(rel);
     if (hit) return hit;
-    const abs = join12(this.root, rel);
+    const abs = join13(this.root, rel);
     const st = this.statFollow(abs, rel);
     if (!st) return void 0;
     const digest4 = st.isDirectory() ? this.digestDir(abs, rel) : { kind: "file", ...this.digestFile(abs, rel, st) };
@@ -95108,7 +95149,7 @@ var Hasher = class {
       if (errnoCode(err) !== "ENOENT") throw err;
       let isLink = false;
       try {
-        isLink = lstatSync(abs).isSymbolicLink();
+        isLink = lstatSync2(abs).isSymbolicLink();
       } catch {
         return void 0;
       }
@@ -95298,7 +95339,7 @@ ${[...this.entries.values()].join("\n")}
 };
 
 // src/pipeline/config.ts
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 init_errors();
 var LINK_MODES = ["reflink", "copy", "hardlink", "symlink"];
 function buildSchema2() {
@@ -95340,8 +95381,8 @@ ${problems.join("\n")}`, {
 }
 function loadConfig(root5) {
   const memo2 = (name) => parseMemoPath(root5, name);
-  const shared = readOne(join13(root5, LOCKSTEP_DIR, CONFIG_FILE), `${LOCKSTEP_DIR}/${CONFIG_FILE}`, memo2(CONFIG_FILE));
-  const local = readOne(join13(root5, LOCKSTEP_DIR, LOCAL_CONFIG_FILE), `${LOCKSTEP_DIR}/${LOCAL_CONFIG_FILE}`, memo2(LOCAL_CONFIG_FILE));
+  const shared = readOne(join14(root5, LOCKSTEP_DIR, CONFIG_FILE), `${LOCKSTEP_DIR}/${CONFIG_FILE}`, memo2(CONFIG_FILE));
+  const local = readOne(join14(root5, LOCKSTEP_DIR, LOCAL_CONFIG_FILE), `${LOCKSTEP_DIR}/${LOCAL_CONFIG_FILE}`, memo2(LOCAL_CONFIG_FILE));
   const remote = local.remote ?? shared.remote;
   const remotes = {};
   const origins = {};
@@ -95441,7 +95482,7 @@ ${problems.map((p3) => `  ${p3}`).join("\n")}`, {
 
 // src/remote/registry.ts
 init_errors();
-import { isAbsolute as isAbsolute4, resolve as resolve5 } from "node:path";
+import { isAbsolute as isAbsolute5, resolve as resolve5 } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // src/remote/redact.ts
@@ -95518,7 +95559,7 @@ var s3Backend = {
 var directoryBackend = {
   keys: ["url", "jobs"],
   create(name, url2, raw, where, root5) {
-    const dir = url2.startsWith("file://") ? fileURLToPath(url2) : isAbsolute4(url2) ? url2 : resolve5(root5, url2);
+    const dir = url2.startsWith("file://") ? fileURLToPath(url2) : isAbsolute5(url2) ? url2 : resolve5(root5, url2);
     const jobs = optJobs(raw, where);
     return { name, kind: "directory", display: redact(url2), open: async () => new (await Promise.resolve().then(() => (init_local(), local_exports))).LocalRemote({ dir, url: redact(url2), jobs }) };
   }
@@ -95575,11 +95616,11 @@ function resolveRemote(config2, root5, name, optional2 = false) {
 // src/run/workspace.ts
 var GITIGNORE = "# written by lockstep init: the cache and temp files stay on this machine\n/cache/\n/tmp/\n/config.local.yaml\n";
 function ensureLockstepDir(root5) {
-  const dir = join19(root5, LOCKSTEP_DIR);
+  const dir = join20(root5, LOCKSTEP_DIR);
   const created = !existsSync9(dir);
-  mkdirSync3(join19(dir, TMP_DIR), { recursive: true });
-  mkdirSync3(join19(dir, CACHE_DIR), { recursive: true });
-  const ignore = join19(dir, ".gitignore");
+  mkdirSync3(join20(dir, TMP_DIR), { recursive: true });
+  mkdirSync3(join20(dir, CACHE_DIR), { recursive: true });
+  const ignore = join20(dir, ".gitignore");
   if (!existsSync9(ignore)) writeFileSync3(ignore, GITIGNORE);
   return created;
 }
@@ -95594,7 +95635,7 @@ function openWorkspace(source, reporter) {
   for (const lockFile of pipeline2.members?.map((m3) => m3.lockFile) ?? [pipeline2.lockFile]) removeStaleTemps(dirname6(lockFile), basename6(lockFile));
   const config2 = loadConfig(root5);
   validateRemotes(config2, root5);
-  const statCache = new StatCache(join19(root5, LOCKSTEP_DIR, TMP_DIR, STAT_CACHE_FILE));
+  const statCache = new StatCache(join20(root5, LOCKSTEP_DIR, TMP_DIR, STAT_CACHE_FILE));
   reporter.debug(`loaded ${pipeline2.file} (${pipeline2.stages.length} stages) in ${msText(performance.now() - started)}`);
   return {
     root: root5,
@@ -95802,7 +95843,7 @@ import { posix as posix7 } from "node:path";
 
 // src/pipeline/pipeline-set.ts
 init_errors();
-import { join as join20, posix as posix6 } from "node:path";
+import { join as join21, posix as posix6 } from "node:path";
 var underPrefix = (prefix, path) => isExternalPath(path) || prefix === "." ? path : normalizeRel(posix6.join(prefix, path));
 
 // src/run/lock-files.ts
@@ -95904,54 +95945,6 @@ init_errors();
 import { chmodSync as chmodSync2, constants as constants4, copyFileSync as copyFileSync2, linkSync as linkSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync4, readdirSync as readdirSync5, readFileSync as readFileSync10, realpathSync as realpathSync2, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync6, symlinkSync } from "node:fs";
 import { dirname as dirname7, join as join22, sep as sep4 } from "node:path";
 init_atomic_write();
-
-// src/util/safe-path.ts
-init_errors();
-import { lstatSync as lstatSync3, realpathSync } from "node:fs";
-import { isAbsolute as isAbsolute5, join as join21 } from "node:path";
-var UnsafePathError = class extends LockstepError {
-  constructor(message) {
-    super("E_UNSAFE_PATH", message, {
-      hint: "the lock, run record or manifest that named it was edited or comes from an untrusted source; nothing was written"
-    });
-  }
-};
-function isPlainRelative(path) {
-  return typeof path === "string" && path !== "" && path !== "." && !path.includes("\0") && normalizeRel(path) === path && !isOutside(path);
-}
-function realTarget(link) {
-  try {
-    return realpathSync(link);
-  } catch {
-    return "/";
-  }
-}
-function insideRoot(root5, rel, what = "path") {
-  const plain = typeof rel === "string" && rel !== "" && rel !== "." && !rel.includes("\0") && normalizeRel(rel) === rel && !isAbsolute5(rel);
-  const repo = repoRootOf(root5);
-  const inRepo = plain ? relPosix(repo, join21(root5, rel)) : "";
-  if (!isPlainRelative(inRepo)) throw new UnsafePathError(`refusing ${what} ${JSON.stringify(rel)}: not a plain path inside the repository`);
-  if (inRepo.split("/").includes(".git")) throw new UnsafePathError(`refusing ${what} ${rel}: it lies inside .git`);
-  const realRepo = realpathSync(repo);
-  const parts = inRepo.split("/");
-  let dir = repo;
-  for (const part of parts.slice(0, -1)) {
-    dir = join21(dir, part);
-    let isLink;
-    try {
-      isLink = lstatSync3(dir).isSymbolicLink();
-    } catch (err) {
-      if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") break;
-      throw err;
-    }
-    if (isLink && !isSameOrInside(relPosix(realRepo, realTarget(dir)), ".")) {
-      throw new UnsafePathError(`refusing ${what} ${rel}: its parent ${relPosix(root5, dir)} is a symlink that leaves the repository`);
-    }
-  }
-  return join21(root5, rel);
-}
-
-// src/cache/checkout.ts
 function tryReadManifest(objects, sha256) {
   try {
     const data = JSON.parse(readFileSync10(objects.pathOf(sha256), "utf8"));
@@ -96061,43 +96054,6 @@ function checkoutOut(objects, root5, locked, mode, progress) {
   });
 }
 
-// src/run/run-cache.ts
-function runCacheEligible(stage) {
-  if (stage.alwaysChanged || stage.deps.length === 0 && stage.params.length === 0) return false;
-  return stage.outs.every((o3) => !o3.persist && (o3.cache || o3.metric));
-}
-function runInputs(stage, state2) {
-  return {
-    cmd: state2.cmd,
-    // The kind is part of the key: a file holding a directory's manifest text has the directory's sha256.
-    deps: Object.fromEntries(state2.deps.map((d5) => [d5.path, d5.digest ? `${isDir(d5.digest) ? "dir" : "file"}:${d5.digest.sha256}` : ""])),
-    params: state2.params,
-    env: state2.env,
-    outs: stage.outs.map((o3) => o3.path)
-  };
-}
-var shortKey = (key2) => key2.slice(0, 8);
-function findRestorable(ws, stage, state2) {
-  if (!runCacheEligible(stage) || state2.deps.some((d5) => !d5.digest)) return void 0;
-  const key2 = runKey(runInputs(stage, state2));
-  const declared = stage.outs.map((o3) => o3.path).sort(compareStrings).join("\0");
-  const results = ws.runs.read(key2);
-  let foreign = 0;
-  for (const result of results) {
-    if (result.outs.map((o3) => o3.path).sort(compareStrings).join("\0") !== declared) {
-      foreign++;
-      continue;
-    }
-    if (result.outs.every((o3) => isComplete(ws.objects, o3))) {
-      ws.reporter.debug(`run-cache ${stage.name}: key ${shortKey(key2)} found, outputs in the cache`);
-      return { key: key2, outs: result.outs };
-    }
-  }
-  const why = results.length === 0 ? "no run with these inputs was recorded" : `${results.length} recorded result(s), ${foreign ? `${foreign} naming other outs, ` : ""}none with every object in the local cache`;
-  ws.reporter.debug(`run-cache ${stage.name}: key ${shortKey(key2)} missed: ${why}`);
-  return void 0;
-}
-
 // src/run/stage-state.ts
 init_errors();
 import { existsSync as existsSync10 } from "node:fs";
@@ -96110,7 +96066,14 @@ function lockedPath(path, d5) {
 }
 function linkModeFor(stage, path, configured) {
   const linked = configured === "hardlink" || configured === "symlink";
-  return linked && stage.outs.find((o3) => o3.path === path)?.cache === false ? "copy" : configured;
+  return linked && isUncachedOut(stage, path) ? "copy" : configured;
+}
+function isUncachedOut(stage, path) {
+  return stage?.outs.find((o3) => o3.path === path)?.cache === false;
+}
+function namesDeclaredOuts(stage, outs) {
+  const key2 = (paths) => paths.sort(compareStrings).join("\0");
+  return key2(outs.map((o3) => o3.path)) === key2(stage.outs.map((o3) => o3.path));
 }
 function digestOf(ws, path) {
   if (isExternalPath(path)) return ws.external.get(path);
@@ -96159,6 +96122,42 @@ function preflight(ws, names) {
   if (problems.length) {
     throw new ConfigError(problems.join("\n"), { hint: `create the missing files or fix ${basename7(ws.pipeline.file)}; nothing was run` });
   }
+}
+
+// src/run/run-cache.ts
+function runCacheEligible(stage) {
+  if (stage.alwaysChanged || stage.deps.length === 0 && stage.params.length === 0) return false;
+  return stage.outs.every((o3) => !o3.persist && (o3.cache || o3.metric));
+}
+function runInputs(stage, state2) {
+  return {
+    cmd: state2.cmd,
+    // The kind is part of the key: a file holding a directory's manifest text has the directory's sha256.
+    deps: Object.fromEntries(state2.deps.map((d5) => [d5.path, d5.digest ? `${isDir(d5.digest) ? "dir" : "file"}:${d5.digest.sha256}` : ""])),
+    params: state2.params,
+    env: state2.env,
+    outs: stage.outs.map((o3) => o3.path)
+  };
+}
+var shortKey = (key2) => key2.slice(0, 8);
+function findRestorable(ws, stage, state2) {
+  if (!runCacheEligible(stage) || state2.deps.some((d5) => !d5.digest)) return void 0;
+  const key2 = runKey(runInputs(stage, state2));
+  const results = ws.runs.read(key2);
+  let foreign = 0;
+  for (const result of results) {
+    if (!namesDeclaredOuts(stage, result.outs)) {
+      foreign++;
+      continue;
+    }
+    if (result.outs.every((o3) => isComplete(ws.objects, o3))) {
+      ws.reporter.debug(`run-cache ${stage.name}: key ${shortKey(key2)} found, outputs in the cache`);
+      return { key: key2, outs: result.outs };
+    }
+  }
+  const why = results.length === 0 ? "no run with these inputs was recorded" : `${results.length} recorded result(s), ${foreign ? `${foreign} naming other outs, ` : ""}none with every object in the local cache`;
+  ws.reporter.debug(`run-cache ${stage.name}: key ${shortKey(key2)} missed: ${why}`);
+  return void 0;
 }
 
 // src/run/plan-workspace.ts
@@ -96679,14 +96678,12 @@ function checkoutLocked(ws, targets, force) {
     const entry = lock.stages[name];
     if (!entry) continue;
     const stage = ws.dag.stages.get(name);
-    const declared = stage.outs.map((o3) => o3.path).sort(compareStrings);
-    if (entry.outs.map((o3) => o3.path).sort(compareStrings).join("\0") !== declared.join("\0")) {
+    if (!namesDeclaredOuts(stage, entry.outs)) {
       result.ignored.push(name);
       continue;
     }
     for (const locked of entry.outs) {
-      const uncached = stage.outs.find((o3) => o3.path === locked.path)?.cache === false;
-      if (uncached && !isComplete(ws.objects, locked)) continue;
+      if (isUncachedOut(stage, locked.path) && !isComplete(ws.objects, locked)) continue;
       checkoutPath(ws, locked, linkModeFor(stage, locked.path, ws.config.cache.link), force, result);
     }
   }
@@ -96761,7 +96758,7 @@ function lockedOuts(lock, owners) {
 
 // src/run/remote-records.ts
 function sharedOuts(ws, lock, targets) {
-  return lockedOuts(lock, targetOwners(ws, targets)).filter(({ owner, out }) => ws.dag.stages.get(owner)?.outs.find((o3) => o3.path === out.path)?.cache !== false);
+  return lockedOuts(lock, targetOwners(ws, targets)).filter(({ owner, out }) => !isUncachedOut(ws.dag.stages.get(owner), out.path));
 }
 function targetOwners(ws, targets) {
   if (!targets?.length) return void 0;

@@ -2,12 +2,10 @@ import { chmodSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, rm
 import { dirname, join } from 'node:path';
 import { CACHE_DIR, LOCKSTEP_DIR, OBJECTS_DIR } from '../constants.js';
 import { LockstepError, errnoCode } from '../errors.js';
-import { manifestJson, type Digest } from '../hash/digest.js';
+import { manifestJson, SHA256_HEX, type Digest } from '../hash/digest.js';
 import { sha256Bytes, sha256File } from '../hash/file-digest.js';
 import { tempSibling, unlinkIfExists } from '../util/atomic-write.js';
 import { fanOutEntries } from '../util/fan-out.js';
-
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * Content-addressed objects under `.lockstep/cache/files/sha256/ab/cdef…`. An object is written to a temp

@@ -1,4 +1,5 @@
-import type { ManifestEntry } from '../hash/digest.js';
+import { SHA256_HEX, type ManifestEntry } from '../hash/digest.js';
+import { isPlainRelative } from '../util/safe-path.js';
 import type { LockedPath } from '../lock/types.js';
 
 /**
@@ -6,18 +7,12 @@ import type { LockedPath } from '../lock/types.js';
  * manifest or run record that fails them is treated as absent, never used. Paths must be relative and
  * stay inside their directory.
  */
-const HEX64 = /^[0-9a-f]{64}$/;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isSize = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
-export function isSafeRelPath(p: unknown): p is string {
-  if (typeof p !== 'string' || p === '' || p.startsWith('/') || p.includes('\\') || p.includes('\0')) return false;
-  return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
-}
-
 export function asManifest(data: unknown): ManifestEntry[] | undefined {
   if (!Array.isArray(data)) return undefined;
-  const ok = data.every((e) => isObject(e) && isSafeRelPath(e.path) && typeof e.sha256 === 'string' && HEX64.test(e.sha256) && isSize(e.size));
+  const ok = data.every((e) => isObject(e) && isPlainRelative(e.path) && typeof e.sha256 === 'string' && SHA256_HEX.test(e.sha256) && isSize(e.size));
   return ok ? (data as ManifestEntry[]) : undefined;
 }
 
@@ -26,7 +21,7 @@ export function asManifest(data: unknown): ManifestEntry[] | undefined {
  * when it equals an out the pipeline declares, and checked against the repository before writing.
  */
 function isLockedPath(v: unknown): v is LockedPath {
-  return isObject(v) && typeof v.path === 'string' && v.path !== '' && typeof v.sha256 === 'string' && HEX64.test(v.sha256) && isSize(v.size) && (v.nfiles === undefined || isSize(v.nfiles));
+  return isObject(v) && typeof v.path === 'string' && v.path !== '' && typeof v.sha256 === 'string' && SHA256_HEX.test(v.sha256) && isSize(v.size) && (v.nfiles === undefined || isSize(v.nfiles));
 }
 
 /** The results of a run record file of the given version, or undefined when it is not one. */

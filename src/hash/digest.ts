@@ -1,3 +1,6 @@
+/** A sha256 digest as lockstep writes it everywhere: 64 lowercase hex digits. */
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+
 /** What we know about a file or directory's content. Paths in manifests are POSIX, relative to the directory. */
 export interface ManifestEntry {
   path: string;

@@ -1,6 +1,7 @@
 
 import { basename } from 'node:path';
 import { LOCK_VERSION } from '../constants.js';
+import { SHA256_HEX } from '../hash/digest.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { lazyYaml, lazyZod } from '../util/lazy-modules.js';
@@ -16,7 +17,7 @@ function buildSchema() {
   const { z } = lazyZod();
   const lockedPath = z.object({
     path: z.string(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    sha256: z.string().regex(SHA256_HEX),
     size: z.number().int().nonnegative(),
     nfiles: z.number().int().nonnegative().optional(),
   });

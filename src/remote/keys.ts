@@ -1,10 +1,9 @@
 import { OBJECTS_DIR, RUNS_DIR } from '../constants.js';
+import { SHA256_HEX } from '../hash/digest.js';
 
 /** The remote mirrors the local cache layout (DESIGN §2.4), so a shared directory can be browsed like one. */
 export const OBJECTS_PREFIX = `${OBJECTS_DIR}/`;
 export const RUNS_PREFIX = `${RUNS_DIR}/`;
-
-const HEX64 = /^[0-9a-f]{64}$/;
 
 export function objectKey(sha256: string): string {
   return `${OBJECTS_PREFIX}${sha256.slice(0, 2)}/${sha256.slice(2)}`;
@@ -20,4 +19,4 @@ export function parseRecordKey(remoteKey: string): string | undefined {
   return m && m[2]!.startsWith(m[1]!) ? m[2] : undefined;
 }
 
-export const isSha256 = (s: string) => HEX64.test(s);
+export const isSha256 = (s: string) => SHA256_HEX.test(s);

@@ -4,10 +4,9 @@ import type { LinkMode } from '../pipeline/config.js';
 import { normalizeRel } from '../util/paths.js';
 import { listedData } from './data-state.js';
 import { selectStages, topoOrder } from '../pipeline/dag.js';
-import { compareStrings } from '../util/sort.js';
 import { readWorkspaceLock } from './lock-files.js';
 import { fileProgress } from './scheduler.js';
-import { linkModeFor, lockedPath } from './stage-state.js';
+import { isUncachedOut, linkModeFor, lockedPath, namesDeclaredOuts } from './stage-state.js';
 import { withWorkspaceLock } from './workspace-lock.js';
 import type { Workspace } from './workspace.js';
 
@@ -45,15 +44,13 @@ function checkoutLocked(ws: Workspace, targets: string[], force: boolean): Check
     const entry = lock.stages[name];
     if (!entry) continue;
     const stage = ws.dag.stages.get(name)!;
-    const declared = stage.outs.map((o) => o.path).sort(compareStrings);
-    if (entry.outs.map((o) => o.path).sort(compareStrings).join('\0') !== declared.join('\0')) {
+    if (!namesDeclaredOuts(stage, entry.outs)) {
       result.ignored.push(name);
       continue;
     }
     for (const locked of entry.outs) {
       // A `cache: false` out travels through git; the cache may hold a copy (from the run-cache), not always.
-      const uncached = stage.outs.find((o) => o.path === locked.path)?.cache === false;
-      if (uncached && !isComplete(ws.objects, locked)) continue;
+      if (isUncachedOut(stage, locked.path) && !isComplete(ws.objects, locked)) continue;
       checkoutPath(ws, locked, linkModeFor(stage, locked.path, ws.config.cache.link), force, result);
     }
   }

@@ -9,6 +9,7 @@ import type { RemoteSession } from './remote-session.js';
 import { normalizeRel } from '../util/paths.js';
 import { lockedOuts, type LockedOut } from '../lock/locked-outs.js';
 import type { LockFile } from '../lock/types.js';
+import { isUncachedOut } from './stage-state.js';
 import type { Workspace } from './workspace.js';
 
 /** The stages named by targets (groups expand), or undefined for all of them. */
@@ -17,7 +18,7 @@ import type { Workspace } from './workspace.js';
  * declares `cache: false` (git carries those; the run-cache's copies of them still travel with records).
  */
 export function sharedOuts(ws: Workspace, lock: LockFile, targets: string[] | undefined): LockedOut[] {
-  return lockedOuts(lock, targetOwners(ws, targets)).filter(({ owner, out }) => ws.dag.stages.get(owner)?.outs.find((o) => o.path === out.path)?.cache !== false);
+  return lockedOuts(lock, targetOwners(ws, targets)).filter(({ owner, out }) => !isUncachedOut(ws.dag.stages.get(owner), out.path));
 }
 
 export function targetOwners(ws: Workspace, targets: string[] | undefined): Set<string> | undefined {

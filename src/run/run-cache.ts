@@ -3,7 +3,7 @@ import { runKey, type RunInputs } from '../cache/run-records.js';
 import { isDir, type StageState } from '../lock/compare.js';
 import type { LockedPath } from '../lock/types.js';
 import type { Stage } from '../pipeline/types.js';
-import { compareStrings } from '../util/sort.js';
+import { namesDeclaredOuts } from './stage-state.js';
 import type { Workspace } from './workspace.js';
 
 /**
@@ -34,12 +34,11 @@ export const shortKey = (key: string) => key.slice(0, 8);
 export function findRestorable(ws: Workspace, stage: Stage, state: StageState): { key: string; outs: LockedPath[] } | undefined {
   if (!runCacheEligible(stage) || state.deps.some((d) => !d.digest)) return undefined;
   const key = runKey(runInputs(stage, state));
-  const declared = stage.outs.map((o) => o.path).sort(compareStrings).join('\0');
   const results = ws.runs.read(key);
   let foreign = 0;
   for (const result of results) {
     // A result must name exactly the stage's outs: a record is never obeyed about where to write.
-    if (result.outs.map((o) => o.path).sort(compareStrings).join('\0') !== declared) {
+    if (!namesDeclaredOuts(stage, result.outs)) {
       foreign++;
       continue;
     }

@@ -9,6 +9,7 @@ import type { LinkMode } from '../pipeline/config.js';
 import { isExternalPath } from '../pipeline/external.js';
 import { formatPos, type Stage } from '../pipeline/types.js';
 import { isSameOrInside } from '../util/paths.js';
+import { compareStrings } from '../util/sort.js';
 import type { Workspace } from './workspace.js';
 
 /** Env values are digested with a salt, never stored: they may be secrets. */
@@ -27,7 +28,21 @@ export function lockedPath(path: string, d: Digest): LockedPath {
  */
 export function linkModeFor(stage: Stage, path: string, configured: LinkMode): LinkMode {
   const linked = configured === 'hardlink' || configured === 'symlink';
-  return linked && stage.outs.find((o) => o.path === path)?.cache === false ? 'copy' : configured;
+  return linked && isUncachedOut(stage, path) ? 'copy' : configured;
+}
+
+/** `path` is an out the stage declares `cache: false`: git carries it, the cache holds it only sometimes. */
+export function isUncachedOut(stage: Stage | undefined, path: string): boolean {
+  return stage?.outs.find((o) => o.path === path)?.cache === false;
+}
+
+/**
+ * Whether `outs` (of a lock entry or a run record, which come from other branches and machines) name
+ * exactly the outs the stage declares: only then are they obeyed about where to write.
+ */
+export function namesDeclaredOuts(stage: Stage, outs: readonly { path: string }[]): boolean {
+  const key = (paths: string[]) => paths.sort(compareStrings).join('\0');
+  return key(outs.map((o) => o.path)) === key(stage.outs.map((o) => o.path));
 }
 
 function digestOf(ws: Workspace, path: string): LockedPath | undefined {
