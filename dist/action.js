@@ -73011,22 +73011,22 @@ function renderText(t) {
   return [line(t.headers), ...t.rows.map(line)].join("\n");
 }
 var STATUS = { pass: "pass", fail: "FAIL", warn: "warn", "n/a": "n/a" };
-function gateVerdict(report) {
-  const n3 = report.results.length;
+function gateVerdict(report2) {
+  const n3 = report2.results.length;
   if (n3 === 0) return "PASS: no gates declared";
-  const count = (status2) => report.results.filter((r5) => r5.status === status2).length;
+  const count = (status2) => report2.results.filter((r5) => r5.status === status2).length;
   const extras = [
     count("warn") ? `${count("warn")} warning${count("warn") === 1 ? "" : "s"}` : "",
     count("n/a") ? `${count("n/a")} n/a` : ""
   ].filter(Boolean);
   const tail = extras.length ? `, ${extras.join(", ")}` : "";
   const gates = `gate${n3 === 1 ? "" : "s"}`;
-  return report.verdict === "fail" ? `FAIL: ${count("fail")} of ${n3} ${gates} failed${tail}` : `PASS: ${count("pass")} of ${n3} ${gates} passed${tail}`;
+  return report2.verdict === "fail" ? `FAIL: ${count("fail")} of ${n3} ${gates} failed${tail}` : `PASS: ${count("pass")} of ${n3} ${gates} passed${tail}`;
 }
-function gateTable(report, precision) {
+function gateTable(report2, precision) {
   return {
     headers: ["Metric", "Value", "Baseline", "Delta", "Gate", "Result"],
-    rows: report.results.map((r5) => [
+    rows: report2.results.map((r5) => [
       r5.gate.path ? `${r5.gate.metric} (${r5.gate.path})` : r5.gate.metric,
       formatValue(r5.value, precision),
       formatValue(r5.baseline, precision),
@@ -94126,13 +94126,13 @@ function templateFloatsAsText(doc) {
 }
 function expandStages(written, root5, label, files, positions, problems) {
   const seen = /* @__PURE__ */ new Set();
-  const report = (where, shown, message) => {
+  const report2 = (where, shown, message) => {
     const id = `${formatPath(where)}\0${message}`;
     if (seen.has(id)) return;
     seen.add(id);
     problems.push({ pos: positions.at(where), path: formatPath(shown), message });
   };
-  const template = (t) => report(t.path, t.path, t.message);
+  const template = (t) => report2(t.path, t.path, t.message);
   const varProblems = [];
   const global2 = VarsScope.empty();
   const defaults2 = files.tryRead(DEFAULT_PARAMS_FILE);
@@ -94158,10 +94158,10 @@ function expandStages(written, root5, label, files, positions, problems) {
         scope = global2.clone();
         const stageProblems = [];
         loadVars(g5.body.vars, g5.body.wdir ?? ".", files, scope, ["vars"], stageProblems);
-        for (const t of stageProblems) report([...g5.base, ...t.path], shown(t.path), t.message);
+        for (const t of stageProblems) report2([...g5.base, ...t.path], shown(t.path), t.message);
       }
       const sub = substituteBody(g5.body, chainLookup(g5.locals, scope.values));
-      for (const t of sub.problems) report([...g5.base, ...t.path], shown(t.path), t.message);
+      for (const t of sub.problems) report2([...g5.base, ...t.path], shown(t.path), t.message);
       const stage = normalizeStage(g5.name, sub.body, { root: root5, label }, g5.base, positions, problems);
       if (stage) stages.push(stage);
     }
@@ -94278,7 +94278,7 @@ function manifestJson(manifest) {
 }
 
 // src/hash/file-digest.ts
-import { closeSync as closeSync2, openSync as openSync2, readSync } from "node:fs";
+import { closeSync as closeSync2, openSync as openSync2, read, readSync } from "node:fs";
 import * as crypto4 from "node:crypto";
 var CHUNK = 1 << 20;
 var buffer;
@@ -94297,6 +94297,28 @@ function sha256File(path) {
       const n3 = readSync(fd, buffer, 0, CHUNK, null);
       if (n3 === 0) break;
       hash3.update(n3 === CHUNK ? buffer : buffer.subarray(0, n3));
+      size += n3;
+    }
+  } finally {
+    closeSync2(fd);
+  }
+  return { sha256: hash3.digest("hex"), size };
+}
+var AHEAD_CHUNK = 4 << 20;
+async function sha256FileAhead(path) {
+  const fd = openSync2(path, "r");
+  const buffers = [Buffer.allocUnsafe(AHEAD_CHUNK), Buffer.allocUnsafe(AHEAD_CHUNK)];
+  const readInto = (buf) => new Promise((resolve6, reject) => read(fd, buf, 0, AHEAD_CHUNK, null, (err, n3) => err ? reject(err) : resolve6(n3)));
+  const hash3 = crypto4.createHash("sha256");
+  let size = 0;
+  try {
+    let which2 = 0;
+    let next = readInto(buffers[0]);
+    for (let n3 = await next; n3 > 0; n3 = await next) {
+      const full = buffers[which2];
+      which2 ^= 1;
+      next = readInto(buffers[which2]);
+      hash3.update(n3 === AHEAD_CHUNK ? full : full.subarray(0, n3));
       size += n3;
     }
   } finally {
@@ -94982,62 +95004,64 @@ import { readdirSync as readdirSync4, statSync as statSync4, lstatSync as lstatS
 import { join as join13 } from "node:path";
 
 // src/hash/worker-hash.ts
-import { readdirSync as readdirSync3 } from "node:fs";
+import * as nodeCrypto from "node:crypto";
+import * as nodeFs from "node:fs";
 import { cpus } from "node:os";
 import { MessageChannel, receiveMessageOnPort, Worker as Worker2 } from "node:worker_threads";
+function hashUnit(unit, out, io) {
+  const { fs: fs3, crypto: crypto5, buf } = io;
+  const hashFile = (abs, rel) => {
+    const fd = fs3.openSync(abs, "r");
+    try {
+      const st = fs3.fstatSync(fd);
+      if (!st.isFile()) throw new Error(`not a regular file: ${rel}`);
+      let total = fs3.readSync(fd, buf, 0, buf.length, null);
+      let sha;
+      if (total < buf.length && crypto5.hash) sha = crypto5.hash("sha256", buf.subarray(0, total), "hex");
+      else {
+        const h5 = crypto5.createHash("sha256");
+        h5.update(buf.subarray(0, total));
+        for (let n3; (n3 = fs3.readSync(fd, buf, 0, buf.length, null)) > 0; total += n3) h5.update(buf.subarray(0, n3));
+        sha = h5.digest("hex");
+      }
+      if (total !== st.size) throw new Error(`changed while hashing: ${rel}`);
+      out.push(`${rel}	${st.ino}	${st.size}	${st.mtimeMs}	${st.ctimeMs}	${sha}`);
+    } finally {
+      fs3.closeSync(fd);
+    }
+  };
+  const walk = (abs, rel, seen) => {
+    const st = fs3.statSync(abs);
+    const id = `${st.dev}:${st.ino}`;
+    if (seen.has(id)) throw new Error(`symlink loop at ${rel}`);
+    seen.add(id);
+    for (const ent of fs3.readdirSync(abs, { withFileTypes: true })) {
+      const a5 = `${abs}/${ent.name}`;
+      const r5 = rel ? `${rel}/${ent.name}` : ent.name;
+      if (ent.isDirectory() || ent.isSymbolicLink() && fs3.statSync(a5).isDirectory()) walk(a5, r5, seen);
+      else hashFile(a5, r5);
+    }
+    seen.delete(id);
+  };
+  if ("files" in unit) for (const [abs, rel] of unit.files) hashFile(abs, rel);
+  else walk(unit.dir, unit.rel, /* @__PURE__ */ new Set());
+}
 var WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const fs = require('node:fs');
-const crypto = require('node:crypto');
+const hashUnit = ${hashUnit.toString()};
 const { units, queue, done, port } = workerData;
 const q = new Int32Array(queue);
 const d = new Int32Array(done);
-const buf = Buffer.allocUnsafe(1 << 20);
-function hashFile(abs, rel, out) {
-  const fd = fs.openSync(abs, 'r');
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new Error('not a regular file: ' + rel);
-    let total = fs.readSync(fd, buf, 0, buf.length, null);
-    let sha;
-    if (total < buf.length && crypto.hash) sha = crypto.hash('sha256', buf.subarray(0, total), 'hex');
-    else {
-      const h = crypto.createHash('sha256');
-      h.update(buf.subarray(0, total));
-      for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; total += n) h.update(buf.subarray(0, n));
-      sha = h.digest('hex');
-    }
-    if (total !== st.size) throw new Error('changed while hashing: ' + rel);
-    out.push(rel + '\\t' + st.ino + '\\t' + st.size + '\\t' + st.mtimeMs + '\\t' + st.ctimeMs + '\\t' + sha);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-function walk(abs, rel, out, seen) {
-  const st = fs.statSync(abs);
-  const id = st.dev + ':' + st.ino;
-  if (seen.has(id)) throw new Error('symlink loop at ' + rel);
-  seen.add(id);
-  for (const ent of fs.readdirSync(abs, { withFileTypes: true })) {
-    const a = abs + '/' + ent.name;
-    const r = rel ? rel + '/' + ent.name : ent.name;
-    const isDir = ent.isDirectory() || (ent.isSymbolicLink() && fs.statSync(a).isDirectory());
-    if (isDir) walk(a, r, out, seen);
-    else hashFile(a, r, out);
-  }
-  seen.delete(id);
-}
+const io = { fs: require('node:fs'), crypto: require('node:crypto'), buf: Buffer.allocUnsafe(1 << 20) };
 for (;;) {
   const i = Atomics.add(q, 0, 1);
   if (i >= units.length) break;
-  const unit = units[i];
   try {
     const out = [];
-    if (unit.files) for (const [abs, rel] of unit.files) hashFile(abs, rel, out);
-    else walk(unit.dir, unit.rel, out, new Set());
+    hashUnit(units[i], out, io);
     port.postMessage({ text: out.join('\\n') });
   } catch (e) {
-    port.postMessage({ error: String(e && e.message || e) });
+    port.postMessage({ error: String((e && e.message) || e) });
   }
   Atomics.add(d, 0, 1);
   Atomics.notify(d, 0);
@@ -95046,13 +95070,14 @@ for (;;) {
 var FILES_PER_UNIT = 512;
 var MIN_UNITS = 16;
 var WORKER_MIN_FILES = 512;
+var MAX_THREADS = 4;
 function hashTreeInWorkers(absDir, progress, each) {
   const units = [];
   const dirs = [{ dir: absDir, rel: "" }];
   while (dirs.length && units.length + dirs.length < MIN_UNITS) {
     const { dir, rel } = dirs.shift();
     const files = [];
-    for (const ent of readdirSync3(dir, { withFileTypes: true })) {
+    for (const ent of nodeFs.readdirSync(dir, { withFileTypes: true })) {
       if (ent.isSymbolicLink()) return false;
       const childRel = rel ? `${rel}/${ent.name}` : ent.name;
       if (ent.isDirectory()) dirs.push({ dir: `${dir}/${ent.name}`, rel: childRel });
@@ -95068,50 +95093,66 @@ function hashFilesInWorkers(files, progress, each) {
   for (let i5 = 0; i5 < files.length; i5 += FILES_PER_UNIT) units.push({ files: files.slice(i5, i5 + FILES_PER_UNIT) });
   return run(units, progress, each);
 }
+function report(lines, each) {
+  for (const line of lines) {
+    const f5 = line.split("	");
+    each(f5[0], f5[5], { ino: Number(f5[1]), size: Number(f5[2]), mtimeMs: Number(f5[3]), ctimeMs: Number(f5[4]) });
+  }
+}
 function run(units, progress, each) {
-  if (units.length === 0) return true;
   const queue = new SharedArrayBuffer(4);
   const done = new SharedArrayBuffer(4);
-  const n3 = Math.max(1, Math.min(4, cpus().length, units.length));
-  const channels = Array.from({ length: n3 }, () => new MessageChannel());
+  const q3 = new Int32Array(queue);
+  const d5 = new Int32Array(done);
+  const helpers = Math.max(0, Math.min(MAX_THREADS, cpus().length, units.length) - 1);
+  const channels = Array.from({ length: helpers }, () => new MessageChannel());
   const workers = channels.map(
     (ch) => new Worker2(WORKER_SOURCE, { eval: true, workerData: { units, queue, done, port: ch.port2 }, transferList: [ch.port2] })
   );
   let failed = false;
   for (const w of workers) w.on("error", () => failed = true);
-  const d5 = new Int32Array(done);
-  const texts = [];
+  const drain = () => {
+    for (const ch of channels) {
+      for (let msg = receiveMessageOnPort(ch.port1); msg; msg = receiveMessageOnPort(ch.port1)) {
+        const m3 = msg.message;
+        if (m3.error !== void 0) failed = true;
+        else if (m3.text) report(m3.text.split("\n"), each);
+      }
+    }
+    return !failed;
+  };
+  const io = { fs: nodeFs, crypto: nodeCrypto, buf: Buffer.allocUnsafe(1 << 20) };
   try {
+    for (let i5 = Atomics.add(q3, 0, 1); i5 < units.length; i5 = Atomics.add(q3, 0, 1)) {
+      const out = [];
+      try {
+        hashUnit(units[i5], out, io);
+      } catch {
+        return false;
+      }
+      report(out, each);
+      Atomics.add(d5, 0, 1);
+      if (!drain()) return false;
+      progress(Atomics.load(d5, 0), units.length);
+    }
     let lastMove = Date.now();
     for (let seen = Atomics.load(d5, 0); seen < units.length; seen = Atomics.load(d5, 0)) {
       Atomics.wait(d5, 0, seen, 250);
-      if (failed) return false;
+      if (!drain()) return false;
       if (Atomics.load(d5, 0) !== seen) lastMove = Date.now();
       else if (Date.now() - lastMove > 6e4) return false;
       progress(Atomics.load(d5, 0), units.length);
     }
-    for (const ch of channels) {
-      for (let msg = receiveMessageOnPort(ch.port1); msg; msg = receiveMessageOnPort(ch.port1)) {
-        const m3 = msg.message;
-        if (m3.error !== void 0) return false;
-        if (m3.text) texts.push(m3.text);
-      }
-    }
+    return drain();
   } finally {
     for (const w of workers) void w.terminate();
     for (const ch of channels) ch.port1.close();
   }
-  for (const text of texts) {
-    for (const line of text.split("\n")) {
-      const f5 = line.split("	");
-      each(f5[0], f5[5], { ino: Number(f5[1]), size: Number(f5[2]), mtimeMs: Number(f5[3]), ctimeMs: Number(f5[4]) });
-    }
-  }
-  return true;
 }
 
 // src/hash/hasher.ts
 var PROGRESS_EVERY_MS = 250;
+var AHEAD_MIN_BYTES = 64 << 20;
 var Hasher = class {
   constructor(root5, statCache, reporter) {
     this.root = root5;
@@ -95122,6 +95163,8 @@ var Hasher = class {
   statCache;
   reporter;
   memo = /* @__PURE__ */ new Map();
+  /** Stats `prefetch` took, each used by the next look-up of its path (and only that one) until `settle`. */
+  statted = /* @__PURE__ */ new Map();
   lastProgress = 0;
   /** What this command read (`-v` prints counts, `-vv` the paths): files hashed, and files the stat cache vouched for. */
   stats = { hashed: [], fromStatCache: 0 };
@@ -95130,16 +95173,44 @@ var Hasher = class {
     const hit = this.memo.get(rel);
     if (hit) return hit;
     const abs = join13(this.root, rel);
-    const st = this.statFollow(abs, rel);
+    const st = this.statted.has(rel) ? this.statted.get(rel) : this.statFollow(abs, rel);
+    this.statted.delete(rel);
     if (!st) return void 0;
     const digest4 = st.isDirectory() ? this.digestDir(abs, rel) : { kind: "file", ...this.digestFile(abs, rel, st) };
     this.memo.set(rel, digest4);
     return digest4;
   }
+  /**
+   * Digests the large files among `rels` ahead of the look-ups that will ask for them, reading while
+   * hashing (`sha256FileAhead`); the others are only stat'ed, and that stat serves their look-up.
+   */
+  async prefetch(rels) {
+    for (const rel of rels) {
+      if (this.memo.has(rel) || this.statted.has(rel)) continue;
+      const abs = join13(this.root, rel);
+      const st = this.statFollow(abs, rel);
+      if (!st?.isFile() || st.size < AHEAD_MIN_BYTES || this.statCache.peek(rel, st) !== void 0) {
+        this.statted.set(rel, st);
+        continue;
+      }
+      this.stats.hashed.push(rel);
+      const started = Date.now();
+      const { sha256, size } = await sha256FileAhead(abs);
+      if (size === st.size) this.statCache.record(rel, st, sha256, started);
+      this.memo.set(rel, { kind: "file", sha256, size });
+    }
+  }
+  /** Forget the stats `prefetch` took that no look-up used: a later look-up must see the file as it is then. */
+  settle() {
+    this.statted.clear();
+  }
   /** Drop memoized digests of `rel`, of anything inside it and of directories containing it. */
   forget(rel) {
     for (const key2 of this.memo.keys()) {
       if (isSameOrInside(key2, rel) || isSameOrInside(rel, key2)) this.memo.delete(key2);
+    }
+    for (const key2 of this.statted.keys()) {
+      if (isSameOrInside(key2, rel) || isSameOrInside(rel, key2)) this.statted.delete(key2);
     }
   }
   statFollow(abs, label) {
@@ -95179,6 +95250,7 @@ var Hasher = class {
     const started = Date.now();
     if (this.statCache.knowsNothingUnder(relDir)) {
       const manifest2 = [];
+      const counted = this.stats.hashed.length;
       const done = hashTreeInWorkers(absDir, progress, (rel, sha256, st) => {
         const key2 = `${relDir}/${rel}`;
         this.statCache.record(key2, st, sha256, started);
@@ -95186,6 +95258,7 @@ var Hasher = class {
         manifest2.push({ path: rel, sha256, size: st.size });
       });
       if (done) return this.dirDigest(manifest2);
+      this.stats.hashed.length = counted;
     }
     const manifest = [];
     const pending = [];
@@ -95326,6 +95399,16 @@ var StatCache = class {
     if (line === void 0) return void 0;
     const stat3 = `	${st.ino}	${st.size}	${st.mtimeMs}	${st.ctimeMs}	`;
     return line.length === key2.length + stat3.length + SHA_HEX_LENGTH && line.startsWith(stat3, key2.length) ? line.slice(-SHA_HEX_LENGTH) : void 0;
+  }
+  /** The digest vouched for `key`, without moving the cursor: for a look-up out of the walk's order. */
+  peek(key2, st) {
+    if (this.entries) return this.matches(this.entries.get(key2), key2, st);
+    const { text } = this;
+    const at = text.startsWith(`${key2}	`, HEADER.length + 1) ? HEADER.length + 1 : text.indexOf(`
+${key2}	`) + 1;
+    if (at <= 0) return void 0;
+    const end = text.indexOf("\n", at);
+    return this.matches(text.slice(at, end < 0 ? text.length : end), key2, st);
   }
   lookup(key2, st) {
     return this.matches(this.line(key2), key2, st);
@@ -96218,12 +96301,13 @@ function findRestorable(ws, stage, state2) {
 }
 
 // src/run/plan-workspace.ts
-function planWorkspace(ws, req) {
+async function planWorkspace(ws, req) {
   const selected = selectStages(ws.dag, req.targets, req);
   const order = topoOrder(ws.dag, selected);
   preflight(ws, order);
   const lock = readWorkspaceLock(ws);
   const hashStarted = performance.now();
+  await ws.hasher.prefetch(workspacePaths(ws, order));
   const states = /* @__PURE__ */ new Map();
   const compared = /* @__PURE__ */ new Map();
   const assumed = /* @__PURE__ */ new Map();
@@ -96237,6 +96321,7 @@ function planWorkspace(ws, req) {
     states.set(name, state2);
     compared.set(name, reasons);
   }
+  ws.hasher.settle();
   reportHashing(ws, performance.now() - hashStarted);
   const planStarted = performance.now();
   const forced = new Set(req.force ? order : []);
@@ -96253,6 +96338,13 @@ function planWorkspace(ws, req) {
   ws.statCache.save();
   ws.reporter.debug(`planned ${order.length} stages in ${msText(performance.now() - planStarted)}: ${plan.filter((p3) => p3.action === "run").length} to run`);
   return { order, lock, plan, data, forced, useRunCache };
+}
+function* workspacePaths(ws, order) {
+  for (const name of order) {
+    const stage = ws.dag.stages.get(name);
+    for (const dep of stage.deps) if (!isExternalPath(dep.path)) yield dep.path;
+    for (const out of stage.outs) yield out.path;
+  }
 }
 function reportHashing(ws, ms) {
   const { hashed, fromStatCache } = ws.hasher.stats;
@@ -97143,7 +97235,7 @@ async function reproduce(ws, req) {
   const release2 = acquireWorkspaceLock(ws.root);
   let session;
   try {
-    const { order, lock, forced, useRunCache, data } = planWorkspace(ws, req);
+    const { order, lock, forced, useRunCache, data } = await planWorkspace(ws, req);
     for (const d5 of data) {
       const { message, hint } = formatDataChange(d5);
       ws.reporter.warn(`${message} (${hint})`);
@@ -97177,7 +97269,7 @@ async function reproduce(ws, req) {
 async function runStagesStep(ws, command5, reporter, pullFromRemote = false) {
   if (command5 === "gate") return [];
   if (command5 === "status") {
-    const { plan } = planWorkspace(ws, { targets: [] });
+    const { plan } = await planWorkspace(ws, { targets: [] });
     return plan.map((p3) => ({ name: p3.name, status: p3.action === "run" ? "would-run" : p3.action === "frozen" ? "frozen" : "skipped" }));
   }
   const interrupt = { requested: false };
@@ -97428,7 +97520,7 @@ function gatesRevision(inputs, baseSha, event, reporter) {
   return baseSha;
 }
 async function produceReport(inputs, event, reporter) {
-  const report = emptyReport(inputs.command, event);
+  const report2 = emptyReport(inputs.command, event);
   try {
     const pipelineFile = join29(inputs.workingDirectory, PIPELINE_FILE);
     if (!existsSync11(pipelineFile)) {
@@ -97437,27 +97529,27 @@ async function produceReport(inputs, event, reporter) {
     const root5 = inputs.workingDirectory;
     const baseline = inputs.baseline ?? event.pullRequest?.baseSha;
     if (baseline) {
-      report.baseSha = await group(`Baseline ${baseline}`, async () => fetchRevision(root5, baseline, reporter));
+      report2.baseSha = await group(`Baseline ${baseline}`, async () => fetchRevision(root5, baseline, reporter));
     }
     const ws = openWorkspace(pipelineFile, reporter);
-    report.dag = { nodes: topoOrder(ws.dag), edges: edgesOf(ws.dag) };
+    report2.dag = { nodes: topoOrder(ws.dag), edges: edgesOf(ws.dag) };
     const remote = decideRemoteSteps(inputs.pull, inputs.push, ws.config.remote !== void 0, event);
     if (remote.pull) await group("Pull from the remote cache", () => pullStep(ws, reporter));
-    report.stages = await runStagesStep(ws, inputs.command, reporter, remote.pull && usableRemote(ws));
-    if (remote.push && inputs.command === "repro" && failedStages(report).length === 0) await group("Push to the remote cache", () => pushStep(ws, reporter));
+    report2.stages = await runStagesStep(ws, inputs.command, reporter, remote.pull && usableRemote(ws));
+    if (remote.push && inputs.command === "repro" && failedStages(report2).length === 0) await group("Push to the remote cache", () => pushStep(ws, reporter));
     const { current, base } = await group("Metrics and params diff", async () => {
       const current2 = readWorkspaceMetrics(ws.pipeline);
-      const base2 = report.baseSha ? readRevisionMetricsWithGaps(ws.pipeline, report.baseSha) : void 0;
-      report.params = report.baseSha ? paramRows(readParamsAt(ws.pipeline, report.baseSha), readParamsAt(ws.pipeline, void 0)) : [];
-      reporter.info(`${Object.keys(current2).length} metrics file(s) read; ${report.params.length} param(s) changed`);
+      const base2 = report2.baseSha ? readRevisionMetricsWithGaps(ws.pipeline, report2.baseSha) : void 0;
+      report2.params = report2.baseSha ? paramRows(readParamsAt(ws.pipeline, report2.baseSha), readParamsAt(ws.pipeline, void 0)) : [];
+      reporter.info(`${Object.keys(current2).length} metrics file(s) read; ${report2.params.length} param(s) changed`);
       return { current: current2, base: base2 };
     });
     await group("Gates", async () => {
-      const from = gatesRevision(inputs, report.baseSha, event, reporter);
+      const from = gatesRevision(inputs, report2.baseSha, event, reporter);
       const selection = selectGates(ws.pipeline, { ...from ? { gatesFrom: from } : {}, extra: inputs.gates }, reporter);
-      if (from) report.gatesFrom = from === report.baseSha ? `the base (${from.slice(0, 7)})` : from;
-      report.gatesChanged = selection.gatesChanged;
-      if (selection.gatesChanged) reporter.warn(`this change edits a gate in ${PIPELINE_FILE}; the gates of ${report.gatesFrom} were applied`);
+      if (from) report2.gatesFrom = from === report2.baseSha ? `the base (${from.slice(0, 7)})` : from;
+      report2.gatesChanged = selection.gatesChanged;
+      if (selection.gatesChanged) reporter.warn(`this change edits a gate in ${PIPELINE_FILE}; the gates of ${report2.gatesFrom} were applied`);
       const gates = evaluateGates(selection.gates, current, base?.metrics, base?.unreadable);
       reporter.info(gateVerdict(gates));
       if (gates.results.length) reporter.info(renderText(gateTable(gates, inputs.precision)));
@@ -97470,7 +97562,7 @@ async function produceReport(inputs, event, reporter) {
           ...file2 ? { file: `${prefix}${file2}` } : {}
         });
       }
-      report.gates = gates.results.map((r5) => ({
+      report2.gates = gates.results.map((r5) => ({
         metric: r5.gate.metric,
         ...r5.gate.path ? { path: r5.gate.path } : {},
         bound: describeBound(r5.gate),
@@ -97480,16 +97572,16 @@ async function produceReport(inputs, event, reporter) {
         ...r5.baseline === void 0 ? {} : { baseline: r5.baseline },
         ...r5.note ? { note: r5.hint ? `${r5.note}; ${r5.hint}` : r5.note } : {}
       }));
-      report.metrics = metricRows(current, base?.metrics, gates);
+      report2.metrics = metricRows(current, base?.metrics, gates);
     });
   } catch (err) {
     reporter.endStageGroup();
-    report.error = errorOf(err);
+    report2.error = errorOf(err);
     if (!isLockstepError(err) && err instanceof Error) reporter.info(err.stack ?? err.message);
   }
-  const failed = report.error || report.gates.some((g5) => g5.status === "fail") || failedStages(report).length > 0;
-  report.verdict = failed ? "fail" : "pass";
-  return report;
+  const failed = report2.error || report2.gates.some((g5) => g5.status === "fail") || failedStages(report2).length > 0;
+  report2.verdict = failed ? "fail" : "pass";
+  return report2;
 }
 
 // src/action/render.ts
@@ -97677,36 +97769,36 @@ function reportDigest(r5, precision) {
 function worthSaying(r5) {
   return r5.verdict === "fail" || r5.gatesChanged || r5.params.length > 0 || r5.metrics.some((m3) => m3.base !== m3.current);
 }
-async function comment(inputs, event, report, reporter) {
-  if (inputs.comment === "never" || report.pullRequest === void 0) return void 0;
+async function comment(inputs, event, report2, reporter) {
+  if (inputs.comment === "never" || report2.pullRequest === void 0) return void 0;
   if (!inputs.token) {
     reporter.warn("no github-token: the pull request comment was skipped (the job summary has the report)");
     return void 0;
   }
   const marker = commentMarker(inputs.commentKey);
-  const digestLine = commentDigest(reportDigest(report, inputs.precision));
-  const body = truncateComment(renderReport(report, { precision: inputs.precision, marker: [marker, digestLine] }), report.runUrl);
+  const digestLine = commentDigest(reportDigest(report2, inputs.precision));
+  const body = truncateComment(renderReport(report2, { precision: inputs.precision, marker: [marker, digestLine] }), report2.runUrl);
   const octokit = getOctokit(inputs.token);
-  const target = { owner: event.owner, repo: event.repo, issueNumber: report.pullRequest };
-  const create = inputs.comment === "always" || worthSaying(report);
+  const target = { owner: event.owner, repo: event.repo, issueNumber: report2.pullRequest };
+  const create = inputs.comment === "always" || worthSaying(report2);
   return group("Pull request comment", () => upsertComment(octokit, target, marker, digestLine, body, create, reporter, inputs.mode === "comment"));
 }
-function saveReport(dir, report, markdown) {
+function saveReport(dir, report2, markdown) {
   mkdirSync7(dir, { recursive: true });
   const file2 = join30(dir, REPORT_JSON);
-  writeFileSync5(file2, `${JSON.stringify(report, null, 2)}
+  writeFileSync5(file2, `${JSON.stringify(report2, null, 2)}
 `);
   writeFileSync5(join30(dir, REPORT_MD), markdown);
   return file2;
 }
 async function commentMode(inputs, event, reporter) {
   const { runUrl: _untrusted, ...fromArtifact } = readReport(inputs.reportDir);
-  const report = { ...fromArtifact, ...event.workflowRunUrl ? { runUrl: event.workflowRunUrl } : {} };
-  await writeSummary(renderReport(report, { precision: inputs.precision }), reporter);
-  setOutput(Outputs.verdict, report.verdict);
+  const report2 = { ...fromArtifact, ...event.workflowRunUrl ? { runUrl: event.workflowRunUrl } : {} };
+  await writeSummary(renderReport(report2, { precision: inputs.precision }), reporter);
+  setOutput(Outputs.verdict, report2.verdict);
   setOutput(Outputs.report, join30(inputs.reportDir, REPORT_JSON));
-  setOutput(Outputs.stagesRan, report.stages.filter((s2) => s2.status === "ran").length);
-  if (report.pullRequest === void 0) {
+  setOutput(Outputs.stagesRan, report2.stages.filter((s2) => s2.status === "ran").length);
+  if (report2.pullRequest === void 0) {
     reporter.info("the report is not about a pull request: nothing to comment on");
     return;
   }
@@ -97716,19 +97808,19 @@ async function commentMode(inputs, event, reporter) {
       hint: "run it in a job started by on: workflow_run: it compares that run's head commit with the pull request's"
     });
   }
-  if (report.repository !== `${event.owner}/${event.repo}`) {
-    throw new LockstepError("E_COMMENT_REFUSED", `the report is about ${report.repository ?? "no repository"}, not ${event.owner}/${event.repo}: refusing to comment`);
+  if (report2.repository !== `${event.owner}/${event.repo}`) {
+    throw new LockstepError("E_COMMENT_REFUSED", `the report is about ${report2.repository ?? "no repository"}, not ${event.owner}/${event.repo}: refusing to comment`);
   }
   const octokit = getOctokit(inputs.token);
-  const pr = await octokit.rest.pulls.get({ owner: event.owner, repo: event.repo, pull_number: report.pullRequest });
-  if (pr.data.head.sha !== expected || report.headSha !== expected) {
+  const pr = await octokit.rest.pulls.get({ owner: event.owner, repo: event.repo, pull_number: report2.pullRequest });
+  if (pr.data.head.sha !== expected || report2.headSha !== expected) {
     throw new LockstepError(
       "E_COMMENT_REFUSED",
-      `refusing to comment: pull request #${report.pullRequest} is at ${pr.data.head.sha.slice(0, 7)}, the run tested ${expected.slice(0, 7)} and the report names ${report.headSha?.slice(0, 7) ?? "no commit"}`,
+      `refusing to comment: pull request #${report2.pullRequest} is at ${pr.data.head.sha.slice(0, 7)}, the run tested ${expected.slice(0, 7)} and the report names ${report2.headSha?.slice(0, 7) ?? "no commit"}`,
       { hint: "a newer commit was pushed: its own run will comment" }
     );
   }
-  const result = await comment(inputs, event, report, reporter);
+  const result = await comment(inputs, event, report2, reporter);
   if (result && "url" in result) setOutput(Outputs.commentUrl, result.url);
 }
 async function run2() {
@@ -97756,18 +97848,18 @@ async function run2() {
       await commentMode(inputs, event, reporter);
       return;
     }
-    const report = await produceReport(inputs, event, reporter);
-    const markdown = renderReport(report, { precision: inputs.precision });
-    setOutput(Outputs.report, saveReport(inputs.reportDir, report, markdown));
-    setOutput(Outputs.verdict, report.verdict);
-    setOutput(Outputs.stagesRan, report.stages.filter((s2) => s2.status === "ran").length);
+    const report2 = await produceReport(inputs, event, reporter);
+    const markdown = renderReport(report2, { precision: inputs.precision });
+    setOutput(Outputs.report, saveReport(inputs.reportDir, report2, markdown));
+    setOutput(Outputs.verdict, report2.verdict);
+    setOutput(Outputs.stagesRan, report2.stages.filter((s2) => s2.status === "ran").length);
     await writeSummary(markdown, reporter);
     if (inputs.mode === "run") {
-      const result = await comment(inputs, event, report, reporter);
+      const result = await comment(inputs, event, report2, reporter);
       if (result && "url" in result) setOutput(Outputs.commentUrl, result.url);
     }
-    if (report.error) failWith(report.error);
-    else if (report.verdict === "fail") setFailed(failureLine(report));
+    if (report2.error) failWith(report2.error);
+    else if (report2.verdict === "fail") setFailed(failureLine(report2));
   } catch (err) {
     fail2(err);
   }

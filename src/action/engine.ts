@@ -12,7 +12,7 @@ import type { StageRow } from './report.js';
 export async function runStagesStep(ws: Workspace, command: 'repro' | 'status' | 'gate', reporter: ActionsReporter, pullFromRemote = false): Promise<StageRow[]> {
   if (command === 'gate') return [];
   if (command === 'status') {
-    const { plan } = planWorkspace(ws, { targets: [] });
+    const { plan } = await planWorkspace(ws, { targets: [] });
     return plan.map((p) => ({ name: p.name, status: p.action === 'run' ? 'would-run' : p.action === 'frozen' ? 'frozen' : 'skipped' }));
   }
   const interrupt: { requested: boolean; onRequest?: () => void } = { requested: false };

@@ -5,11 +5,13 @@ import type { Reporter } from '../log.js';
 import { isSameOrInside } from '../util/paths.js';
 import { compareStrings } from '../util/sort.js';
 import { manifestJson, type Digest, type DirDigest, type ManifestEntry } from './digest.js';
-import { sha256Bytes, sha256File } from './file-digest.js';
+import { sha256Bytes, sha256File, sha256FileAhead } from './file-digest.js';
 import type { FileStat, StatCache } from './stat-cache.js';
 import { hashFilesInWorkers, hashTreeInWorkers, WORKER_MIN_FILES, type Progress } from './worker-hash.js';
 
 const PROGRESS_EVERY_MS = 250;
+/** From this size a file is worth hashing ahead (`prefetch`): the read it hides outweighs a promise per chunk. */
+const AHEAD_MIN_BYTES = 64 << 20;
 
 /** A file of a directory that the stat cache could not vouch for. */
 interface Pending {
@@ -27,6 +29,8 @@ interface Pending {
  */
 export class Hasher {
   private readonly memo = new Map<string, Digest>();
+  /** Stats `prefetch` took, each used by the next look-up of its path (and only that one) until `settle`. */
+  private readonly statted = new Map<string, Stats | undefined>();
   private lastProgress = 0;
   /** What this command read (`-v` prints counts, `-vv` the paths): files hashed, and files the stat cache vouched for. */
   readonly stats = { hashed: [] as string[], fromStatCache: 0 };
@@ -42,17 +46,47 @@ export class Hasher {
     const hit = this.memo.get(rel);
     if (hit) return hit;
     const abs = join(this.root, rel);
-    const st = this.statFollow(abs, rel);
+    const st = this.statted.has(rel) ? this.statted.get(rel) : this.statFollow(abs, rel);
+    this.statted.delete(rel);
     if (!st) return undefined;
     const digest = st.isDirectory() ? this.digestDir(abs, rel) : { kind: 'file' as const, ...this.digestFile(abs, rel, st) };
     this.memo.set(rel, digest);
     return digest;
   }
 
+  /**
+   * Digests the large files among `rels` ahead of the look-ups that will ask for them, reading while
+   * hashing (`sha256FileAhead`); the others are only stat'ed, and that stat serves their look-up.
+   */
+  async prefetch(rels: Iterable<string>): Promise<void> {
+    for (const rel of rels) {
+      if (this.memo.has(rel) || this.statted.has(rel)) continue;
+      const abs = join(this.root, rel);
+      const st = this.statFollow(abs, rel);
+      if (!st?.isFile() || st.size < AHEAD_MIN_BYTES || this.statCache.peek(rel, st) !== undefined) {
+        this.statted.set(rel, st);
+        continue;
+      }
+      this.stats.hashed.push(rel);
+      const started = Date.now();
+      const { sha256, size } = await sha256FileAhead(abs);
+      if (size === st.size) this.statCache.record(rel, st, sha256, started);
+      this.memo.set(rel, { kind: 'file', sha256, size });
+    }
+  }
+
+  /** Forget the stats `prefetch` took that no look-up used: a later look-up must see the file as it is then. */
+  settle(): void {
+    this.statted.clear();
+  }
+
   /** Drop memoized digests of `rel`, of anything inside it and of directories containing it. */
   forget(rel: string): void {
     for (const key of this.memo.keys()) {
       if (isSameOrInside(key, rel) || isSameOrInside(rel, key)) this.memo.delete(key);
+    }
+    for (const key of this.statted.keys()) {
+      if (isSameOrInside(key, rel) || isSameOrInside(rel, key)) this.statted.delete(key);
     }
   }
 
@@ -96,6 +130,8 @@ export class Hasher {
     const started = Date.now();
     if (this.statCache.knowsNothingUnder(relDir)) {
       const manifest: ManifestEntry[] = [];
+      const counted = this.stats.hashed.length;
+      // What was reported is true even when the run gives up: the stat cache keeps it for the walk below.
       const done = hashTreeInWorkers(absDir, progress, (rel, sha256, st) => {
         const key = `${relDir}/${rel}`;
         this.statCache.record(key, st, sha256, started);
@@ -103,6 +139,7 @@ export class Hasher {
         manifest.push({ path: rel, sha256, size: st.size });
       });
       if (done) return this.dirDigest(manifest);
+      this.stats.hashed.length = counted;
     }
     const manifest: ManifestEntry[] = [];
     const pending: Pending[] = [];
@@ -176,7 +213,7 @@ export class Hasher {
   /** Many files to hash: on every core. A file that changed size since the walk stays pending. */
   private applyWorkers(manifest: ManifestEntry[], pending: Pending[], progress: Progress, started: number): void {
     const byKey = new Map(pending.map((p) => [p.key, p]));
-    // Results are reported only once every file hashed; on any trouble nothing is, and all stay pending.
+    // Files reported before any trouble are done; the rest stay pending.
     hashFilesInWorkers(pending.map((p) => [p.abs, p.key]), progress, (key, sha256, st) => {
       const p = byKey.get(key)!;
       if (p.st && p.st.size !== st.size) return;

@@ -73,6 +73,16 @@ export class StatCache {
     return line.length === key.length + stat.length + SHA_HEX_LENGTH && line.startsWith(stat, key.length) ? line.slice(-SHA_HEX_LENGTH) : undefined;
   }
 
+  /** The digest vouched for `key`, without moving the cursor: for a look-up out of the walk's order. */
+  peek(key: string, st: FileStat): string | undefined {
+    if (this.entries) return this.matches(this.entries.get(key), key, st);
+    const { text } = this;
+    const at = text.startsWith(`${key}\t`, HEADER.length + 1) ? HEADER.length + 1 : text.indexOf(`\n${key}\t`) + 1;
+    if (at <= 0) return undefined;
+    const end = text.indexOf('\n', at);
+    return this.matches(text.slice(at, end < 0 ? text.length : end), key, st);
+  }
+
   lookup(key: string, st: FileStat): string | undefined {
     return this.matches(this.line(key), key, st);
   }

@@ -5,6 +5,7 @@ import { onlyOutsMissing, withAssumedDeps } from './allow-missing.js';
 import { dataChanges, type DataChange } from './data-state.js';
 import { readWorkspaceLock } from './lock-files.js';
 import { msText } from '../util/format.js';
+import { isExternalPath } from '../pipeline/external.js';
 import { planStages, type PlannedStage } from './plan.js';
 import { findRestorable, shortKey } from './run-cache.js';
 import { currentState, preflight } from './stage-state.js';
@@ -31,12 +32,13 @@ export interface WorkspacePlan {
 }
 
 /** Selects, checks and plans: what `status` prints and what `repro --dry` shows. Runs nothing. */
-export function planWorkspace(ws: Workspace, req: PlanRequest): WorkspacePlan {
+export async function planWorkspace(ws: Workspace, req: PlanRequest): Promise<WorkspacePlan> {
   const selected = selectStages(ws.dag, req.targets, req);
   const order = topoOrder(ws.dag, selected);
   preflight(ws, order);
   const lock = readWorkspaceLock(ws);
   const hashStarted = performance.now();
+  await ws.hasher.prefetch(workspacePaths(ws, order));
   const states = new Map<string, StageState>();
   const compared = new Map<string, Reason[]>();
   const assumed = new Map<string, LockedPath>();
@@ -50,6 +52,7 @@ export function planWorkspace(ws: Workspace, req: PlanRequest): WorkspacePlan {
     states.set(name, state);
     compared.set(name, reasons);
   }
+  ws.hasher.settle();
   reportHashing(ws, performance.now() - hashStarted);
   const planStarted = performance.now();
   const forced = new Set(req.force ? order : []);
@@ -67,6 +70,15 @@ export function planWorkspace(ws: Workspace, req: PlanRequest): WorkspacePlan {
   ws.statCache.save();
   ws.reporter.debug(`planned ${order.length} stages in ${msText(performance.now() - planStarted)}: ${plan.filter((p) => p.action === 'run').length} to run`);
   return { order, lock, plan, data, forced, useRunCache };
+}
+
+/** The deps and outs the plan will digest, in the order it will. */
+function* workspacePaths(ws: Workspace, order: string[]): Iterable<string> {
+  for (const name of order) {
+    const stage = ws.dag.stages.get(name)!;
+    for (const dep of stage.deps) if (!isExternalPath(dep.path)) yield dep.path;
+    for (const out of stage.outs) yield out.path;
+  }
 }
 
 /** -v: how much was read and how much the stat cache spared; -vv: every file read. */

@@ -47,7 +47,7 @@ export async function reproduce(ws: Workspace, req: ReproRequest): Promise<Repro
   const release = acquireWorkspaceLock(ws.root);
   let session: RemoteSession | undefined;
   try {
-    const { order, lock, forced, useRunCache, data } = planWorkspace(ws, req);
+    const { order, lock, forced, useRunCache, data } = await planWorkspace(ws, req);
     // Dependants run on the new content anyway; the lock's `data:` entry only moves with `lockstep add`.
     for (const d of data) {
       const { message, hint } = formatDataChange(d);

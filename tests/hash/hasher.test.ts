@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { Hasher } from '../../src/hash/hasher.js';
 import { StatCache } from '../../src/hash/stat-cache.js';
+import { hashUnit, WORKER_SOURCE } from '../../src/hash/worker-hash.js';
 import { silentReporter } from '../../src/log.js';
 import { workspace } from '../helpers/workspace.js';
 
@@ -76,6 +78,47 @@ describe('parallel hashing', () => {
     expect(hasherFor(dir).hasher.tryDigest('d')!.sha256).toBe(sha(JSON.stringify(manifest)));
     symlinkSync(join(dir, 'gone'), join(dir, 'd/s2/deep/broken'));
     expect(() => hasherFor(dir).hasher.tryDigest('d')).toThrow('d/s2/deep/broken is a broken symbolic link');
+  });
+
+  it('a worker runs the same unit code as the caller\'s thread (it gets it as source text)', async () => {
+    const files: Record<string, string> = { 'd/top.txt': 'top', 'd/s/deep/x.txt': 'x'.repeat(3 << 20) };
+    const dir = workspace(files);
+    const units = [{ dir: join(dir, 'd'), rel: '' }, { files: [[join(dir, 'd/top.txt'), 'named.txt']] as [string, string][] }];
+    const expected: string[] = [];
+    for (const unit of units) hashUnit(unit, expected, { fs: await import('node:fs'), crypto: await import('node:crypto'), buf: Buffer.alloc(1 << 20) });
+    expect(expected.map((l) => l.split('\t')[5])).toEqual([sha('x'.repeat(3 << 20)), sha('top'), sha('top')]);
+    const queue = new SharedArrayBuffer(4);
+    const done = new SharedArrayBuffer(4);
+    const { port1, port2 } = new MessageChannel();
+    const texts: string[] = [];
+    port1.on('message', (m: { text?: string; error?: string }) => texts.push(m.text ?? `error: ${m.error}`));
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { units, queue, done, port: port2 }, transferList: [port2] });
+    await new Promise((resolve) => worker.on('exit', resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    port1.close();
+    expect(texts.join('\n').split('\n').sort()).toEqual(expected.sort());
+    expect(new Int32Array(done)[0]).toBe(2);
+  });
+
+  it('a large file is hashed ahead, reading while hashing, and its digest serves the look-up', async () => {
+    const dir = workspace({ 'small.txt': 'small' });
+    const big = Buffer.alloc((64 << 20) + 12_345, 'ahead');
+    writeFileSync(join(dir, 'big.bin'), big);
+    await settle();
+    const cacheFile = join(dir, 'stat.tsv');
+    const first = hasherFor(dir, cacheFile);
+    await first.hasher.prefetch(['small.txt', 'big.bin', 'missing']);
+    expect(first.hasher.stats.hashed).toEqual(['big.bin']);
+    expect(first.hasher.tryDigest('big.bin')).toEqual({ kind: 'file', sha256: createHash('sha256').update(big).digest('hex'), size: big.length });
+    expect(first.hasher.tryDigest('small.txt')?.sha256).toBe(sha('small'));
+    expect(first.hasher.tryDigest('missing')).toBeUndefined();
+    first.hasher.settle();
+    first.cache.save();
+    // Known to the stat cache now: not read again.
+    const second = hasherFor(dir, cacheFile);
+    await second.hasher.prefetch(['big.bin']);
+    expect(second.hasher.tryDigest('big.bin')?.size).toBe(big.length);
+    expect(second.hasher.stats).toEqual({ hashed: [], fromStatCache: 1 });
   });
 
   it('a file of several read chunks and a partial one hashes like a one-shot digest', () => {

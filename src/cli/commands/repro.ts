@@ -76,7 +76,7 @@ export async function reproCommand(ctx: CommandContext, args: string[]): Promise
   await fingerprintExternalDeps(ws, request);
 
   if (values.dry) {
-    const plan = inFileOrder(planWorkspace(ws, request).plan, ws.dag);
+    const plan = inFileOrder((await planWorkspace(ws, request)).plan, ws.dag);
     if (values.json) {
       const stages = planJson(plan);
       ctx.stdout(JSON.stringify({ dry: true, stages }, null, 2));

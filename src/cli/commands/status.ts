@@ -72,7 +72,7 @@ export async function statusCommand(ctx: CommandContext, args: string[]): Promis
     return 0;
   }
   await fingerprintExternalDeps(ws, { targets });
-  const planned = planWorkspace(ws, { targets, allowMissing: values['allow-missing'] ?? false });
+  const planned = await planWorkspace(ws, { targets, allowMissing: values['allow-missing'] ?? false });
   const plan = inFileOrder(planned.plan, ws.dag);
   const data = planned.data;
   const anyRun = plan.some((p) => p.action === 'run') || data.length > 0;
