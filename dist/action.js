@@ -95163,8 +95163,6 @@ var Hasher = class {
   statCache;
   reporter;
   memo = /* @__PURE__ */ new Map();
-  /** Stats `prefetch` took, each used by the next look-up of its path (and only that one) until `settle`. */
-  statted = /* @__PURE__ */ new Map();
   lastProgress = 0;
   /** What this command read (`-v` prints counts, `-vv` the paths): files hashed, and files the stat cache vouched for. */
   stats = { hashed: [], fromStatCache: 0 };
@@ -95173,8 +95171,7 @@ var Hasher = class {
     const hit = this.memo.get(rel);
     if (hit) return hit;
     const abs = join13(this.root, rel);
-    const st = this.statted.has(rel) ? this.statted.get(rel) : this.statFollow(abs, rel);
-    this.statted.delete(rel);
+    const st = this.statFollow(abs, rel);
     if (!st) return void 0;
     const digest4 = st.isDirectory() ? this.digestDir(abs, rel) : { kind: "file", ...this.digestFile(abs, rel, st) };
     this.memo.set(rel, digest4);
@@ -95182,17 +95179,14 @@ var Hasher = class {
   }
   /**
    * Digests the large files among `rels` ahead of the look-ups that will ask for them, reading while
-   * hashing (`sha256FileAhead`); the others are only stat'ed, and that stat serves their look-up.
+   * hashing (`sha256FileAhead`). Costs a stat per path: callers pass only paths that may be large.
    */
   async prefetch(rels) {
     for (const rel of rels) {
-      if (this.memo.has(rel) || this.statted.has(rel)) continue;
+      if (this.memo.has(rel)) continue;
       const abs = join13(this.root, rel);
       const st = this.statFollow(abs, rel);
-      if (!st?.isFile() || st.size < AHEAD_MIN_BYTES || this.statCache.peek(rel, st) !== void 0) {
-        this.statted.set(rel, st);
-        continue;
-      }
+      if (!st?.isFile() || st.size < AHEAD_MIN_BYTES || this.statCache.peek(rel, st) !== void 0) continue;
       this.stats.hashed.push(rel);
       const started = Date.now();
       const { sha256, size } = await sha256FileAhead(abs);
@@ -95200,17 +95194,10 @@ var Hasher = class {
       this.memo.set(rel, { kind: "file", sha256, size });
     }
   }
-  /** Forget the stats `prefetch` took that no look-up used: a later look-up must see the file as it is then. */
-  settle() {
-    this.statted.clear();
-  }
   /** Drop memoized digests of `rel`, of anything inside it and of directories containing it. */
   forget(rel) {
     for (const key2 of this.memo.keys()) {
       if (isSameOrInside(key2, rel) || isSameOrInside(rel, key2)) this.memo.delete(key2);
-    }
-    for (const key2 of this.statted.keys()) {
-      if (isSameOrInside(key2, rel) || isSameOrInside(rel, key2)) this.statted.delete(key2);
     }
   }
   statFollow(abs, label) {
@@ -96307,7 +96294,7 @@ async function planWorkspace(ws, req) {
   preflight(ws, order);
   const lock = readWorkspaceLock(ws);
   const hashStarted = performance.now();
-  await ws.hasher.prefetch(workspacePaths(ws, order));
+  await ws.hasher.prefetch(maybeLargePaths(ws, order, lock));
   const states = /* @__PURE__ */ new Map();
   const compared = /* @__PURE__ */ new Map();
   const assumed = /* @__PURE__ */ new Map();
@@ -96321,7 +96308,6 @@ async function planWorkspace(ws, req) {
     states.set(name, state2);
     compared.set(name, reasons);
   }
-  ws.hasher.settle();
   reportHashing(ws, performance.now() - hashStarted);
   const planStarted = performance.now();
   const forced = new Set(req.force ? order : []);
@@ -96339,9 +96325,16 @@ async function planWorkspace(ws, req) {
   ws.reporter.debug(`planned ${order.length} stages in ${msText(performance.now() - planStarted)}: ${plan.filter((p3) => p3.action === "run").length} to run`);
   return { order, lock, plan, data, forced, useRunCache };
 }
-function* workspacePaths(ws, order) {
+function* maybeLargePaths(ws, order, lock) {
   for (const name of order) {
     const stage = ws.dag.stages.get(name);
+    const entry = lock.stages[name];
+    const declared = (path) => stage.deps.some((d5) => d5.path === path) || stage.outs.some((o3) => o3.path === path);
+    if (entry) {
+      for (const p3 of entry.deps) if (p3.size >= AHEAD_MIN_BYTES && !isExternalPath(p3.path) && declared(p3.path)) yield p3.path;
+      for (const p3 of entry.outs) if (p3.size >= AHEAD_MIN_BYTES && declared(p3.path)) yield p3.path;
+      continue;
+    }
     for (const dep of stage.deps) if (!isExternalPath(dep.path)) yield dep.path;
     for (const out of stage.outs) yield out.path;
   }

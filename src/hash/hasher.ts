@@ -11,7 +11,7 @@ import { hashFilesInWorkers, hashTreeInWorkers, WORKER_MIN_FILES, type Progress 
 
 const PROGRESS_EVERY_MS = 250;
 /** From this size a file is worth hashing ahead (`prefetch`): the read it hides outweighs a promise per chunk. */
-const AHEAD_MIN_BYTES = 64 << 20;
+export const AHEAD_MIN_BYTES = 64 << 20;
 
 /** A file of a directory that the stat cache could not vouch for. */
 interface Pending {
@@ -29,8 +29,6 @@ interface Pending {
  */
 export class Hasher {
   private readonly memo = new Map<string, Digest>();
-  /** Stats `prefetch` took, each used by the next look-up of its path (and only that one) until `settle`. */
-  private readonly statted = new Map<string, Stats | undefined>();
   private lastProgress = 0;
   /** What this command read (`-v` prints counts, `-vv` the paths): files hashed, and files the stat cache vouched for. */
   readonly stats = { hashed: [] as string[], fromStatCache: 0 };
@@ -46,8 +44,7 @@ export class Hasher {
     const hit = this.memo.get(rel);
     if (hit) return hit;
     const abs = join(this.root, rel);
-    const st = this.statted.has(rel) ? this.statted.get(rel) : this.statFollow(abs, rel);
-    this.statted.delete(rel);
+    const st = this.statFollow(abs, rel);
     if (!st) return undefined;
     const digest = st.isDirectory() ? this.digestDir(abs, rel) : { kind: 'file' as const, ...this.digestFile(abs, rel, st) };
     this.memo.set(rel, digest);
@@ -56,17 +53,14 @@ export class Hasher {
 
   /**
    * Digests the large files among `rels` ahead of the look-ups that will ask for them, reading while
-   * hashing (`sha256FileAhead`); the others are only stat'ed, and that stat serves their look-up.
+   * hashing (`sha256FileAhead`). Costs a stat per path: callers pass only paths that may be large.
    */
   async prefetch(rels: Iterable<string>): Promise<void> {
     for (const rel of rels) {
-      if (this.memo.has(rel) || this.statted.has(rel)) continue;
+      if (this.memo.has(rel)) continue;
       const abs = join(this.root, rel);
       const st = this.statFollow(abs, rel);
-      if (!st?.isFile() || st.size < AHEAD_MIN_BYTES || this.statCache.peek(rel, st) !== undefined) {
-        this.statted.set(rel, st);
-        continue;
-      }
+      if (!st?.isFile() || st.size < AHEAD_MIN_BYTES || this.statCache.peek(rel, st) !== undefined) continue;
       this.stats.hashed.push(rel);
       const started = Date.now();
       const { sha256, size } = await sha256FileAhead(abs);
@@ -75,18 +69,10 @@ export class Hasher {
     }
   }
 
-  /** Forget the stats `prefetch` took that no look-up used: a later look-up must see the file as it is then. */
-  settle(): void {
-    this.statted.clear();
-  }
-
   /** Drop memoized digests of `rel`, of anything inside it and of directories containing it. */
   forget(rel: string): void {
     for (const key of this.memo.keys()) {
       if (isSameOrInside(key, rel) || isSameOrInside(rel, key)) this.memo.delete(key);
-    }
-    for (const key of this.statted.keys()) {
-      if (isSameOrInside(key, rel) || isSameOrInside(rel, key)) this.statted.delete(key);
     }
   }
 

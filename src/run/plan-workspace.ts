@@ -1,11 +1,12 @@
 import type { LockFile, LockedPath } from '../lock/types.js';
 import { compareStage, type Reason, type StageState } from '../lock/compare.js';
+import { AHEAD_MIN_BYTES } from '../hash/hasher.js';
 import { selectStages, topoOrder, type Selection } from '../pipeline/dag.js';
+import { isExternalPath } from '../pipeline/external.js';
 import { onlyOutsMissing, withAssumedDeps } from './allow-missing.js';
 import { dataChanges, type DataChange } from './data-state.js';
 import { readWorkspaceLock } from './lock-files.js';
 import { msText } from '../util/format.js';
-import { isExternalPath } from '../pipeline/external.js';
 import { planStages, type PlannedStage } from './plan.js';
 import { findRestorable, shortKey } from './run-cache.js';
 import { currentState, preflight } from './stage-state.js';
@@ -38,7 +39,7 @@ export async function planWorkspace(ws: Workspace, req: PlanRequest): Promise<Wo
   preflight(ws, order);
   const lock = readWorkspaceLock(ws);
   const hashStarted = performance.now();
-  await ws.hasher.prefetch(workspacePaths(ws, order));
+  await ws.hasher.prefetch(maybeLargePaths(ws, order, lock));
   const states = new Map<string, StageState>();
   const compared = new Map<string, Reason[]>();
   const assumed = new Map<string, LockedPath>();
@@ -52,7 +53,6 @@ export async function planWorkspace(ws: Workspace, req: PlanRequest): Promise<Wo
     states.set(name, state);
     compared.set(name, reasons);
   }
-  ws.hasher.settle();
   reportHashing(ws, performance.now() - hashStarted);
   const planStarted = performance.now();
   const forced = new Set(req.force ? order : []);
@@ -72,10 +72,20 @@ export async function planWorkspace(ws: Workspace, req: PlanRequest): Promise<Wo
   return { order, lock, plan, data, forced, useRunCache };
 }
 
-/** The deps and outs the plan will digest, in the order it will. */
-function* workspacePaths(ws: Workspace, order: string[]): Iterable<string> {
+/**
+ * The deps and outs worth hashing ahead of planning: those the lock recorded as large, and every path of
+ * a stage the lock does not know yet. Stat'ing every path ahead cost a 1,000-stage no-op ~18 ms.
+ */
+function* maybeLargePaths(ws: Workspace, order: string[], lock: LockFile): Iterable<string> {
   for (const name of order) {
     const stage = ws.dag.stages.get(name)!;
+    const entry = lock.stages[name];
+    const declared = (path: string) => stage.deps.some((d) => d.path === path) || stage.outs.some((o) => o.path === path);
+    if (entry) {
+      for (const p of entry.deps) if (p.size >= AHEAD_MIN_BYTES && !isExternalPath(p.path) && declared(p.path)) yield p.path;
+      for (const p of entry.outs) if (p.size >= AHEAD_MIN_BYTES && declared(p.path)) yield p.path;
+      continue;
+    }
     for (const dep of stage.deps) if (!isExternalPath(dep.path)) yield dep.path;
     for (const out of stage.outs) yield out.path;
   }

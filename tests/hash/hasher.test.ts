@@ -112,7 +112,6 @@ describe('parallel hashing', () => {
     expect(first.hasher.tryDigest('big.bin')).toEqual({ kind: 'file', sha256: createHash('sha256').update(big).digest('hex'), size: big.length });
     expect(first.hasher.tryDigest('small.txt')?.sha256).toBe(sha('small'));
     expect(first.hasher.tryDigest('missing')).toBeUndefined();
-    first.hasher.settle();
     first.cache.save();
     // Known to the stat cache now: not read again.
     const second = hasherFor(dir, cacheFile);
