@@ -95095,8 +95095,10 @@ function hashFilesInWorkers(files, progress, each) {
 }
 function report(lines, each) {
   for (const line of lines) {
-    const f5 = line.split("	");
-    each(f5[0], f5[5], { ino: Number(f5[1]), size: Number(f5[2]), mtimeMs: Number(f5[3]), ctimeMs: Number(f5[4]) });
+    const name = line.indexOf("	");
+    const ino = line.indexOf("	", name + 1);
+    const size = line.indexOf("	", ino + 1);
+    each(line.slice(0, name), line.slice(-64), Number(line.slice(ino + 1, size)), line.slice(name));
   }
 }
 function run(units, progress, each) {
@@ -95238,11 +95240,11 @@ var Hasher = class {
     if (this.statCache.knowsNothingUnder(relDir)) {
       const manifest2 = [];
       const counted = this.stats.hashed.length;
-      const done = hashTreeInWorkers(absDir, progress, (rel, sha256, st) => {
+      const done = hashTreeInWorkers(absDir, progress, (rel, sha256, size, statLine) => {
         const key2 = `${relDir}/${rel}`;
-        this.statCache.record(key2, st, sha256, started);
+        this.statCache.recordLine(key2, statLine, started);
         this.stats.hashed.push(key2);
-        manifest2.push({ path: rel, sha256, size: st.size });
+        manifest2.push({ path: rel, sha256, size });
       });
       if (done) return this.dirDigest(manifest2);
       this.stats.hashed.length = counted;
@@ -95311,13 +95313,13 @@ var Hasher = class {
   /** Many files to hash: on every core. A file that changed size since the walk stays pending. */
   applyWorkers(manifest, pending, progress, started) {
     const byKey = new Map(pending.map((p3) => [p3.key, p3]));
-    hashFilesInWorkers(pending.map((p3) => [p3.abs, p3.key]), progress, (key2, sha256, st) => {
+    hashFilesInWorkers(pending.map((p3) => [p3.abs, p3.key]), progress, (key2, sha256, size, statLine) => {
       const p3 = byKey.get(key2);
-      if (p3.st && p3.st.size !== st.size) return;
+      if (p3.st && p3.st.size !== size) return;
       const entry = manifest[p3.index];
       entry.sha256 = sha256;
-      entry.size = st.size;
-      this.statCache.record(p3.key, st, sha256, started);
+      entry.size = size;
+      this.statCache.recordLine(p3.key, statLine, started);
       this.stats.hashed.push(p3.key);
       p3.index = -1;
     });
@@ -95367,7 +95369,7 @@ var StatCache = class {
   /** path → line; built on the first look-up out of order, or the first change. */
   entries;
   /** Paths in the order this command asked for them; only kept once `entries` exists. */
-  asked = [];
+  asked = /* @__PURE__ */ new Set();
   dirty = false;
   /** The saved line of `key`, if any. Consumes the cursor when `key` is the next saved path. */
   line(key2) {
@@ -95378,7 +95380,7 @@ var StatCache = class {
       return text.slice(cursor, end < 0 ? text.length : end);
     }
     const entries = this.map();
-    this.asked.push(key2);
+    this.asked.add(key2);
     return entries.get(key2);
   }
   /** The digest a saved line vouches for when `st` still matches it. */
@@ -95412,28 +95414,40 @@ ${prefix}`);
   }
   /** `readStartedMs`: wall-clock time taken just before the file was read. */
   record(key2, st, sha256, readStartedMs) {
+    this.put(key2, st.mtimeMs, st.ctimeMs, `${key2}	${st.ino}	${st.size}	${st.mtimeMs}	${st.ctimeMs}	${sha256}`, readStartedMs);
+  }
+  /**
+   * The same from a line as hashing threads report it, `\t ino \t size \t mtimeMs \t ctimeMs \t sha256`:
+   * only the two times are parsed, the text is kept as it came (per file, parsing and re-printing showed
+   * as main-thread time and garbage on 20k files).
+   */
+  recordLine(key2, rest, readStartedMs) {
+    const size = rest.indexOf("	", 1);
+    const mtime = rest.indexOf("	", size + 1);
+    const ctime = rest.indexOf("	", mtime + 1);
+    const sha = rest.indexOf("	", ctime + 1);
+    this.put(key2, Number(rest.slice(mtime + 1, ctime)), Number(rest.slice(ctime + 1, sha)), key2 + rest, readStartedMs);
+  }
+  put(key2, mtimeMs, ctimeMs, line, readStartedMs) {
     const entries = this.map();
-    this.asked.push(key2);
+    this.asked.add(key2);
     this.dirty = true;
-    const tick = Number.isInteger(st.mtimeMs / 1e3) ? 2e3 : 100;
-    if (st.mtimeMs >= readStartedMs - tick || st.ctimeMs >= readStartedMs - tick || key2.includes("	") || key2.includes("\n")) {
+    const tick = Number.isInteger(mtimeMs / 1e3) ? 2e3 : 100;
+    if (mtimeMs >= readStartedMs - tick || ctimeMs >= readStartedMs - tick || key2.includes("	") || key2.includes("\n")) {
       entries.delete(key2);
       return;
     }
-    entries.set(key2, `${key2}	${st.ino}	${st.size}	${st.mtimeMs}	${st.ctimeMs}	${sha256}`);
+    entries.set(key2, line);
   }
   /** Saved in the order this command asked (its walk's order), then whatever it did not ask about. */
   save() {
     if (!this.file || !this.dirty || !this.entries) return;
     const lines = [];
-    const written = /* @__PURE__ */ new Set();
     for (const key2 of this.asked) {
       const line = this.entries.get(key2);
-      if (line === void 0 || written.has(key2)) continue;
-      written.add(key2);
-      lines.push(line);
+      if (line !== void 0) lines.push(line);
     }
-    for (const [key2, line] of this.entries) if (!written.has(key2)) lines.push(line);
+    for (const [key2, line] of this.entries) if (!this.asked.has(key2)) lines.push(line);
     writeFileAtomic(this.file, `${HEADER}
 ${lines.join("\n")}
 `, { durable: false });
@@ -95455,7 +95469,7 @@ ${lines.join("\n")}
       if (tab > i5 && tab < end) {
         const key2 = text.slice(i5, tab);
         entries.set(key2, text.slice(i5, end));
-        if (i5 < this.cursor) this.asked.push(key2);
+        if (i5 < this.cursor) this.asked.add(key2);
       }
       i5 = end + 1;
     }

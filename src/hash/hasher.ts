@@ -118,11 +118,11 @@ export class Hasher {
       const manifest: ManifestEntry[] = [];
       const counted = this.stats.hashed.length;
       // What was reported is true even when the run gives up: the stat cache keeps it for the walk below.
-      const done = hashTreeInWorkers(absDir, progress, (rel, sha256, st) => {
+      const done = hashTreeInWorkers(absDir, progress, (rel, sha256, size, statLine) => {
         const key = `${relDir}/${rel}`;
-        this.statCache.record(key, st, sha256, started);
+        this.statCache.recordLine(key, statLine, started);
         this.stats.hashed.push(key);
-        manifest.push({ path: rel, sha256, size: st.size });
+        manifest.push({ path: rel, sha256, size });
       });
       if (done) return this.dirDigest(manifest);
       this.stats.hashed.length = counted;
@@ -200,14 +200,14 @@ export class Hasher {
   private applyWorkers(manifest: ManifestEntry[], pending: Pending[], progress: Progress, started: number): void {
     const byKey = new Map(pending.map((p) => [p.key, p]));
     // Files reported before any trouble are done; the rest stay pending.
-    hashFilesInWorkers(pending.map((p) => [p.abs, p.key]), progress, (key, sha256, st) => {
+    hashFilesInWorkers(pending.map((p) => [p.abs, p.key]), progress, (key, sha256, size, statLine) => {
       const p = byKey.get(key)!;
-      if (p.st && p.st.size !== st.size) return;
+      if (p.st && p.st.size !== size) return;
       // In place: the entry was created with its keys in canonical order (see manifestJson).
       const entry = manifest[p.index]!;
       entry.sha256 = sha256;
-      entry.size = st.size;
-      this.statCache.record(p.key, st, sha256, started);
+      entry.size = size;
+      this.statCache.recordLine(p.key, statLine, started);
       this.stats.hashed.push(p.key);
       p.index = -1;
     });

@@ -35,7 +35,7 @@ export class StatCache {
   /** path → line; built on the first look-up out of order, or the first change. */
   private entries: Map<string, string> | undefined;
   /** Paths in the order this command asked for them; only kept once `entries` exists. */
-  private asked: string[] = [];
+  private readonly asked = new Set<string>();
   private dirty = false;
 
   constructor(private readonly file: string | undefined) {
@@ -61,7 +61,7 @@ export class StatCache {
       return text.slice(cursor, end < 0 ? text.length : end);
     }
     const entries = this.map();
-    this.asked.push(key);
+    this.asked.add(key);
     return entries.get(key);
   }
 
@@ -99,29 +99,43 @@ export class StatCache {
 
   /** `readStartedMs`: wall-clock time taken just before the file was read. */
   record(key: string, st: FileStat, sha256: string, readStartedMs: number): void {
+    this.put(key, st.mtimeMs, st.ctimeMs, `${key}\t${st.ino}\t${st.size}\t${st.mtimeMs}\t${st.ctimeMs}\t${sha256}`, readStartedMs);
+  }
+
+  /**
+   * The same from a line as hashing threads report it, `\t ino \t size \t mtimeMs \t ctimeMs \t sha256`:
+   * only the two times are parsed, the text is kept as it came (per file, parsing and re-printing showed
+   * as main-thread time and garbage on 20k files).
+   */
+  recordLine(key: string, rest: string, readStartedMs: number): void {
+    const size = rest.indexOf('\t', 1);
+    const mtime = rest.indexOf('\t', size + 1);
+    const ctime = rest.indexOf('\t', mtime + 1);
+    const sha = rest.indexOf('\t', ctime + 1);
+    this.put(key, Number(rest.slice(mtime + 1, ctime)), Number(rest.slice(ctime + 1, sha)), key + rest, readStartedMs);
+  }
+
+  private put(key: string, mtimeMs: number, ctimeMs: number, line: string, readStartedMs: number): void {
     const entries = this.map();
-    this.asked.push(key);
+    this.asked.add(key);
     this.dirty = true;
-    const tick = Number.isInteger(st.mtimeMs / 1000) ? 2000 : 100;
-    if (st.mtimeMs >= readStartedMs - tick || st.ctimeMs >= readStartedMs - tick || key.includes('\t') || key.includes('\n')) {
+    const tick = Number.isInteger(mtimeMs / 1000) ? 2000 : 100;
+    if (mtimeMs >= readStartedMs - tick || ctimeMs >= readStartedMs - tick || key.includes('\t') || key.includes('\n')) {
       entries.delete(key);
       return;
     }
-    entries.set(key, `${key}\t${st.ino}\t${st.size}\t${st.mtimeMs}\t${st.ctimeMs}\t${sha256}`);
+    entries.set(key, line);
   }
 
   /** Saved in the order this command asked (its walk's order), then whatever it did not ask about. */
   save(): void {
     if (!this.file || !this.dirty || !this.entries) return;
     const lines: string[] = [];
-    const written = new Set<string>();
     for (const key of this.asked) {
       const line = this.entries.get(key);
-      if (line === undefined || written.has(key)) continue;
-      written.add(key);
-      lines.push(line);
+      if (line !== undefined) lines.push(line);
     }
-    for (const [key, line] of this.entries) if (!written.has(key)) lines.push(line);
+    for (const [key, line] of this.entries) if (!this.asked.has(key)) lines.push(line);
     writeFileAtomic(this.file, `${HEADER}\n${lines.join('\n')}\n`, { durable: false });
     this.dirty = false;
   }
@@ -142,7 +156,7 @@ export class StatCache {
       if (tab > i && tab < end) {
         const key = text.slice(i, tab);
         entries.set(key, text.slice(i, end));
-        if (i < this.cursor) this.asked.push(key);
+        if (i < this.cursor) this.asked.add(key);
       }
       i = end + 1;
     }

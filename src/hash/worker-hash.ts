@@ -2,7 +2,6 @@ import * as nodeCrypto from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { cpus } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import type { FileStat } from './stat-cache.js';
 
 /** A subtree to walk, or files to hash, each as [absolute path, name reported back]. */
 type Unit = { dir: string; rel: string } | { files: [string, string][] };
@@ -92,12 +91,12 @@ for (;;) {
 `;
 
 /**
- * Called once per hashed file with the name the caller gave (relative to the directory walked), its
- * digest and its stat as seen before reading (`st.size` is the size hashed), as units finish. A callback
- * rather than a result array: on 100k files every object per file shows up as main-thread GC.
- * When the run returns false, what was reported is true but incomplete.
+ * Called once per hashed file, as units finish, with the name the caller gave (relative to the directory
+ * walked), its digest, the size hashed, and the line's stat part as `StatCache.recordLine` takes it (the
+ * stat as seen before reading). Strings, not objects: on 100k files every object per file shows up as
+ * main-thread GC. When the run returns false, what was reported is true but incomplete.
  */
-export type EachHashed = (rel: string, sha256: string, st: FileStat) => void;
+export type EachHashed = (rel: string, sha256: string, size: number, statLine: string) => void;
 
 export type Progress = (done: number, total: number) => void;
 
@@ -138,8 +137,10 @@ export function hashFilesInWorkers(files: [string, string][], progress: Progress
 
 function report(lines: Iterable<string>, each: EachHashed): void {
   for (const line of lines) {
-    const f = line.split('\t');
-    each(f[0]!, f[5]!, { ino: Number(f[1]), size: Number(f[2]), mtimeMs: Number(f[3]), ctimeMs: Number(f[4]) });
+    const name = line.indexOf('\t');
+    const ino = line.indexOf('\t', name + 1);
+    const size = line.indexOf('\t', ino + 1);
+    each(line.slice(0, name), line.slice(-64), Number(line.slice(ino + 1, size)), line.slice(name));
   }
 }
 
