@@ -21,6 +21,21 @@ const rssVerdict = (ours: Measured, targetMiB: number) =>
 const WALK_SCRIPT = `const fs=require('fs'),p=require('path');let n=0;const w=d=>{for(const e of fs.readdirSync(d,{withFileTypes:true})){const f=p.join(d,e.name);fs.lstatSync(f);n++;if(e.isDirectory())w(f)}};w(process.argv[1]);`;
 
 /**
+ * The floor for a first status in Node: the caller's thread and one worker per other core take 512-file
+ * batches off a shared counter and open, fstat, read, sha256 and close each file — no walk order, no
+ * stat cache, no manifest. Reported beside lockstep so a ratio can be read against what Node can do.
+ */
+const FLOOR_SCRIPT = `const { Worker, isMainThread, workerData } = require('worker_threads'); const fs = require('fs'), c = require('crypto');
+const run = (files, q) => { const b = Buffer.allocUnsafe(1 << 20); for (let i; (i = Atomics.add(q, 0, 1) * 512) < files.length;) for (const p of files.slice(i, i + 512)) {
+  const fd = fs.openSync(p, 'r'); fs.fstatSync(fd); const n = fs.readSync(fd, b, 0, b.length, null); c.hash('sha256', b.subarray(0, n), 'hex'); fs.closeSync(fd); } };
+if (isMainThread) {
+  const files = []; const walk = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(d + '/' + e.name) : files.push(d + '/' + e.name); };
+  walk(process.argv[1]); const sab = new SharedArrayBuffer(4);
+  const ws = Array.from({ length: Math.min(3, require('os').cpus().length - 1) }, () => new Worker(process.argv[2], { eval: true, argv: [], workerData: { files, sab } }));
+  run(files, new Int32Array(sab)); for (const w of ws) w.on('exit', () => {});
+} else run(workerData.files, new Int32Array(workerData.sab));`;
+
+/**
  * First and no-op status of a directory of small files. At 100k files the per-file cost counts; at 20k
  * fixed costs (module load, worker start-up) weigh more, so both sizes have the same targets.
  */
@@ -39,6 +54,7 @@ export function bigDirectory(rounds: number, files = 100_000, maxKiB = 8, rssTar
       [
         { label: 'lockstep status (first: no stat cache)', before: () => rmSync(statCache, { force: true }), run: status },
         { label: 'find | xargs -P2 sha256sum', run: () => timeCommand('sh', ['-c', 'find data -type f -print0 | xargs -0 -n1000 -P2 sha256sum > /dev/null'], { cwd: dir }) },
+        { label: 'bare Node floor (no bookkeeping)', run: () => timeCommand('node', ['-e', FLOOR_SCRIPT, join(dir, 'data'), FLOOR_SCRIPT]) },
       ],
       rounds,
     );
@@ -65,6 +81,7 @@ export function bigDirectory(rounds: number, files = 100_000, maxKiB = 8, rssTar
         verdicts: [
           { text: `${fmtX(ratio(first[0]!, first[1]!))} find|xargs -P2 sha256sum (target ≤ 1.0×)`, ok: ratio(first[0]!, first[1]!) <= 1.0 },
           ...rssVerdict(first[0]!, rssTargetMiB),
+          { text: `${fmtX(ratio(first[2]!, first[1]!))} for a bare Node process doing only the reads and hashes (reported)`, ok: undefined },
         ],
       },
       {
