@@ -96637,6 +96637,11 @@ async function runStages(ws, opts) {
     }
     const result = settled.result;
     if (result.ok) {
+      for (const out of stage.outs) {
+        ws.hasher.forget(out.path);
+        ws.params.invalidate(out.path);
+      }
+      await ws.hasher.prefetch(stage.outs.map((o3) => o3.path));
       finish(completeStage(ws, stage, state2, reasons, result.durationMs, opts.lock));
     } else if (result.interrupted) {
       finish({ name, status: "interrupted", reasons, durationMs: result.durationMs });
@@ -96719,8 +96724,6 @@ function completeStage(ws, stage, state2, reasons, durationMs, lock) {
   const outs = [];
   const missing = [];
   for (const out of stage.outs) {
-    ws.hasher.forget(out.path);
-    ws.params.invalidate(out.path);
     const digest4 = ws.hasher.tryDigest(out.path);
     if (!digest4) {
       missing.push(out.path);

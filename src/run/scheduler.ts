@@ -169,6 +169,12 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
     }
     const result = settled.result;
     if (result.ok) {
+      // What the stage wrote replaces what was memoized; a large out (a model) is hashed reading ahead.
+      for (const out of stage.outs) {
+        ws.hasher.forget(out.path);
+        ws.params.invalidate(out.path);
+      }
+      await ws.hasher.prefetch(stage.outs.map((o) => o.path));
       finish(completeStage(ws, stage, state, reasons, result.durationMs, opts.lock));
     } else if (result.interrupted) {
       finish({ name, status: 'interrupted', reasons, durationMs: result.durationMs });
@@ -289,9 +295,6 @@ function completeStage(
   const outs = [];
   const missing: string[] = [];
   for (const out of stage.outs) {
-    ws.hasher.forget(out.path);
-    // A params file this stage wrote: the stages that read it see the new values.
-    ws.params.invalidate(out.path);
     const digest = ws.hasher.tryDigest(out.path);
     if (!digest) {
       missing.push(out.path);
