@@ -1,5 +1,5 @@
 import { readdirSync, statSync, lstatSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { LockstepError, errnoCode } from '../errors.js';
 import type { Reporter } from '../log.js';
 import { isSameOrInside } from '../util/paths.js';
@@ -23,7 +23,8 @@ interface Pending {
 /**
  * Digests of workspace paths (relative to `root`). Symlinks are followed; a broken one is an error that
  * names it. Results are memoized for the life of one command; `forget` drops what a stage may have
- * rewritten.
+ * rewritten. The stat cache is the repository's, shared by every pipeline in it, so its keys are paths
+ * from the state root: `statePrefix` is `root` relative to it (`.` when they are the same folder).
  */
 export class Hasher {
   private readonly memo = new Map<string, Digest>();
@@ -35,7 +36,12 @@ export class Hasher {
     private readonly root: string,
     private readonly statCache: StatCache,
     private readonly reporter: Reporter,
+    private readonly statePrefix = '.',
   ) {}
+
+  private statKey(rel: string): string {
+    return this.statePrefix === '.' ? rel : posix.normalize(`${this.statePrefix}/${rel}`);
+  }
 
   /** The digest of `rel`, or undefined when nothing exists there. */
   tryDigest(rel: string): Digest | undefined {
@@ -44,7 +50,7 @@ export class Hasher {
     const abs = join(this.root, rel);
     const st = this.statFollow(abs, rel);
     if (!st) return undefined;
-    const digest = st.isDirectory() ? this.digestDir(abs, rel) : { kind: 'file' as const, ...this.digestFile(abs, rel, st) };
+    const digest = st.isDirectory() ? this.digestDir(abs, rel) : { kind: 'file' as const, ...this.digestFile(abs, this.statKey(rel), st) };
     this.memo.set(rel, digest);
     return digest;
   }
@@ -94,10 +100,11 @@ export class Hasher {
   private digestDir(absDir: string, relDir: string): DirDigest {
     const progress = (done: number, total: number) => this.reporter.progress(`hashing ${relDir}: ${Math.round((100 * done) / total)}%`);
     const started = Date.now();
-    if (this.statCache.knowsNothingUnder(relDir)) {
+    const keyDir = this.statKey(relDir);
+    if (this.statCache.knowsNothingUnder(keyDir)) {
       const manifest: ManifestEntry[] = [];
       const done = hashTreeInWorkers(absDir, progress, (rel, sha256, st) => {
-        const key = `${relDir}/${rel}`;
+        const key = `${keyDir}/${rel}`;
         this.statCache.record(key, st, sha256, started);
         this.stats.hashed.push(key);
         manifest.push({ path: rel, sha256, size: st.size });
@@ -122,7 +129,7 @@ export class Hasher {
       for (const ent of readdirSync(abs, { withFileTypes: true })) {
         const childAbs = `${abs}/${ent.name}`;
         const childRel = prefix ? `${prefix}/${ent.name}` : ent.name;
-        const key = `${relDir}/${childRel}`;
+        const key = `${keyDir}/${childRel}`;
         if (ent.isFile() && !this.statCache.has(key)) {
           // Nothing to compare a stat with: whoever hashes the file takes its stat.
           manifest.push({ path: childRel, sha256: '', size: 0 });
