@@ -11,7 +11,7 @@ import { runKey } from '../cache/run-records.js';
 import { onlyOutsMissing, withAssumedDeps } from './allow-missing.js';
 import { writeWorkspaceLock } from './lock-files.js';
 import { ownReasons } from './plan.js';
-import { findRestorable, runCacheEligible, runInputs, shortKey } from './run-cache.js';
+import { findRestorable, addRunResult, runCacheEligible, runInputs, shortKey } from './run-cache.js';
 import { startStage, type StageRunResult } from './stage-runner.js';
 import { currentState, linkModeFor, lockedPath } from './stage-state.js';
 import { statePath, type Workspace } from './workspace.js';
@@ -326,7 +326,7 @@ function completeStage(
   }
   const entry: LockEntry = { ...lockEntryFrom(state), outs: outs.map(({ out, digest }) => lockedPath(out.path, digest)) };
   recordLock(ws, stage.name, entry, lock);
-  if (recordRun) ws.runs.add(runKey(runInputs(stage, state)), entry.outs);
+  if (recordRun) addRunResult(ws, runKey(runInputs(ws, stage, state)), entry.outs);
   ws.reporter.info(`Stage '${stage.name}' done`);
   return { name: stage.name, status: 'ran', reasons, durationMs };
 }
