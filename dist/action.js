@@ -95217,11 +95217,11 @@ var Hasher = class {
   digestDir(absDir, relDir) {
     const progress = (done, total) => this.reporter.progress(`hashing ${relDir}: ${Math.round(100 * done / total)}%`);
     const started = Date.now();
-    const keyDir = this.statKey(relDir);
-    if (this.statCache.knowsNothingUnder(keyDir)) {
+    const dirKey = this.statKey(relDir);
+    if (this.statCache.knowsNothingUnder(dirKey)) {
       const manifest2 = [];
       const done = hashTreeInWorkers(absDir, progress, (rel, sha256, st) => {
-        const key2 = `${keyDir}/${rel}`;
+        const key2 = `${dirKey}/${rel}`;
         this.statCache.record(key2, st, sha256, started);
         this.stats.hashed.push(key2);
         manifest2.push({ path: rel, sha256, size: st.size });
@@ -95240,14 +95240,20 @@ var Hasher = class {
         });
       }
       seen.add(id);
+      const keyDir = prefix ? `${dirKey}/${prefix}/` : `${dirKey}/`;
+      const relPrefix = prefix ? `${prefix}/` : "";
       for (const ent of readdirSync4(abs, { withFileTypes: true })) {
         const childAbs = `${abs}/${ent.name}`;
-        const childRel = prefix ? `${prefix}/${ent.name}` : ent.name;
-        const key2 = `${keyDir}/${childRel}`;
-        if (ent.isFile() && !this.statCache.has(key2)) {
-          manifest.push({ path: childRel, sha256: "", size: 0 });
-          pending.push({ index: manifest.length - 1, abs: childAbs, key: key2 });
-          continue;
+        const childRel = relPrefix + ent.name;
+        const key2 = keyDir + ent.name;
+        let line;
+        if (ent.isFile()) {
+          line = this.statCache.line(key2);
+          if (line === void 0) {
+            manifest.push({ path: childRel, sha256: "", size: 0 });
+            pending.push({ index: manifest.length - 1, abs: childAbs, key: key2 });
+            continue;
+          }
         }
         let isDir2 = ent.isDirectory();
         let childSt;
@@ -95255,12 +95261,13 @@ var Hasher = class {
           childSt = this.statFollow(childAbs, key2);
           if (!childSt) continue;
           isDir2 = childSt.isDirectory();
+          if (!isDir2 && !ent.isFile()) line = this.statCache.line(key2);
         }
         if (isDir2) {
           walk(childAbs, childRel);
           continue;
         }
-        const cached2 = this.statCache.lookup(key2, childSt);
+        const cached2 = this.statCache.matches(line, key2, childSt);
         manifest.push({ path: childRel, sha256: cached2 ?? "", size: childSt.size });
         if (cached2 !== void 0) this.stats.fromStatCache++;
         else {
@@ -95319,63 +95326,113 @@ import { readFileSync as readFileSync8 } from "node:fs";
 init_errors();
 init_atomic_write();
 var HEADER = `lockstep-stat-cache ${STAT_CACHE_VERSION}`;
+var TAB = 9;
+var SHA_HEX_LENGTH = 64;
 var StatCache = class {
   constructor(file2) {
     this.file = file2;
     if (!file2) return;
-    let text;
     try {
-      text = readFileSync8(file2, "utf8");
+      const text = readFileSync8(file2, "utf8");
+      if (text.startsWith(`${HEADER}
+`)) this.text = text;
+      else this.dirty = true;
     } catch (err) {
       if (errnoCode(err) !== "ENOENT") this.dirty = true;
-      return;
     }
-    const lines = text.split("\n");
-    if (lines[0] !== HEADER) {
-      this.dirty = true;
-      return;
-    }
-    for (let i5 = 1; i5 < lines.length; i5++) {
-      const line = lines[i5];
-      const tab = line.indexOf("	");
-      if (tab > 0) this.entries.set(line.slice(0, tab), line);
-    }
+    this.cursor = this.text ? HEADER.length + 1 : 0;
   }
   file;
-  /** path → the raw line from disk, or a fresh entry recorded in this run */
-  entries = /* @__PURE__ */ new Map();
+  text = "";
+  cursor = 0;
+  /** path → line; built on the first look-up out of order, or the first change. */
+  entries;
+  /** Paths in the order this command asked for them; only kept once `entries` exists. */
+  asked = [];
   dirty = false;
-  has(key2) {
-    return this.entries.has(key2);
+  /** The saved line of `key`, if any. Consumes the cursor when `key` is the next saved path. */
+  line(key2) {
+    const { text, cursor } = this;
+    if (!this.entries && cursor < text.length && text.startsWith(key2, cursor) && text.charCodeAt(cursor + key2.length) === TAB) {
+      const end = text.indexOf("\n", cursor);
+      this.cursor = end < 0 ? text.length : end + 1;
+      return text.slice(cursor, end < 0 ? text.length : end);
+    }
+    const entries = this.map();
+    this.asked.push(key2);
+    return entries.get(key2);
+  }
+  /** The digest a saved line vouches for when `st` still matches it. */
+  matches(line, key2, st) {
+    if (line === void 0) return void 0;
+    const stat3 = `	${st.ino}	${st.size}	${st.mtimeMs}	${st.ctimeMs}	`;
+    return line.length === key2.length + stat3.length + SHA_HEX_LENGTH && line.startsWith(stat3, key2.length) ? line.slice(-SHA_HEX_LENGTH) : void 0;
+  }
+  lookup(key2, st) {
+    return this.matches(this.line(key2), key2, st);
   }
   /** True when no entry lies below `dir`: a directory hashed for the first time. */
   knowsNothingUnder(dir) {
     const prefix = `${dir}/`;
-    for (const key2 of this.entries.keys()) if (key2.startsWith(prefix)) return false;
-    return true;
-  }
-  lookup(key2, st) {
-    const line = this.entries.get(key2);
-    if (line === void 0) return void 0;
-    const prefix = `${key2}	${st.ino}	${st.size}	${st.mtimeMs}	${st.ctimeMs}	`;
-    return line.length === prefix.length + 64 && line.startsWith(prefix) ? line.slice(prefix.length) : void 0;
+    if (this.entries) {
+      for (const key2 of this.entries.keys()) if (key2.startsWith(prefix)) return false;
+      return true;
+    }
+    return !this.text.startsWith(prefix, HEADER.length + 1) && !this.text.includes(`
+${prefix}`);
   }
   /** `readStartedMs`: wall-clock time taken just before the file was read. */
   record(key2, st, sha256, readStartedMs) {
+    const entries = this.map();
+    this.asked.push(key2);
+    this.dirty = true;
     const tick = Number.isInteger(st.mtimeMs / 1e3) ? 2e3 : 100;
     if (st.mtimeMs >= readStartedMs - tick || st.ctimeMs >= readStartedMs - tick || key2.includes("	") || key2.includes("\n")) {
-      if (this.entries.delete(key2)) this.dirty = true;
+      entries.delete(key2);
       return;
     }
-    this.entries.set(key2, `${key2}	${st.ino}	${st.size}	${st.mtimeMs}	${st.ctimeMs}	${sha256}`);
-    this.dirty = true;
+    entries.set(key2, `${key2}	${st.ino}	${st.size}	${st.mtimeMs}	${st.ctimeMs}	${sha256}`);
   }
+  /** Saved in the order this command asked (its walk's order), then whatever it did not ask about. */
   save() {
-    if (!this.file || !this.dirty) return;
+    if (!this.file || !this.dirty || !this.entries) return;
+    const lines = [];
+    const written = /* @__PURE__ */ new Set();
+    for (const key2 of this.asked) {
+      const line = this.entries.get(key2);
+      if (line === void 0 || written.has(key2)) continue;
+      written.add(key2);
+      lines.push(line);
+    }
+    for (const [key2, line] of this.entries) if (!written.has(key2)) lines.push(line);
     writeFileAtomic(this.file, `${HEADER}
-${[...this.entries.values()].join("\n")}
+${lines.join("\n")}
 `, { durable: false });
     this.dirty = false;
+  }
+  /**
+   * Every saved line by path. Built once the walk leaves the saved order: from then on the order is
+   * remembered so the next save can restore it — the paths already passed at the cursor come first.
+   */
+  map() {
+    if (this.entries) return this.entries;
+    const entries = /* @__PURE__ */ new Map();
+    const { text } = this;
+    const start = text ? HEADER.length + 1 : 0;
+    for (let i5 = start; i5 < text.length; ) {
+      let end = text.indexOf("\n", i5);
+      if (end < 0) end = text.length;
+      const tab = text.indexOf("	", i5);
+      if (tab > i5 && tab < end) {
+        const key2 = text.slice(i5, tab);
+        entries.set(key2, text.slice(i5, end));
+        if (i5 < this.cursor) this.asked.push(key2);
+      }
+      i5 = end + 1;
+    }
+    if (this.cursor > start || text.length > start) this.dirty = true;
+    this.entries = entries;
+    return entries;
   }
 };
 

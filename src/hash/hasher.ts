@@ -100,11 +100,11 @@ export class Hasher {
   private digestDir(absDir: string, relDir: string): DirDigest {
     const progress = (done: number, total: number) => this.reporter.progress(`hashing ${relDir}: ${Math.round((100 * done) / total)}%`);
     const started = Date.now();
-    const keyDir = this.statKey(relDir);
-    if (this.statCache.knowsNothingUnder(keyDir)) {
+    const dirKey = this.statKey(relDir);
+    if (this.statCache.knowsNothingUnder(dirKey)) {
       const manifest: ManifestEntry[] = [];
       const done = hashTreeInWorkers(absDir, progress, (rel, sha256, st) => {
-        const key = `${keyDir}/${rel}`;
+        const key = `${dirKey}/${rel}`;
         this.statCache.record(key, st, sha256, started);
         this.stats.hashed.push(key);
         manifest.push({ path: rel, sha256, size: st.size });
@@ -126,15 +126,22 @@ export class Hasher {
         });
       }
       seen.add(id);
+      // Built once per directory, so each entry costs one concatenation per name it needs.
+      const keyDir = prefix ? `${dirKey}/${prefix}/` : `${dirKey}/`;
+      const relPrefix = prefix ? `${prefix}/` : '';
       for (const ent of readdirSync(abs, { withFileTypes: true })) {
         const childAbs = `${abs}/${ent.name}`;
-        const childRel = prefix ? `${prefix}/${ent.name}` : ent.name;
-        const key = `${keyDir}/${childRel}`;
-        if (ent.isFile() && !this.statCache.has(key)) {
-          // Nothing to compare a stat with: whoever hashes the file takes its stat.
-          manifest.push({ path: childRel, sha256: '', size: 0 });
-          pending.push({ index: manifest.length - 1, abs: childAbs, key });
-          continue;
+        const childRel = relPrefix + ent.name;
+        const key = keyDir + ent.name;
+        let line: string | undefined;
+        if (ent.isFile()) {
+          line = this.statCache.line(key);
+          if (line === undefined) {
+            // Nothing to compare a stat with: whoever hashes the file takes its stat.
+            manifest.push({ path: childRel, sha256: '', size: 0 });
+            pending.push({ index: manifest.length - 1, abs: childAbs, key });
+            continue;
+          }
         }
         let isDir = ent.isDirectory();
         let childSt: Stats | undefined;
@@ -142,12 +149,13 @@ export class Hasher {
           childSt = this.statFollow(childAbs, key);
           if (!childSt) continue;
           isDir = childSt.isDirectory();
+          if (!isDir && !ent.isFile()) line = this.statCache.line(key);
         }
         if (isDir) {
           walk(childAbs, childRel);
           continue;
         }
-        const cached = this.statCache.lookup(key, childSt!);
+        const cached = this.statCache.matches(line, key, childSt!);
         manifest.push({ path: childRel, sha256: cached ?? '', size: childSt!.size });
         if (cached !== undefined) this.stats.fromStatCache++;
         else {

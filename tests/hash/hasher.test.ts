@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Hasher } from '../../src/hash/hasher.js';
@@ -134,5 +134,34 @@ describe('stat cache', () => {
     rmSync(join(dir, 'd/y/3.txt'));
     const removed = hasherFor(dir, cacheFile).hasher.tryDigest('d')!.sha256;
     expect(removed).not.toBe(added);
+  });
+
+  it('is read in step with the walk, vouches for paths in any order and saves them in the order asked', () => {
+    const dir = workspace({});
+    const cacheFile = join(dir, 'stat.tsv');
+    const st = { ino: 7, size: 3, mtimeMs: 1000.5, ctimeMs: 1000.5 };
+    const line = (key: string, digest: string) => `${key}\t7\t3\t1000.5\t1000.5\t${digest}`;
+    const [a, ab, b] = [sha('a'), sha('ab'), sha('b')];
+    writeFileSync(cacheFile, `lockstep-stat-cache 1\n${line('d/ab', ab)}\n${line('d/a', a)}\n${line('d/b', b)}\n`);
+    const saved = () => readFileSync(cacheFile, 'utf8');
+    const before = saved();
+
+    // In the saved order: every look-up is answered and nothing needs writing.
+    const inStep = new StatCache(cacheFile);
+    expect([inStep.lookup('d/ab', st), inStep.lookup('d/a', st), inStep.lookup('d/b', st)]).toEqual([ab, a, b]);
+    inStep.save();
+    expect(saved()).toBe(before);
+
+    // 'd/a' is a prefix of the line at the cursor ('d/ab'): not a match. Out of order, every path is still found,
+    // a changed stat is still refused, and the save restores the order of this walk.
+    const reordered = new StatCache(cacheFile);
+    expect(reordered.lookup('d/a', st)).toBe(a);
+    expect(reordered.lookup('d/b', { ...st, size: 4 })).toBeUndefined();
+    expect(reordered.lookup('d/ab', st)).toBe(ab);
+    expect(reordered.lookup('d/missing', st)).toBeUndefined();
+    reordered.save();
+    expect(saved()).toBe(`lockstep-stat-cache 1\n${line('d/a', a)}\n${line('d/b', b)}\n${line('d/ab', ab)}\n`);
+    expect(new StatCache(cacheFile).knowsNothingUnder('d')).toBe(false);
+    expect(new StatCache(cacheFile).knowsNothingUnder('e')).toBe(true);
   });
 });
