@@ -36,7 +36,7 @@ function listFiles(root: string): { top: string; files: string[] } {
     const topDir = realpathSync(top.stdout.trim());
     const listed = execaSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: topDir, encoding: 'utf8' });
     // A `.lockstep/` below the top is an older version's per-folder state, read by nothing any more.
-    return { top: topDir, files: [...new Set(listed.stdout.split('\0').filter((p) => p && !/.\/\.lockstep\//.test(p)))] };
+    return { top: topDir, files: [...new Set(listed.stdout.split('\0').filter((p) => p && !p.includes('/.lockstep/')))] };
   }
   const files = readdirSync(root, { recursive: true, withFileTypes: true })
     .filter((e) => !e.isDirectory())
