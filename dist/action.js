@@ -27637,7 +27637,7 @@ var init_is_alive = __esm({
 
 // src/util/atomic-write.ts
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync as statSync2, unlinkSync, writeSync } from "node:fs";
-import { dirname, join as join3, basename } from "node:path";
+import { dirname as dirname2, join as join4, basename } from "node:path";
 import { randomBytes } from "node:crypto";
 function unlinkIfExists(path) {
   try {
@@ -27646,8 +27646,8 @@ function unlinkIfExists(path) {
     if (errnoCode(err) !== "ENOENT") throw err;
   }
 }
-function tempSibling(path, dir = dirname(path)) {
-  return join3(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+function tempSibling(path, dir = dirname2(path)) {
+  return join4(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
 }
 function renameInto(tmp, path, rebuild) {
   try {
@@ -27667,7 +27667,7 @@ function renameInto(tmp, path, rebuild) {
   }
 }
 function writeTemp(tmp, data, durable) {
-  mkdirSync(dirname(tmp), { recursive: true });
+  mkdirSync(dirname2(tmp), { recursive: true });
   const fd = openSync(tmp, "wx");
   try {
     writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
@@ -27678,7 +27678,7 @@ function writeTemp(tmp, data, durable) {
 }
 function writeFileAtomic(path, data, opts = {}) {
   const durable = opts.durable !== false;
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname2(path), { recursive: true });
   const tmp = tempSibling(path, opts.tmpDir);
   try {
     writeTemp(tmp, data, durable);
@@ -27700,7 +27700,7 @@ function removeStaleTemps(dir, prefix = "", now = Date.now()) {
   for (const name of names) {
     const m3 = TEMP_NAME.exec(name);
     if (!m3 || !name.startsWith(`.${prefix}`)) continue;
-    const path = join3(dir, name);
+    const path = join4(dir, name);
     const age = now - (statSync2(path, { throwIfNoEntry: false })?.mtimeMs ?? now);
     if (age > ANY_OWNER_MS || age > DEAD_OWNER_MS && !isAlive(Number(m3[1]))) {
       rmSync(path, { force: true, recursive: true });
@@ -29507,7 +29507,7 @@ var init_getProfileName = __esm({
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFilepath.js
 import { createHash as createHash2 } from "node:crypto";
-import { join as join15 } from "node:path";
+import { join as join17 } from "node:path";
 var getSSOTokenFilepath;
 var init_getSSOTokenFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFilepath.js"() {
@@ -29515,7 +29515,7 @@ var init_getSSOTokenFilepath = __esm({
     getSSOTokenFilepath = (id) => {
       const hasher = createHash2("sha1");
       const cacheName = hasher.update(id).digest("hex");
-      return join15(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
+      return join17(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
   }
 });
@@ -29570,24 +29570,24 @@ var init_getConfigData = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js
-import { join as join16 } from "node:path";
+import { join as join18 } from "node:path";
 var ENV_CONFIG_PATH, getConfigFilepath;
 var init_getConfigFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js"() {
     init_getHomeDir();
     ENV_CONFIG_PATH = "AWS_CONFIG_FILE";
-    getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join16(getHomeDir(), ".aws", "config");
+    getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join18(getHomeDir(), ".aws", "config");
   }
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js
-import { join as join17 } from "node:path";
+import { join as join19 } from "node:path";
 var ENV_CREDENTIALS_PATH, getCredentialsFilepath;
 var init_getCredentialsFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js"() {
     init_getHomeDir();
     ENV_CREDENTIALS_PATH = "AWS_SHARED_CREDENTIALS_FILE";
-    getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join17(getHomeDir(), ".aws", "credentials");
+    getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join19(getHomeDir(), ".aws", "credentials");
   }
 });
 
@@ -29667,7 +29667,7 @@ var init_readFile = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js
-import { join as join18 } from "node:path";
+import { join as join20 } from "node:path";
 var swallowError, loadSharedConfigFiles;
 var init_loadSharedConfigFiles = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js"() {
@@ -29685,11 +29685,11 @@ var init_loadSharedConfigFiles = __esm({
       const relativeHomeDirPrefix = "~/";
       let resolvedFilepath = filepath;
       if (filepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedFilepath = join18(homeDir, filepath.slice(2));
+        resolvedFilepath = join20(homeDir, filepath.slice(2));
       }
       let resolvedConfigFilepath = configFilepath;
       if (configFilepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedConfigFilepath = join18(homeDir, configFilepath.slice(2));
+        resolvedConfigFilepath = join20(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
         readFile2(resolvedConfigFilepath, {
@@ -38719,7 +38719,7 @@ var init_JsonShapeDeserializer2 = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/protocols/json/codec-v2/JsonBytesStringAdapter.js
-var JsonBytesStringAdapter, warned;
+var JsonBytesStringAdapter, warned2;
 var init_JsonBytesStringAdapter = __esm({
   "node_modules/@smithy/core/dist-es/submodules/protocols/json/codec-v2/JsonBytesStringAdapter.js"() {
     init_serde();
@@ -38814,16 +38814,16 @@ var init_JsonBytesStringAdapter = __esm({
       s() {
         if (this.string == null) {
           const n3 = Date.now();
-          if (n3 > warned + 6e4) {
+          if (n3 > warned2 + 6e4) {
             console.warn("@aws-sdk/core/protocols - WARN - JsonCodec2: you have called a string method on a Uint8Array request body. It has been automatically converted to string. In a future version this will throw an error.");
-            warned = n3;
+            warned2 = n3;
           }
           this.string = toUtf8(this);
         }
         return this.string;
       }
     };
-    warned = 0;
+    warned2 = 0;
   }
 });
 
@@ -51010,12 +51010,12 @@ var require_dist_cjs8 = __commonJS({
     var fromHttp = (options = {}) => {
       options.logger?.debug("@aws-sdk/credential-provider-http - fromHttp");
       let host;
-      const relative2 = options.awsContainerCredentialsRelativeUri ?? process.env[AWS_CONTAINER_CREDENTIALS_RELATIVE_URI];
+      const relative3 = options.awsContainerCredentialsRelativeUri ?? process.env[AWS_CONTAINER_CREDENTIALS_RELATIVE_URI];
       const full = options.awsContainerCredentialsFullUri ?? process.env[AWS_CONTAINER_CREDENTIALS_FULL_URI];
       const token = options.awsContainerAuthorizationToken ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN];
       const tokenFile = options.awsContainerAuthorizationTokenFile ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE];
       const warn = options.logger?.constructor?.name === "NoOpLogger" || !options.logger?.warn ? console.warn : options.logger.warn.bind(options.logger);
-      if (relative2 && full) {
+      if (relative3 && full) {
         warn("@aws-sdk/credential-provider-http: you have set both awsContainerCredentialsRelativeUri and awsContainerCredentialsFullUri.");
         warn("awsContainerCredentialsRelativeUri will take precedence.");
       }
@@ -51023,8 +51023,8 @@ var require_dist_cjs8 = __commonJS({
         warn("@aws-sdk/credential-provider-http: you have set both awsContainerAuthorizationToken and awsContainerAuthorizationTokenFile.");
         warn("awsContainerAuthorizationTokenFile will take precedence.");
       }
-      if (relative2) {
-        host = `${DEFAULT_LINK_LOCAL_HOST}${relative2}`;
+      if (relative3) {
+        host = `${DEFAULT_LINK_LOCAL_HOST}${relative3}`;
       } else if (full) {
         host = full;
       } else {
@@ -55414,7 +55414,7 @@ var require_dist_cjs11 = __commonJS({
     var { createHash: createHash11, createPrivateKey, createPublicKey, sign: sign4 } = __require("node:crypto");
     var { promises: promises3 } = __require("node:fs");
     var { homedir: homedir2 } = __require("node:os");
-    var { dirname: dirname10, join: join31 } = __require("node:path");
+    var { dirname: dirname10, join: join32 } = __require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -55580,10 +55580,10 @@ var require_dist_cjs11 = __commonJS({
         await promises3.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join31(homedir2(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join32(homedir2(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
         const loginSessionSha256 = createHash11("sha256").update(loginSessionBytes).digest("hex");
-        return join31(directory, `${loginSessionSha256}.json`);
+        return join32(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -67599,7 +67599,7 @@ __export(local_exports, {
 });
 import { createReadStream as createReadStream3 } from "node:fs";
 import { copyFile as copyFile2, mkdir as mkdir2, readdir as readdir2, rename as rename2, rm as rm2, stat as stat2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname5, join as join19 } from "node:path";
+import { dirname as dirname5, join as join21 } from "node:path";
 var STALE_TEMP_MS, DEFAULT_JOBS2, LocalRemote;
 var init_local = __esm({
   "src/remote/local.ts"() {
@@ -67629,12 +67629,12 @@ var init_local = __esm({
         const now = Date.now();
         for (const name of await readdir2(dir)) {
           if (!name.startsWith(".") || !name.endsWith(".tmp")) continue;
-          const st = await stat2(join19(dir, name)).catch(() => void 0);
-          if (st && now - st.mtimeMs > STALE_TEMP_MS) await rm2(join19(dir, name), { force: true });
+          const st = await stat2(join21(dir, name)).catch(() => void 0);
+          if (st && now - st.mtimeMs > STALE_TEMP_MS) await rm2(join21(dir, name), { force: true });
         }
       }
       pathOf(key2) {
-        return join19(this.dir, ...key2.split("/"));
+        return join21(this.dir, ...key2.split("/"));
       }
       async hasMany(keys, sizes) {
         const present = /* @__PURE__ */ new Set();
@@ -67681,7 +67681,7 @@ var init_local = __esm({
         const base = this.pathOf(prefix.replace(/\/$/, ""));
         let names;
         try {
-          names = (await readdir2(base, { recursive: true, withFileTypes: true })).filter((d5) => d5.isFile() && !d5.name.startsWith(".")).map((d5) => join19(d5.parentPath, d5.name));
+          names = (await readdir2(base, { recursive: true, withFileTypes: true })).filter((d5) => d5.isFile() && !d5.name.startsWith(".")).map((d5) => join21(d5.parentPath, d5.name));
         } catch (err) {
           if (errnoCode(err) === "ENOENT") return;
           throw err;
@@ -67698,7 +67698,7 @@ var init_local = __esm({
 // src/action/run.ts
 import { createHash as createHash10 } from "node:crypto";
 import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync5 } from "node:fs";
-import { join as join30 } from "node:path";
+import { join as join31 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -72880,11 +72880,37 @@ function readInputs() {
 }
 
 // src/action/produce-report.ts
-import { existsSync as existsSync11 } from "node:fs";
-import { join as join29 } from "node:path";
+import { existsSync as existsSync12 } from "node:fs";
+import { join as join30 } from "node:path";
 
 // src/constants.ts
-import { join as join2 } from "node:path";
+import { join as join3 } from "node:path";
+
+// src/util/repo-root.ts
+import { existsSync as existsSync4 } from "node:fs";
+import { dirname, join as join2, resolve as resolve2 } from "node:path";
+var known = /* @__PURE__ */ new Map();
+function repoRootOf(dir) {
+  const start = resolve2(dir);
+  let found = known.get(start);
+  if (found === void 0) {
+    found = start;
+    for (let d5 = start; ; d5 = dirname(d5)) {
+      if (existsSync4(join2(d5, ".git"))) {
+        found = d5;
+        break;
+      }
+      if (dirname(d5) === d5) break;
+    }
+    known.set(start, found);
+  }
+  return found;
+}
+function stateRootOf(dir) {
+  return repoRootOf(dir);
+}
+
+// src/constants.ts
 var PIPELINE_FILE = "pipeline.yaml";
 var DEFAULT_PARAMS_FILE = "params.yaml";
 var LOCK_FILE = "pipeline.lock";
@@ -72905,14 +72931,18 @@ var ENV_STAGE = "LOCKSTEP_STAGE";
 var FAILURE_TAIL_LINES = 20;
 var KILL_GRACE_MS = 3e3;
 var RUN_CACHE_VERSION = 2;
-function tmpDirOf(root5) {
-  return join2(root5, LOCKSTEP_DIR, TMP_DIR);
+function stateDirOf(dir) {
+  return join3(stateRootOf(dir), LOCKSTEP_DIR);
 }
-function stageLogPath(stage) {
-  return join2(LOCKSTEP_DIR, TMP_DIR, STAGE_LOGS_DIR, `${encodeURIComponent(stage).replace(/%40/g, "@")}.log`);
+function tmpDirOf(dir) {
+  return join3(stateDirOf(dir), TMP_DIR);
 }
-function parseMemoPath(root5, name) {
-  return join2(root5, LOCKSTEP_DIR, TMP_DIR, `parsed-${name.replace(/[^A-Za-z0-9._-]/g, "_")}.json`);
+function stageLogPath(stateRoot, pipelineFile, stage) {
+  const folder = pipelineFile === PIPELINE_FILE ? [] : pipelineFile.split("/");
+  return join3(stateRoot, LOCKSTEP_DIR, TMP_DIR, STAGE_LOGS_DIR, ...folder, `${encodeURIComponent(stage).replace(/%40/g, "@")}.log`);
+}
+function parseMemoPath(dir, name) {
+  return join3(stateDirOf(dir), TMP_DIR, `parsed-${name.replace(/[^A-Za-z0-9._-]/g, "_")}.json`);
 }
 
 // src/action/produce-report.ts
@@ -93152,27 +93182,6 @@ function relPosix(root5, abs) {
   return normalizeRel(relative(root5, abs) || ".");
 }
 
-// src/util/repo-root.ts
-import { existsSync as existsSync4 } from "node:fs";
-import { dirname as dirname2, join as join4, resolve as resolve2 } from "node:path";
-var known = /* @__PURE__ */ new Map();
-function repoRootOf(dir) {
-  const start = resolve2(dir);
-  let found = known.get(start);
-  if (found === void 0) {
-    found = start;
-    for (let d5 = start; ; d5 = dirname2(d5)) {
-      if (existsSync4(join4(d5, ".git"))) {
-        found = d5;
-        break;
-      }
-      if (dirname2(d5) === d5) break;
-    }
-    known.set(start, found);
-  }
-  return found;
-}
-
 // src/pipeline/python-text.ts
 function pythonFloat(x) {
   if (Number.isNaN(x)) return "nan";
@@ -93438,8 +93447,9 @@ var ParamsReader = class {
   }
 };
 function paramsMemo(root5) {
-  if (!existsSync5(join5(root5, LOCKSTEP_DIR))) return void 0;
-  return (file2) => parseMemoPath(root5, `params-${file2}`);
+  if (!existsSync5(stateDirOf(root5))) return void 0;
+  const stateRoot = stateRootOf(root5);
+  return (file2) => parseMemoPath(stateRoot, `params-${relPosix(stateRoot, join5(root5, file2))}`);
 }
 function readWorkspaceFile(root5, file2) {
   try {
@@ -93849,13 +93859,11 @@ function splitEntry(entry) {
   return [entry.slice(0, colon), entry.slice(colon + 1).split(",").map((k5) => k5.trim()).filter(Boolean)];
 }
 var TemplateFiles = class {
-  /** Files are read under `root`; parses are memoized in `stateRoot`'s `.lockstep/`, when there is one. */
-  constructor(root5, stateRoot = root5) {
+  /** Files are read under `root`; parses are memoized in the repository's `.lockstep/`, when there is one. */
+  constructor(root5) {
     this.root = root5;
-    this.stateRoot = stateRoot;
   }
   root;
-  stateRoot;
   cache = /* @__PURE__ */ new Map();
   tryRead(file2) {
     if (this.cache.has(file2)) return this.cache.get(file2);
@@ -93866,7 +93874,8 @@ var TemplateFiles = class {
       if (errnoCode(err) === "ENOENT") return void 0;
       throw err;
     }
-    const memo2 = existsSync6(join6(this.stateRoot, LOCKSTEP_DIR)) ? parseMemoPath(this.stateRoot, `vars-${relPosix(this.stateRoot, join6(this.root, file2))}`) : void 0;
+    const stateRoot = stateRootOf(this.root);
+    const memo2 = existsSync6(stateDirOf(stateRoot)) ? parseMemoPath(stateRoot, `vars-${relPosix(stateRoot, join6(this.root, file2))}`) : void 0;
     let data;
     try {
       data = extname2(file2) === ".json" ? JSON.parse(text) : parseWithMemo(text, memo2, parseTemplateYaml);
@@ -94046,10 +94055,10 @@ function lockFileFor(pipelineFile) {
   if (name === "dvc.yaml") return join7(dirname3(pipelineFile), "dvc.lockstep.lock");
   return join7(dirname3(pipelineFile), name.replace(/\.ya?ml$/, "") + ".lock");
 }
-function loadPipeline(pipelineFile, { label = basename2(pipelineFile), stateRoot } = {}) {
+function loadPipeline(pipelineFile, { label = basename2(pipelineFile) } = {}) {
   const file2 = resolve3(pipelineFile);
   const root5 = dirname3(file2);
-  const state2 = stateRoot ?? root5;
+  const state2 = stateRootOf(root5);
   let text;
   try {
     text = readText(file2);
@@ -94064,7 +94073,7 @@ function loadPipeline(pipelineFile, { label = basename2(pipelineFile), stateRoot
   let source;
   const parse8 = () => source ??= parseYamlSource(text);
   const positions = new YamlPositions(parse8, label);
-  const memo2 = existsSync7(join7(state2, LOCKSTEP_DIR)) ? parseMemoPath(state2, label) : void 0;
+  const memo2 = existsSync7(stateDirOf(state2)) ? parseMemoPath(state2, relPosix(state2, file2)) : void 0;
   const written = parseWithMemo(text, memo2, () => {
     const { doc } = parse8();
     failOnSyntax(label, doc, positions);
@@ -94089,7 +94098,7 @@ function loadPipeline(pipelineFile, { label = basename2(pipelineFile), stateRoot
     return { ...parsed.data, stages: stagesOut };
   });
   const problems = [];
-  const stages = expandStages(written, root5, label, new TemplateFiles(root5, state2), positions, problems);
+  const stages = expandStages(written, root5, label, new TemplateFiles(root5), positions, problems);
   if (problems.length) fail(label, problems);
   return {
     file: file2,
@@ -94353,8 +94362,9 @@ function* fanOutEntries(dir) {
 // src/cache/object-store.ts
 var ObjectStore = class {
   dir;
-  constructor(root5) {
-    this.dir = join9(root5, LOCKSTEP_DIR, CACHE_DIR, OBJECTS_DIR);
+  /** `dir`: any folder of the repository (see stateDirOf). */
+  constructor(dir) {
+    this.dir = join9(stateDirOf(dir), CACHE_DIR, OBJECTS_DIR);
   }
   pathOf(sha256) {
     if (!SHA256_HEX.test(sha256)) throw new LockstepError("E_BAD_DIGEST", `${JSON.stringify(sha256)} is not a sha256 digest`, { hint: "the lock or run record that named it is corrupt" });
@@ -94831,8 +94841,8 @@ function edgesOf(dag, only) {
 
 // src/run/workspace.ts
 init_atomic_write();
-import { existsSync as existsSync9, mkdirSync as mkdirSync3, writeFileSync as writeFileSync3 } from "node:fs";
-import { basename as basename6, dirname as dirname6, join as join20 } from "node:path";
+import { existsSync as existsSync10, mkdirSync as mkdirSync3, writeFileSync as writeFileSync3 } from "node:fs";
+import { basename as basename6, dirname as dirname6, join as join22, posix as posix8 } from "node:path";
 
 // src/util/format.ts
 function formatBytes(bytes) {
@@ -94856,16 +94866,40 @@ function msText(ms) {
   return `${Math.round(ms)} ms`;
 }
 
+// src/run/legacy-state.ts
+import { existsSync as existsSync9 } from "node:fs";
+import { join as join11 } from "node:path";
+var warned = /* @__PURE__ */ new Set();
+function warnLegacyStateDirs(pipeline2, stateRoot, reporter) {
+  const folders = pipeline2.members ? pipeline2.members.map((m3) => join11(pipeline2.root, m3.prefix)) : [pipeline2.root];
+  for (const folder of new Set(folders)) {
+    const old = join11(folder, LOCKSTEP_DIR);
+    if (folder === stateRoot || warned.has(old) || !existsSync9(old)) continue;
+    warned.add(old);
+    const rel = relPosix(stateRoot, old);
+    const lines = [`${rel}/ is no longer used: lockstep keeps one ${LOCKSTEP_DIR}/ per repository, in ${stateRoot}`];
+    if (existsSync9(join11(old, CACHE_DIR))) {
+      lines.push(`  to reuse its cached outputs and run records, in ${stateRoot}: cp -Rn ${rel}/${CACHE_DIR}/. ${LOCKSTEP_DIR}/${CACHE_DIR}/`);
+    }
+    const configs = [CONFIG_FILE, LOCAL_CONFIG_FILE].filter((f5) => existsSync9(join11(old, f5)));
+    if (configs.length) {
+      lines.push(`  its settings are not read either: move the remotes of ${configs.map((f5) => `${rel}/${f5}`).join(" and ")} into ${LOCKSTEP_DIR}/ (lockstep remote add)`);
+    }
+    lines.push(`  then delete ${rel}/`);
+    reporter.warn(lines.join("\n"));
+  }
+}
+
 // src/cache/run-records.ts
 import { readFileSync as readFileSync7, rmSync as rmSync3 } from "node:fs";
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 init_errors();
 init_atomic_write();
 
 // src/util/safe-path.ts
 init_errors();
 import { lstatSync, realpathSync } from "node:fs";
-import { isAbsolute as isAbsolute4, join as join11 } from "node:path";
+import { isAbsolute as isAbsolute4, join as join12 } from "node:path";
 var UnsafePathError = class extends LockstepError {
   constructor(message) {
     super("E_UNSAFE_PATH", message, {
@@ -94886,14 +94920,14 @@ function realTarget(link) {
 function insideRoot(root5, rel, what = "path") {
   const plain = typeof rel === "string" && rel !== "" && rel !== "." && !rel.includes("\0") && normalizeRel(rel) === rel && !isAbsolute4(rel);
   const repo = repoRootOf(root5);
-  const inRepo = plain ? relPosix(repo, join11(root5, rel)) : "";
+  const inRepo = plain ? relPosix(repo, join12(root5, rel)) : "";
   if (!isPlainRelative(inRepo)) throw new UnsafePathError(`refusing ${what} ${JSON.stringify(rel)}: not a plain path inside the repository`);
   if (inRepo.split("/").includes(".git")) throw new UnsafePathError(`refusing ${what} ${rel}: it lies inside .git`);
   const realRepo = realpathSync(repo);
   const parts = inRepo.split("/");
   let dir = repo;
   for (const part of parts.slice(0, -1)) {
-    dir = join11(dir, part);
+    dir = join12(dir, part);
     let isLink;
     try {
       isLink = lstatSync(dir).isSymbolicLink();
@@ -94905,7 +94939,7 @@ function insideRoot(root5, rel, what = "path") {
       throw new UnsafePathError(`refusing ${what} ${rel}: its parent ${relPosix(root5, dir)} is a symlink that leaves the repository`);
     }
   }
-  return join11(root5, rel);
+  return join12(root5, rel);
 }
 
 // src/cache/remote-shapes.ts
@@ -94934,11 +94968,12 @@ function runKey(inputs) {
 }
 var RunRecords = class _RunRecords {
   dir;
-  constructor(root5) {
-    this.dir = join12(root5, LOCKSTEP_DIR, CACHE_DIR, RUNS_DIR);
+  /** `dir`: any folder of the repository (see stateDirOf). */
+  constructor(dir) {
+    this.dir = join13(stateDirOf(dir), CACHE_DIR, RUNS_DIR);
   }
   pathOf(key2) {
-    return join12(this.dir, key2.slice(0, 2), `${key2}.json`);
+    return join13(this.dir, key2.slice(0, 2), `${key2}.json`);
   }
   read(key2) {
     try {
@@ -95001,7 +95036,7 @@ var RunRecords = class _RunRecords {
 // src/hash/hasher.ts
 init_errors();
 import { readdirSync as readdirSync4, statSync as statSync4, lstatSync as lstatSync2 } from "node:fs";
-import { join as join13 } from "node:path";
+import { join as join14, posix as posix6 } from "node:path";
 
 // src/hash/worker-hash.ts
 import * as nodeCrypto from "node:crypto";
@@ -95156,26 +95191,31 @@ function run(units, progress, each) {
 var PROGRESS_EVERY_MS = 250;
 var AHEAD_MIN_BYTES = 64 << 20;
 var Hasher = class {
-  constructor(root5, statCache, reporter) {
+  constructor(root5, statCache, reporter, statePrefix = ".") {
     this.root = root5;
     this.statCache = statCache;
     this.reporter = reporter;
+    this.statePrefix = statePrefix;
   }
   root;
   statCache;
   reporter;
+  statePrefix;
   memo = /* @__PURE__ */ new Map();
   lastProgress = 0;
   /** What this command read (`-v` prints counts, `-vv` the paths): files hashed, and files the stat cache vouched for. */
   stats = { hashed: [], fromStatCache: 0 };
+  statKey(rel) {
+    return this.statePrefix === "." ? rel : posix6.normalize(`${this.statePrefix}/${rel}`);
+  }
   /** The digest of `rel`, or undefined when nothing exists there. */
   tryDigest(rel) {
     const hit = this.memo.get(rel);
     if (hit) return hit;
-    const abs = join13(this.root, rel);
+    const abs = join14(this.root, rel);
     const st = this.statFollow(abs, rel);
     if (!st) return void 0;
-    const digest4 = st.isDirectory() ? this.digestDir(abs, rel) : { kind: "file", ...this.digestFile(abs, rel, st) };
+    const digest4 = st.isDirectory() ? this.digestDir(abs, rel) : { kind: "file", ...this.digestFile(abs, this.statKey(rel), st) };
     this.memo.set(rel, digest4);
     return digest4;
   }
@@ -95186,13 +95226,14 @@ var Hasher = class {
   async prefetch(rels) {
     for (const rel of rels) {
       if (this.memo.has(rel)) continue;
-      const abs = join13(this.root, rel);
+      const abs = join14(this.root, rel);
       const st = this.statFollow(abs, rel);
-      if (!st?.isFile() || st.size < AHEAD_MIN_BYTES || this.statCache.peek(rel, st) !== void 0) continue;
-      this.stats.hashed.push(rel);
+      const key2 = this.statKey(rel);
+      if (!st?.isFile() || st.size < AHEAD_MIN_BYTES || this.statCache.peek(key2, st) !== void 0) continue;
+      this.stats.hashed.push(key2);
       const started = Date.now();
       const { sha256, size } = await sha256FileAhead(abs);
-      if (size === st.size) this.statCache.record(rel, st, sha256, started);
+      if (size === st.size) this.statCache.record(key2, st, sha256, started);
       this.memo.set(rel, { kind: "file", sha256, size });
     }
   }
@@ -95237,11 +95278,12 @@ var Hasher = class {
   digestDir(absDir, relDir) {
     const progress = (done, total) => this.reporter.progress(`hashing ${relDir}: ${Math.round(100 * done / total)}%`);
     const started = Date.now();
-    if (this.statCache.knowsNothingUnder(relDir)) {
+    const dirKey = this.statKey(relDir);
+    if (this.statCache.knowsNothingUnder(dirKey)) {
       const manifest2 = [];
       const counted = this.stats.hashed.length;
       const done = hashTreeInWorkers(absDir, progress, (rel, sha256, size, statLine) => {
-        const key2 = `${relDir}/${rel}`;
+        const key2 = `${dirKey}/${rel}`;
         this.statCache.recordLine(key2, statLine, started);
         this.stats.hashed.push(key2);
         manifest2.push({ path: rel, sha256, size });
@@ -95261,7 +95303,7 @@ var Hasher = class {
         });
       }
       seen.add(id);
-      const keyDir = prefix ? `${relDir}/${prefix}/` : `${relDir}/`;
+      const keyDir = prefix ? `${dirKey}/${prefix}/` : `${dirKey}/`;
       const relPrefix = prefix ? `${prefix}/` : "";
       for (const ent of readdirSync4(abs, { withFileTypes: true })) {
         const childAbs = `${abs}/${ent.name}`;
@@ -95480,7 +95522,7 @@ ${lines.join("\n")}
 };
 
 // src/pipeline/config.ts
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 init_errors();
 var LINK_MODES = ["reflink", "copy", "hardlink", "symlink"];
 function buildSchema2() {
@@ -95520,10 +95562,10 @@ ${problems.join("\n")}`, {
     return parsed.data;
   });
 }
-function loadConfig(root5) {
-  const memo2 = (name) => parseMemoPath(root5, name);
-  const shared = readOne(join14(root5, LOCKSTEP_DIR, CONFIG_FILE), `${LOCKSTEP_DIR}/${CONFIG_FILE}`, memo2(CONFIG_FILE));
-  const local = readOne(join14(root5, LOCKSTEP_DIR, LOCAL_CONFIG_FILE), `${LOCKSTEP_DIR}/${LOCAL_CONFIG_FILE}`, memo2(LOCAL_CONFIG_FILE));
+function loadConfig(dir) {
+  const memo2 = (name) => parseMemoPath(dir, name);
+  const shared = readOne(join15(stateDirOf(dir), CONFIG_FILE), `${LOCKSTEP_DIR}/${CONFIG_FILE}`, memo2(CONFIG_FILE));
+  const local = readOne(join15(stateDirOf(dir), LOCAL_CONFIG_FILE), `${LOCKSTEP_DIR}/${LOCAL_CONFIG_FILE}`, memo2(LOCAL_CONFIG_FILE));
   const remote = local.remote ?? shared.remote;
   const remotes = {};
   const origins = {};
@@ -95621,6 +95663,11 @@ ${problems.map((p3) => `  ${p3}`).join("\n")}`, {
   return dag;
 }
 
+// src/pipeline/pipeline-set.ts
+init_errors();
+import { join as join16, posix as posix7 } from "node:path";
+var underPrefix = (prefix, path) => isExternalPath(path) || prefix === "." ? path : normalizeRel(posix7.join(prefix, path));
+
 // src/remote/registry.ts
 init_errors();
 import { isAbsolute as isAbsolute5, resolve as resolve5 } from "node:path";
@@ -95700,7 +95747,7 @@ var s3Backend = {
 var directoryBackend = {
   keys: ["url", "jobs"],
   create(name, url2, raw, where, root5) {
-    const dir = url2.startsWith("file://") ? fileURLToPath(url2) : isAbsolute5(url2) ? url2 : resolve5(root5, url2);
+    const dir = url2.startsWith("file://") ? fileURLToPath(url2) : isAbsolute5(url2) ? url2 : resolve5(stateRootOf(root5), url2);
     const jobs = optJobs(raw, where);
     return { name, kind: "directory", display: redact(url2), open: async () => new (await Promise.resolve().then(() => (init_local(), local_exports))).LocalRemote({ dir, url: redact(url2), jobs }) };
   }
@@ -95757,12 +95804,12 @@ function resolveRemote(config2, root5, name, optional2 = false) {
 // src/run/workspace.ts
 var GITIGNORE = "# written by lockstep init: the cache and temp files stay on this machine\n/cache/\n/tmp/\n/config.local.yaml\n";
 function ensureLockstepDir(root5) {
-  const dir = join20(root5, LOCKSTEP_DIR);
-  const created = !existsSync9(dir);
-  mkdirSync3(join20(dir, TMP_DIR), { recursive: true });
-  mkdirSync3(join20(dir, CACHE_DIR), { recursive: true });
-  const ignore = join20(dir, ".gitignore");
-  if (!existsSync9(ignore)) writeFileSync3(ignore, GITIGNORE);
+  const dir = stateDirOf(root5);
+  const created = !existsSync10(dir);
+  mkdirSync3(join22(dir, TMP_DIR), { recursive: true });
+  mkdirSync3(join22(dir, CACHE_DIR), { recursive: true });
+  const ignore = join22(dir, ".gitignore");
+  if (!existsSync10(ignore)) writeFileSync3(ignore, GITIGNORE);
   return created;
 }
 function openWorkspace(source, reporter) {
@@ -95771,28 +95818,39 @@ function openWorkspace(source, reporter) {
   const dag = checkedDag(pipeline2);
   refuseExternalOuts(pipeline2);
   const root5 = pipeline2.root;
+  const stateRoot = stateRootOf(root5);
+  const statePrefix = relPosix(stateRoot, root5);
   ensureLockstepDir(root5);
+  warnLegacyStateDirs(pipeline2, stateRoot, reporter);
   removeStaleTemps(tmpDirOf(root5));
   for (const lockFile of pipeline2.members?.map((m3) => m3.lockFile) ?? [pipeline2.lockFile]) removeStaleTemps(dirname6(lockFile), basename6(lockFile));
   const config2 = loadConfig(root5);
-  validateRemotes(config2, root5);
-  const statCache = new StatCache(join20(root5, LOCKSTEP_DIR, TMP_DIR, STAT_CACHE_FILE));
+  validateRemotes(config2, stateRoot);
+  const statCache = new StatCache(join22(tmpDirOf(root5), STAT_CACHE_FILE));
   reporter.debug(`loaded ${pipeline2.file} (${pipeline2.stages.length} stages) in ${msText(performance.now() - started)}`);
   return {
     root: root5,
+    stateRoot,
+    statePrefix,
     pipeline: pipeline2,
     dag,
     statCache,
-    hasher: new Hasher(root5, statCache, reporter),
+    hasher: new Hasher(root5, statCache, reporter, statePrefix),
     objects: new ObjectStore(root5),
     runs: new RunRecords(root5),
     config: config2,
     params: new ParamsReader(root5, void 0, paramsMemo(root5)),
     reporter,
-    lockMemo: parseMemoPath(root5, basename6(pipeline2.lockFile)),
+    lockMemo: parseMemoPath(root5, relPosix(stateRoot, pipeline2.lockFile)),
     external: /* @__PURE__ */ new Map(),
     timings: { lockWriteMs: 0 }
   };
+}
+function statePath(ws, path) {
+  return underPrefix(ws.statePrefix, path);
+}
+function workspacePath(ws, path) {
+  return ws.statePrefix === "." || isExternalPath(path) ? path : posix8.relative(ws.statePrefix, path) || ".";
 }
 
 // src/action/build-report.ts
@@ -95844,6 +95902,9 @@ function paramRows(base, current) {
     ...d5.state === "removed" ? {} : { new: jsonValue(d5.new) }
   }));
 }
+
+// src/run/failure-text.ts
+import { relative as relative2 } from "node:path";
 
 // src/lock/compare.ts
 function compareStage(entry, state2) {
@@ -95940,7 +96001,7 @@ function failureText(o3) {
   if (o3.failure.tail.length) {
     lines.push(`last ${o3.failure.tail.length} lines of output:`, ...o3.failure.tail.map((l3) => `  | ${l3}`));
   }
-  if (o3.failure.log) lines.push(`full log: ${o3.failure.log}`);
+  if (o3.failure.log) lines.push(`full log: ${relative2(process.cwd(), o3.failure.log)}`);
   return lines.join("\n");
 }
 
@@ -95980,20 +96041,13 @@ function formatDataChange(c5) {
 }
 
 // src/run/lock-files.ts
-import { posix as posix7 } from "node:path";
-
-// src/pipeline/pipeline-set.ts
-init_errors();
-import { join as join21, posix as posix6 } from "node:path";
-var underPrefix = (prefix, path) => isExternalPath(path) || prefix === "." ? path : normalizeRel(posix6.join(prefix, path));
-
-// src/run/lock-files.ts
+import { posix as posix9 } from "node:path";
 function readWorkspaceLock(ws) {
   const members2 = ws.pipeline.members;
   if (!members2) return readLock(ws.pipeline.lockFile, ws.lockMemo);
   const combined = emptyLock();
   members2.forEach((m3) => {
-    const own3 = readLock(m3.lockFile, parseMemoPath(ws.root, `lock-${m3.label}`));
+    const own3 = readLock(m3.lockFile, parseMemoPath(ws.root, relPosix(ws.stateRoot, m3.lockFile)));
     for (const stage of stagesOf(ws, m3)) {
       const entry = own3.stages[stage.origin.name];
       if (entry) combined.stages[stage.name] = rebaseEntry(entry, (p3) => underPrefix(m3.prefix, p3));
@@ -96043,7 +96097,7 @@ function stagesOf(ws, m3) {
 }
 function outOf(prefix, path) {
   if (prefix === "." || isExternalPath(path)) return path;
-  return posix7.relative(`/${prefix}`, `/${path}`) || ".";
+  return posix9.relative(`/${prefix}`, `/${path}`) || ".";
 }
 function rebaseEntry(entry, move) {
   const paths = (list2) => list2.map((p3) => ({ ...p3, path: move(p3.path) }));
@@ -96084,7 +96138,7 @@ function planStages(order, dag, compared, options = {}) {
 // src/cache/checkout.ts
 init_errors();
 import { chmodSync as chmodSync2, constants as constants4, copyFileSync as copyFileSync2, linkSync as linkSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync4, readdirSync as readdirSync5, readFileSync as readFileSync10, realpathSync as realpathSync2, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync6, symlinkSync } from "node:fs";
-import { dirname as dirname7, join as join22, sep as sep4 } from "node:path";
+import { dirname as dirname7, join as join23, sep as sep4 } from "node:path";
 init_atomic_write();
 function tryReadManifest(objects, sha256) {
   try {
@@ -96150,7 +96204,7 @@ function unprotectWalk(abs, objectsDir) {
     throw err;
   }
   if (st.isDirectory()) {
-    for (const name of readdirSync5(abs)) unprotectWalk(join22(abs, name), objectsDir);
+    for (const name of readdirSync5(abs)) unprotectWalk(join23(abs, name), objectsDir);
     return;
   }
   const ours = st.isSymbolicLink() ? isInside(realpathOrSelf(abs), objectsDir) : st.nlink > 1 && (st.mode & 146) === 0;
@@ -96190,15 +96244,15 @@ function checkoutOut(objects, root5, locked, mode, progress) {
   rmSync4(abs, { recursive: true, force: true });
   mkdirSync4(abs, { recursive: true });
   manifest.forEach((entry, i5) => {
-    place(objects, entry, join22(abs, entry.path), mode, tmpDirOf(root5));
+    place(objects, entry, join23(abs, entry.path), mode, tmpDirOf(root5));
     if ((i5 & 255) === 255) progress?.(i5 + 1, manifest.length);
   });
 }
 
 // src/run/stage-state.ts
 init_errors();
-import { existsSync as existsSync10 } from "node:fs";
-import { basename as basename7, join as join23 } from "node:path";
+import { existsSync as existsSync11 } from "node:fs";
+import { basename as basename7, join as join24 } from "node:path";
 function envDigest(value2) {
   return value2 === void 0 ? null : sha256Bytes(`lockstep-env-v1\0${value2}`);
 }
@@ -96231,7 +96285,7 @@ function currentState(ws, stage, planning = false) {
   };
   if (stage.params.length === 0) return state2;
   const produced = planning ? stage.params.filter((p3) => ws.dag.producersOf(p3.file).length > 0) : [];
-  const pending = produced.filter((p3) => !existsSync10(join23(ws.root, p3.file))).map((p3) => p3.file);
+  const pending = produced.filter((p3) => !existsSync11(join24(ws.root, p3.file))).map((p3) => p3.file);
   state2.params = {
     ...ws.params.valuesFor(stage.params.filter((p3) => !produced.includes(p3)), stage.name),
     ...ws.params.valuesFor(produced.filter((p3) => !pending.includes(p3.file)), stage.name, true)
@@ -96244,7 +96298,7 @@ function preflight(ws, names) {
   for (const name of names) {
     const stage = ws.dag.stages.get(name);
     for (const dep of stage.deps) {
-      if (isExternalPath(dep.path) ? ws.external.has(dep.path) : ws.dag.producersOf(dep.path).length || existsSync10(join23(ws.root, dep.path))) continue;
+      if (isExternalPath(dep.path) ? ws.external.has(dep.path) : ws.dag.producersOf(dep.path).length || existsSync11(join24(ws.root, dep.path))) continue;
       const data = ws.pipeline.data.find((d5) => isSameOrInside(dep.path, d5.path));
       if (data) {
         problems.push(`${dep.pos ? `${formatPos(dep.pos)} ` : ""}stage ${name}: dep ${dep.path} is tracked data missing from the workspace (lockstep checkout ${data.path} restores it)`);
@@ -96270,21 +96324,27 @@ function runCacheEligible(stage) {
   if (stage.alwaysChanged || stage.deps.length === 0 && stage.params.length === 0) return false;
   return stage.outs.every((o3) => !o3.persist && (o3.cache || o3.metric));
 }
-function runInputs(stage, state2) {
+function runInputs(ws, stage, state2) {
   return {
     cmd: state2.cmd,
     // The kind is part of the key: a file holding a directory's manifest text has the directory's sha256.
-    deps: Object.fromEntries(state2.deps.map((d5) => [d5.path, d5.digest ? `${isDir(d5.digest) ? "dir" : "file"}:${d5.digest.sha256}` : ""])),
-    params: state2.params,
+    deps: Object.fromEntries(state2.deps.map((d5) => [statePath(ws, d5.path), d5.digest ? `${isDir(d5.digest) ? "dir" : "file"}:${d5.digest.sha256}` : ""])),
+    params: Object.fromEntries(Object.entries(state2.params).map(([file2, values]) => [statePath(ws, file2), values])),
     env: state2.env,
-    outs: stage.outs.map((o3) => o3.path)
+    outs: stage.outs.map((o3) => statePath(ws, o3.path))
   };
+}
+function addRunResult(ws, key2, outs) {
+  ws.runs.add(key2, outs.map((o3) => ({ ...o3, path: statePath(ws, o3.path) })));
+}
+function recordedResults(ws, key2, results = ws.runs.read(key2)) {
+  return results.map((r5) => ({ ...r5, outs: r5.outs.map((o3) => ({ ...o3, path: workspacePath(ws, o3.path) })) }));
 }
 var shortKey = (key2) => key2.slice(0, 8);
 function findRestorable(ws, stage, state2) {
   if (!runCacheEligible(stage) || state2.deps.some((d5) => !d5.digest)) return void 0;
-  const key2 = runKey(runInputs(stage, state2));
-  const results = ws.runs.read(key2);
+  const key2 = runKey(runInputs(ws, stage, state2));
+  const results = recordedResults(ws, key2);
   let foreign = 0;
   for (const result of results) {
     if (!namesDeclaredOuts(stage, result.outs)) {
@@ -96365,7 +96425,7 @@ init_errors();
 // src/git/gitignore.ts
 init_errors();
 import { readFileSync as readFileSync11 } from "node:fs";
-import { posix as posix8 } from "node:path";
+import { posix as posix10 } from "node:path";
 init_atomic_write();
 function ignoreLine(name) {
   return `/${name.replace(/[\\*?[]/g, "\\$&").replace(/ (?= *$)/g, "\\ ")}`;
@@ -96374,8 +96434,8 @@ var normalizeLine = (line) => line.replace(/(?<!\\)\s+$/, "").replace(/\/$/, "")
 function addToGitignore(root5, paths) {
   const byFolder = /* @__PURE__ */ new Map();
   for (const path of paths) {
-    const folder = posix8.dirname(path);
-    byFolder.set(folder, [...byFolder.get(folder) ?? [], ignoreLine(posix8.basename(path))]);
+    const folder = posix10.dirname(path);
+    byFolder.set(folder, [...byFolder.get(folder) ?? [], ignoreLine(posix10.basename(path))]);
   }
   const changed = [];
   for (const [folder, lines] of byFolder) {
@@ -96441,12 +96501,12 @@ init_pool();
 
 // src/run/scheduler.ts
 import { mkdirSync as mkdirSync6, rmSync as rmSync5 } from "node:fs";
-import { dirname as dirname9, join as join25 } from "node:path";
+import { dirname as dirname9, join as join26 } from "node:path";
 init_errors();
 
 // src/run/stage-runner.ts
 import { closeSync as closeSync3, mkdirSync as mkdirSync5, openSync as openSync3, writeSync as writeSync2 } from "node:fs";
-import { dirname as dirname8, join as join24 } from "node:path";
+import { dirname as dirname8, join as join25 } from "node:path";
 import { spawn } from "node:child_process";
 function startStage(stage, opts) {
   let current;
@@ -96468,7 +96528,7 @@ function startStage(stage, opts) {
 `);
         const child = spawn(cmd, {
           shell: true,
-          cwd: join24(opts.root, stage.wdir),
+          cwd: join25(opts.root, stage.wdir),
           env: { ...process.env, [ENV_ROOT]: opts.root, [ENV_STAGE]: stage.name },
           detached: true,
           stdio: ["ignore", "pipe", "pipe"]
@@ -96538,6 +96598,9 @@ function pipeLines(stream, log, onLine) {
 }
 
 // src/run/scheduler.ts
+function stageLogOf(ws, stage) {
+  return stageLogPath(ws.stateRoot, statePath(ws, stage.origin.file), stage.origin.name);
+}
 async function runStages(ws, opts) {
   const selected = new Set(opts.order);
   const outcomes = /* @__PURE__ */ new Map();
@@ -96601,7 +96664,7 @@ async function runStages(ws, opts) {
     prepareOuts(ws, stage);
     ws.reporter.info(`Running stage '${stage.name}':
 > ${stage.cmd.join("\n> ")}`);
-    const logFile = join25(ws.root, stageLogPath(stage.name));
+    const logFile = stageLogOf(ws, stage);
     const handle = startStage(stage, { root: ws.root, logFile, reporter: ws.reporter });
     running.set(stage.name, { done: handle.done.then((result) => ({ kind: "stage", result })), stop: () => handle.stop(), state: state2, reasons });
   };
@@ -96657,7 +96720,7 @@ async function runStages(ws, opts) {
           ...result.exitCode === void 0 ? {} : { exitCode: result.exitCode },
           ...result.signal ? { signal: result.signal } : {},
           tail: result.tail,
-          log: stageLogPath(name)
+          log: stageLogOf(ws, stage)
         }
       });
     }
@@ -96743,7 +96806,7 @@ function completeStage(ws, stage, state2, reasons, durationMs, lock) {
   const recordRun = runCacheEligible(stage);
   try {
     for (const { out, digest: digest4 } of outs) {
-      if (out.cache || recordRun) ws.objects.putPath(join25(ws.root, out.path), digest4, fileProgress(ws, "caching", out.path));
+      if (out.cache || recordRun) ws.objects.putPath(join26(ws.root, out.path), digest4, fileProgress(ws, "caching", out.path));
     }
   } catch (thrown) {
     const err = knownError(thrown);
@@ -96751,14 +96814,14 @@ function completeStage(ws, stage, state2, reasons, durationMs, lock) {
   }
   const entry = { ...lockEntryFrom(state2), outs: outs.map(({ out, digest: digest4 }) => lockedPath(out.path, digest4)) };
   recordLock(ws, stage.name, entry, lock);
-  if (recordRun) ws.runs.add(runKey(runInputs(stage, state2)), entry.outs);
+  if (recordRun) addRunResult(ws, runKey(runInputs(ws, stage, state2)), entry.outs);
   ws.reporter.info(`Stage '${stage.name}' done`);
   return { name: stage.name, status: "ran", reasons, durationMs };
 }
 
 // src/run/workspace-lock.ts
 import { linkSync as linkSync3, readFileSync as readFileSync12, renameSync as renameSync3, rmSync as rmSync6, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join26 } from "node:path";
+import { join as join27 } from "node:path";
 init_errors();
 init_atomic_write();
 init_is_alive();
@@ -96779,8 +96842,8 @@ function createWithContent(path, text) {
     rmSync6(tmp, { force: true });
   }
 }
-function acquireWorkspaceLock(root5) {
-  const path = join26(root5, LOCKSTEP_DIR, TMP_DIR, WORKSPACE_LOCK_FILE);
+function acquireWorkspaceLock(dir) {
+  const path = join27(tmpDirOf(dir), WORKSPACE_LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       createWithContent(path, `${process.pid}
@@ -96899,7 +96962,7 @@ function uniqueRefs(refs) {
 
 // src/run/remote-records.ts
 import { readFileSync as readFileSync13, rmSync as rmSync7 } from "node:fs";
-import { join as join27 } from "node:path";
+import { join as join28 } from "node:path";
 init_atomic_write();
 
 // src/lock/locked-outs.ts
@@ -96927,7 +96990,7 @@ function targetOwners(ws, targets) {
   return /* @__PURE__ */ new Set([...stages.length ? selectStages(ws.dag, stages, { singleItem: true }) : [], ...paths]);
 }
 async function fetchRemoteRecord(ws, session, key2) {
-  const tmp = tempSibling(join27(ws.root, LOCKSTEP_DIR, TMP_DIR, "remote-record.json"));
+  const tmp = tempSibling(join28(tmpDirOf(ws.root), "remote-record.json"));
   try {
     const got = await session.call("download", recordKey(key2), (s2) => {
       rmSync7(tmp, { force: true });
@@ -97192,9 +97255,9 @@ function remoteRestorer(ws, session, useRunCache) {
       const candidates = [];
       if (entry && onlyOutsMissing(reasons)) candidates.push({ outs: entry.outs });
       if (useRunCache && runCacheEligible(stage) && state2.deps.every((d5) => d5.digest)) {
-        const key2 = runKey(runInputs(stage, state2));
+        const key2 = runKey(runInputs(ws, stage, state2));
         const remote = await fetchRemoteRecord(ws, session, key2);
-        const results = remote ? ws.runs.merge(key2, remote) : ws.runs.read(key2);
+        const results = recordedResults(ws, key2, remote ? ws.runs.merge(key2, remote) : void 0);
         candidates.push(...results.map((r5) => ({ outs: r5.outs, key: key2 })));
       }
       for (const c5 of candidates) if (await fetchOuts(ws, session, c5.outs)) return c5;
@@ -97426,7 +97489,7 @@ async function pushStep(ws, reporter) {
 
 // src/action/report.ts
 import { readFileSync as readFileSync15 } from "node:fs";
-import { join as join28 } from "node:path";
+import { join as join29 } from "node:path";
 init_errors();
 var value = external_exports.union([external_exports.number(), external_exports.string(), external_exports.boolean(), external_exports.null()]);
 var status = external_exports.enum(["pass", "fail", "warn", "n/a"]);
@@ -97477,7 +97540,7 @@ var reportSchema = external_exports.strictObject({
   dag: external_exports.strictObject({ nodes: external_exports.array(external_exports.string()), edges: external_exports.array(external_exports.tuple([external_exports.string(), external_exports.string()])) })
 });
 function readReport(dir) {
-  const file2 = join28(dir, REPORT_JSON);
+  const file2 = join29(dir, REPORT_JSON);
   let raw;
   try {
     raw = JSON.parse(readFileSync15(file2, "utf8"));
@@ -97532,8 +97595,8 @@ function gatesRevision(inputs, baseSha, event, reporter) {
 async function produceReport(inputs, event, reporter) {
   const report2 = emptyReport(inputs.command, event);
   try {
-    const pipelineFile = join29(inputs.workingDirectory, PIPELINE_FILE);
-    if (!existsSync11(pipelineFile)) {
+    const pipelineFile = join30(inputs.workingDirectory, PIPELINE_FILE);
+    if (!existsSync12(pipelineFile)) {
       throw new ConfigError(`no ${PIPELINE_FILE} in ${inputs.workingDirectory}`, { hint: "set working-directory to the folder that holds pipeline.yaml" });
     }
     const root5 = inputs.workingDirectory;
@@ -97795,10 +97858,10 @@ async function comment(inputs, event, report2, reporter) {
 }
 function saveReport(dir, report2, markdown) {
   mkdirSync7(dir, { recursive: true });
-  const file2 = join30(dir, REPORT_JSON);
+  const file2 = join31(dir, REPORT_JSON);
   writeFileSync5(file2, `${JSON.stringify(report2, null, 2)}
 `);
-  writeFileSync5(join30(dir, REPORT_MD), markdown);
+  writeFileSync5(join31(dir, REPORT_MD), markdown);
   return file2;
 }
 async function commentMode(inputs, event, reporter) {
@@ -97806,7 +97869,7 @@ async function commentMode(inputs, event, reporter) {
   const report2 = { ...fromArtifact, ...event.workflowRunUrl ? { runUrl: event.workflowRunUrl } : {} };
   await writeSummary(renderReport(report2, { precision: inputs.precision }), reporter);
   setOutput(Outputs.verdict, report2.verdict);
-  setOutput(Outputs.report, join30(inputs.reportDir, REPORT_JSON));
+  setOutput(Outputs.report, join31(inputs.reportDir, REPORT_JSON));
   setOutput(Outputs.stagesRan, report2.stages.filter((s2) => s2.status === "ran").length);
   if (report2.pullRequest === void 0) {
     reporter.info("the report is not about a pull request: nothing to comment on");

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { stateRootOf } from './util/repo-root.js';
 
 /** Every name lockstep reads or writes in a user's repository, in one place. */
 export const PIPELINE_FILE = 'pipeline.yaml';
@@ -35,20 +36,33 @@ export const KILL_GRACE_MS = 3000;
 export const RUN_CACHE_VERSION = 2;
 export const CORRUPT_DIR = 'corrupt';
 
+/**
+ * The `.lockstep/` holding the state of whatever is in `dir` (any folder of the repository): every path
+ * into `.lockstep/` is built from this, so no caller can put state beside a pipeline in a subfolder.
+ */
+export function stateDirOf(dir: string): string {
+  return join(stateRootOf(dir), LOCKSTEP_DIR);
+}
+
 /** `.lockstep/tmp` of a workspace: temp files live here, never beside the user's files. */
-export function tmpDirOf(root: string): string {
-  return join(root, LOCKSTEP_DIR, TMP_DIR);
+export function tmpDirOf(dir: string): string {
+  return join(stateDirOf(dir), TMP_DIR);
 }
 
 /**
- * `.lockstep/tmp/logs/<stage>.log`, relative to the root. Generated stage names can hold any character
- * (`train@../../x`), so the name is encoded into one safe file name.
+ * `.lockstep/tmp/logs/[<pipeline file>/]<stage>.log`, absolute. `pipelineFile` is relative to the state
+ * root: stages of different pipeline files may share a name. The state root's pipeline.yaml gets no folder.
+ * Generated stage names can hold any character (`train@../../x`), so the name is encoded into one safe file name.
  */
-export function stageLogPath(stage: string): string {
-  return join(LOCKSTEP_DIR, TMP_DIR, STAGE_LOGS_DIR, `${encodeURIComponent(stage).replace(/%40/g, '@')}.log`);
+export function stageLogPath(stateRoot: string, pipelineFile: string, stage: string): string {
+  const folder = pipelineFile === PIPELINE_FILE ? [] : pipelineFile.split('/');
+  return join(stateRoot, LOCKSTEP_DIR, TMP_DIR, STAGE_LOGS_DIR, ...folder, `${encodeURIComponent(stage).replace(/%40/g, '@')}.log`);
 }
 
-/** `.lockstep/tmp/parsed-<name>.json`: a parse memoized by the content hash of the file (util/parse-memo.ts). */
-export function parseMemoPath(root: string, name: string): string {
-  return join(root, LOCKSTEP_DIR, TMP_DIR, `parsed-${name.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+/**
+ * `.lockstep/tmp/parsed-<name>.json`: a parse memoized by the content hash of the file (util/parse-memo.ts).
+ * Names are paths relative to the state root, so two pipelines' `pipeline.lock` never share a memo.
+ */
+export function parseMemoPath(dir: string, name: string): string {
+  return join(stateDirOf(dir), TMP_DIR, `parsed-${name.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
 }

@@ -1,6 +1,6 @@
 import { chmodSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CACHE_DIR, LOCKSTEP_DIR, OBJECTS_DIR } from '../constants.js';
+import { CACHE_DIR, OBJECTS_DIR, stateDirOf } from '../constants.js';
 import { LockstepError, errnoCode } from '../errors.js';
 import { manifestJson, SHA256_HEX, type Digest } from '../hash/digest.js';
 import { sha256Bytes, sha256File } from '../hash/file-digest.js';
@@ -15,8 +15,9 @@ import { fanOutEntries } from '../util/fan-out.js';
 export class ObjectStore {
   readonly dir: string;
 
-  constructor(root: string) {
-    this.dir = join(root, LOCKSTEP_DIR, CACHE_DIR, OBJECTS_DIR);
+  /** `dir`: any folder of the repository (see stateDirOf). */
+  constructor(dir: string) {
+    this.dir = join(stateDirOf(dir), CACHE_DIR, OBJECTS_DIR);
   }
 
   pathOf(sha256: string): string {

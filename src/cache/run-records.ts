@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE_DIR, LOCKSTEP_DIR, RUN_CACHE_VERSION, RUNS_DIR } from '../constants.js';
+import { CACHE_DIR, RUN_CACHE_VERSION, RUNS_DIR, stateDirOf } from '../constants.js';
 import { errnoCode } from '../errors.js';
 import { sha256Bytes } from '../hash/file-digest.js';
 import type { LockedPath } from '../lock/types.js';
@@ -45,8 +45,9 @@ export function runKey(inputs: RunInputs): string {
 export class RunRecords {
   readonly dir: string;
 
-  constructor(root: string) {
-    this.dir = join(root, LOCKSTEP_DIR, CACHE_DIR, RUNS_DIR);
+  /** `dir`: any folder of the repository (see stateDirOf). */
+  constructor(dir: string) {
+    this.dir = join(stateDirOf(dir), CACHE_DIR, RUNS_DIR);
   }
 
   pathOf(key: string): string {

@@ -1,11 +1,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXPS_DIR, LOCKSTEP_DIR, tmpDirOf } from '../constants.js';
+import { EXPS_DIR, stateDirOf, tmpDirOf } from '../constants.js';
 import { errnoCode, LockstepError, UsageError } from '../errors.js';
 import type { MetricsByFile } from '../metrics/read.js';
 import type { StageStatus } from '../run/scheduler.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { jsonValue } from '../util/decimal-text.js';
+import { relPosix } from '../util/paths.js';
+import { stateRootOf } from '../util/repo-root.js';
 import { compareStrings } from '../util/sort.js';
 import type { Override } from './overrides.js';
 
@@ -38,9 +40,14 @@ export function checkName(name: string): void {
   }
 }
 
-/** `.lockstep/exps/`: its own .gitignore keeps the records on this machine whatever .lockstep/.gitignore says. */
+/**
+ * `.lockstep/exps/[<folder>/]`: the records of the pipelines in `root`, a folder of the repository (none
+ * for the state root itself), so the experiments of two pipeline folders are listed apart. Its own
+ * .gitignore keeps the records on this machine whatever .lockstep/.gitignore says.
+ */
 export function expsDir(root: string): string {
-  return join(root, LOCKSTEP_DIR, EXPS_DIR);
+  const folder = relPosix(stateRootOf(root), root);
+  return join(stateDirOf(root), EXPS_DIR, ...(folder === '.' ? [] : folder.split('/')));
 }
 
 function recordPath(root: string, name: string): string {
@@ -98,6 +105,21 @@ export function listRecords(root: string): ExpRecord[] {
   }
   const records = names.map((n) => parseRecord(readFileSync(join(expsDir(root), n), 'utf8'), n.slice(0, -5)));
   return records.sort((a, b) => compareStrings(a.createdAt, b.createdAt) || compareStrings(a.name, b.name));
+}
+
+/** The records of every pipeline folder of the repository `dir` is in (gc keeps all their objects). */
+export function listRecordsOfRepository(dir: string): ExpRecord[] {
+  const top = join(stateDirOf(dir), EXPS_DIR);
+  let entries;
+  try {
+    entries = readdirSync(top, { recursive: true, withFileTypes: true });
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return [];
+    throw err;
+  }
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.json') && !e.name.startsWith('.'))
+    .map((e) => parseRecord(readFileSync(join(e.parentPath, e.name), 'utf8'), e.name.slice(0, -5)));
 }
 
 export function removeRecord(root: string, name: string): void {

@@ -1,7 +1,7 @@
 import { execaSync } from 'execa';
 import { constants, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { CACHE_DIR, EXP_WORKSPACES_DIR, LOCAL_CONFIG_FILE, LOCKSTEP_DIR, tmpDirOf } from '../constants.js';
+import { CACHE_DIR, EXP_WORKSPACES_DIR, LOCAL_CONFIG_FILE, LOCKSTEP_DIR, stateDirOf, tmpDirOf } from '../constants.js';
 import { errnoCode } from '../errors.js';
 import { isAlive } from '../util/is-alive.js';
 import { toPosix } from '../util/paths.js';
@@ -16,9 +16,9 @@ export interface Snapshot {
   /** The pipeline root inside `top`, relative to it ('' when it is the top). */
   rootInTop: string;
   files: string[];
-  /** The workspace's `.lockstep/cache`, shared by every variant. */
+  /** The repository's `.lockstep/cache`, shared by every variant. */
   cacheDir: string;
-  /** `.lockstep/tmp/exp` of the workspace, where the variants' copies go. */
+  /** `.lockstep/tmp/exp` of the repository, where the variants' copies go. */
   workDir: string;
   remove(): void;
 }
@@ -35,7 +35,8 @@ function listFiles(root: string): { top: string; files: string[] } {
   if (top.exitCode === 0) {
     const topDir = realpathSync(top.stdout.trim());
     const listed = execaSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: topDir, encoding: 'utf8' });
-    return { top: topDir, files: [...new Set(listed.stdout.split('\0').filter(Boolean))] };
+    // A `.lockstep/` below the top is an older version's per-folder state, read by nothing any more.
+    return { top: topDir, files: [...new Set(listed.stdout.split('\0').filter((p) => p && !p.includes('/.lockstep/')))] };
   }
   const files = readdirSync(root, { recursive: true, withFileTypes: true })
     .filter((e) => !e.isDirectory())
@@ -47,6 +48,7 @@ function listFiles(root: string): { top: string; files: string[] } {
 /** Copies the workspace into `.lockstep/tmp/exp/.base-<pid>/`; snapshots of dead sweeps are removed first. */
 export function snapshotWorkspace(pipelineRoot: string): Snapshot {
   const root = realpathSync(pipelineRoot);
+  const stateDir = stateDirOf(root);
   const workDir = join(tmpDirOf(root), EXP_WORKSPACES_DIR);
   mkdirSync(workDir, { recursive: true });
   for (const name of readdirSync(workDir)) {
@@ -57,13 +59,14 @@ export function snapshotWorkspace(pipelineRoot: string): Snapshot {
   rmSync(dir, { recursive: true, force: true });
   for (const file of files) copyEntry(join(top, file), join(dir, file));
   const rootInTop = relative(top, root);
-  const localConfig = join(root, LOCKSTEP_DIR, LOCAL_CONFIG_FILE);
-  if (existsSync(localConfig)) copyEntry(localConfig, join(dir, rootInTop, LOCKSTEP_DIR, LOCAL_CONFIG_FILE));
+  // The top of the copy is the state root of its variants (see createVariantWorkspace).
+  const localConfig = join(stateDir, LOCAL_CONFIG_FILE);
+  if (existsSync(localConfig)) copyEntry(localConfig, join(dir, LOCKSTEP_DIR, LOCAL_CONFIG_FILE));
   return {
     top: dir,
     rootInTop,
-    files: existsSync(localConfig) ? [...files, toPosix(join(rootInTop, LOCKSTEP_DIR, LOCAL_CONFIG_FILE))] : files,
-    cacheDir: join(root, LOCKSTEP_DIR, CACHE_DIR),
+    files: existsSync(localConfig) ? [...files, `${LOCKSTEP_DIR}/${LOCAL_CONFIG_FILE}`] : files,
+    cacheDir: join(stateDir, CACHE_DIR),
     workDir,
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
@@ -77,17 +80,22 @@ export interface VariantWorkspace {
 
 /**
  * A private copy of the snapshot under `.lockstep/tmp/exp/<name>/` whose `.lockstep/cache` is a link to
- * the workspace's: variants share objects and run records (so a variant run before restores), and never
+ * the repository's: variants share objects and run records (so a variant run before restores), and never
  * write the same files. It sits inside the workspace, so `node_modules` or a virtualenv in a parent folder
  * still resolves. Reflinked where the filesystem can, copied otherwise.
+ *
+ * An empty `.git/` folder makes the copy a repository of its own for lockstep (stateRootOf stops there), so
+ * each variant has its own workspace lock, stat cache and temp files and its paths cannot leave the copy;
+ * git itself passes over an empty `.git/`, so a stage running git still sees the real repository.
  */
 export function createVariantWorkspace(snapshot: Snapshot, name: string): VariantWorkspace {
   const dir = join(snapshot.workDir, name);
   rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, '.git'), { recursive: true });
   for (const file of snapshot.files) copyEntry(join(snapshot.top, file), join(dir, file));
   const root = join(dir, snapshot.rootInTop);
-  mkdirSync(join(root, LOCKSTEP_DIR), { recursive: true });
-  symlinkSync(snapshot.cacheDir, join(root, LOCKSTEP_DIR, CACHE_DIR), 'dir');
+  mkdirSync(join(dir, LOCKSTEP_DIR), { recursive: true });
+  symlinkSync(snapshot.cacheDir, join(dir, LOCKSTEP_DIR, CACHE_DIR), 'dir');
   return { root, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -1,5 +1,5 @@
 import { readdirSync, statSync, lstatSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { LockstepError, errnoCode } from '../errors.js';
 import type { Reporter } from '../log.js';
 import { isSameOrInside } from '../util/paths.js';
@@ -25,7 +25,8 @@ interface Pending {
 /**
  * Digests of workspace paths (relative to `root`). Symlinks are followed; a broken one is an error that
  * names it. Results are memoized for the life of one command; `forget` drops what a stage may have
- * rewritten.
+ * rewritten. The stat cache is the repository's, shared by every pipeline in it, so its keys are paths
+ * from the state root: `statePrefix` is `root` relative to it (`.` when they are the same folder).
  */
 export class Hasher {
   private readonly memo = new Map<string, Digest>();
@@ -37,7 +38,12 @@ export class Hasher {
     private readonly root: string,
     private readonly statCache: StatCache,
     private readonly reporter: Reporter,
+    private readonly statePrefix = '.',
   ) {}
+
+  private statKey(rel: string): string {
+    return this.statePrefix === '.' ? rel : posix.normalize(`${this.statePrefix}/${rel}`);
+  }
 
   /** The digest of `rel`, or undefined when nothing exists there. */
   tryDigest(rel: string): Digest | undefined {
@@ -46,7 +52,7 @@ export class Hasher {
     const abs = join(this.root, rel);
     const st = this.statFollow(abs, rel);
     if (!st) return undefined;
-    const digest = st.isDirectory() ? this.digestDir(abs, rel) : { kind: 'file' as const, ...this.digestFile(abs, rel, st) };
+    const digest = st.isDirectory() ? this.digestDir(abs, rel) : { kind: 'file' as const, ...this.digestFile(abs, this.statKey(rel), st) };
     this.memo.set(rel, digest);
     return digest;
   }
@@ -60,11 +66,12 @@ export class Hasher {
       if (this.memo.has(rel)) continue;
       const abs = join(this.root, rel);
       const st = this.statFollow(abs, rel);
-      if (!st?.isFile() || st.size < AHEAD_MIN_BYTES || this.statCache.peek(rel, st) !== undefined) continue;
-      this.stats.hashed.push(rel);
+      const key = this.statKey(rel);
+      if (!st?.isFile() || st.size < AHEAD_MIN_BYTES || this.statCache.peek(key, st) !== undefined) continue;
+      this.stats.hashed.push(key);
       const started = Date.now();
       const { sha256, size } = await sha256FileAhead(abs);
-      if (size === st.size) this.statCache.record(rel, st, sha256, started);
+      if (size === st.size) this.statCache.record(key, st, sha256, started);
       this.memo.set(rel, { kind: 'file', sha256, size });
     }
   }
@@ -114,12 +121,13 @@ export class Hasher {
   private digestDir(absDir: string, relDir: string): DirDigest {
     const progress = (done: number, total: number) => this.reporter.progress(`hashing ${relDir}: ${Math.round((100 * done) / total)}%`);
     const started = Date.now();
-    if (this.statCache.knowsNothingUnder(relDir)) {
+    const dirKey = this.statKey(relDir);
+    if (this.statCache.knowsNothingUnder(dirKey)) {
       const manifest: ManifestEntry[] = [];
       const counted = this.stats.hashed.length;
       // What was reported is true even when the run gives up: the stat cache keeps it for the walk below.
       const done = hashTreeInWorkers(absDir, progress, (rel, sha256, size, statLine) => {
-        const key = `${relDir}/${rel}`;
+        const key = `${dirKey}/${rel}`;
         this.statCache.recordLine(key, statLine, started);
         this.stats.hashed.push(key);
         manifest.push({ path: rel, sha256, size });
@@ -143,7 +151,7 @@ export class Hasher {
       }
       seen.add(id);
       // Built once per directory, so each entry costs one concatenation per name it needs.
-      const keyDir = prefix ? `${relDir}/${prefix}/` : `${relDir}/`;
+      const keyDir = prefix ? `${dirKey}/${prefix}/` : `${dirKey}/`;
       const relPrefix = prefix ? `${prefix}/` : '';
       for (const ent of readdirSync(abs, { withFileTypes: true })) {
         const childAbs = `${abs}/${ent.name}`;

@@ -1,7 +1,7 @@
 
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { CONFIG_FILE, LOCAL_CONFIG_FILE, LOCKSTEP_DIR, parseMemoPath } from '../constants.js';
+import { CONFIG_FILE, LOCAL_CONFIG_FILE, LOCKSTEP_DIR, parseMemoPath, stateDirOf } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import { lazyYaml, lazyZod } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
@@ -61,10 +61,11 @@ function readOne(path: string, label: string, memo: string): WrittenConfig {
   }) as WrittenConfig;
 }
 
-export function loadConfig(root: string): Config {
-  const memo = (name: string) => parseMemoPath(root, name);
-  const shared = readOne(join(root, LOCKSTEP_DIR, CONFIG_FILE), `${LOCKSTEP_DIR}/${CONFIG_FILE}`, memo(CONFIG_FILE));
-  const local = readOne(join(root, LOCKSTEP_DIR, LOCAL_CONFIG_FILE), `${LOCKSTEP_DIR}/${LOCAL_CONFIG_FILE}`, memo(LOCAL_CONFIG_FILE));
+/** The config of the repository `dir` (any folder of it) belongs to. */
+export function loadConfig(dir: string): Config {
+  const memo = (name: string) => parseMemoPath(dir, name);
+  const shared = readOne(join(stateDirOf(dir), CONFIG_FILE), `${LOCKSTEP_DIR}/${CONFIG_FILE}`, memo(CONFIG_FILE));
+  const local = readOne(join(stateDirOf(dir), LOCAL_CONFIG_FILE), `${LOCKSTEP_DIR}/${LOCAL_CONFIG_FILE}`, memo(LOCAL_CONFIG_FILE));
   const remote = local.remote ?? shared.remote;
   const remotes: Config['remotes'] = {};
   const origins: Config['origins'] = {};

@@ -2,13 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, resolve } from 'node:path';
 import type { Document, LineCounter, Node } from 'yaml';
 import type { z } from 'zod';
-import { DEFAULT_PARAMS_FILE, LOCK_FILE, LOCKSTEP_DIR, parseMemoPath } from '../constants.js';
+import { DEFAULT_PARAMS_FILE, LOCK_FILE, parseMemoPath, stateDirOf } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import { lazyYaml } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
 import { dict } from '../util/dict.js';
-import { normalizeRel } from '../util/paths.js';
-import { repoRootOf } from '../util/repo-root.js';
+import { normalizeRel, relPosix } from '../util/paths.js';
+import { repoRootOf, stateRootOf } from '../util/repo-root.js';
 import { floatsAsText } from './python-text.js';
 import { MISSING_CMD, pipelineSchemas, stageSchemaFor, type WrittenGate, type WrittenPipeline } from './schema.js';
 import { chainLookup, expandDefinition, substituteBody, type TemplateProblem } from './templates.js';
@@ -35,14 +35,12 @@ export function lockFileFor(pipelineFile: string): string {
 export interface LoadOptions {
   /** How messages and targets name the file (default: its name). */
   label?: string;
-  /** The folder whose `.lockstep/` holds parse memos (default: the file's folder). */
-  stateRoot?: string;
 }
 
-export function loadPipeline(pipelineFile: string, { label = basename(pipelineFile), stateRoot }: LoadOptions = {}): Pipeline {
+export function loadPipeline(pipelineFile: string, { label = basename(pipelineFile) }: LoadOptions = {}): Pipeline {
   const file = resolve(pipelineFile);
   const root = dirname(file);
-  const state = stateRoot ?? root;
+  const state = stateRootOf(root);
   let text: string;
   try {
     text = readText(file);
@@ -58,7 +56,8 @@ export function loadPipeline(pipelineFile: string, { label = basename(pipelineFi
   let source: YamlSource | undefined;
   const parse = () => (source ??= parseYamlSource(text));
   const positions = new YamlPositions(parse, label);
-  const memo = existsSync(join(state, LOCKSTEP_DIR)) ? parseMemoPath(state, label) : undefined;
+  // Named by the path from the state root: every pipeline of the repository memoizes there.
+  const memo = existsSync(stateDirOf(state)) ? parseMemoPath(state, relPosix(state, file)) : undefined;
   // Only a file that parsed *and* validated is memoized, so a memo hit needs neither yaml nor zod.
   const written = parseWithMemo(text, memo, () => {
     const { doc } = parse();
@@ -86,7 +85,7 @@ export function loadPipeline(pipelineFile: string, { label = basename(pipelineFi
   }) as WrittenPipeline;
 
   const problems: Problem[] = [];
-  const stages = expandStages(written, root, label, new TemplateFiles(root, state), positions, problems);
+  const stages = expandStages(written, root, label, new TemplateFiles(root), positions, problems);
   if (problems.length) fail(label, problems);
 
   return {

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { LOCKSTEP_DIR, parseMemoPath } from '../constants.js';
+import { parseMemoPath, stateDirOf } from '../constants.js';
+import { stateRootOf } from '../util/repo-root.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import { DecimalText } from '../util/decimal-text.js';
 import { parseExact } from '../util/parse-exact.js';
 import { parseWithMemo } from '../util/parse-memo.js';
-import { isSameOrInside } from '../util/paths.js';
+import { isSameOrInside, relPosix } from '../util/paths.js';
 import type { ParamsRef } from './types.js';
 import { formatPos } from './types.js';
 import { readText } from '../util/read-text.js';
@@ -105,10 +106,11 @@ export class ParamsReader {
   }
 }
 
-/** Where the workspace's params files may memoize their parse: only once `.lockstep/` exists. */
+/** Where the workspace's params files (relative to `root`) may memoize their parse: only once `.lockstep/` exists. */
 export function paramsMemo(root: string): ((file: string) => string) | undefined {
-  if (!existsSync(join(root, LOCKSTEP_DIR))) return undefined;
-  return (file) => parseMemoPath(root, `params-${file}`);
+  if (!existsSync(stateDirOf(root))) return undefined;
+  const stateRoot = stateRootOf(root);
+  return (file) => parseMemoPath(stateRoot, `params-${relPosix(stateRoot, join(root, file))}`);
 }
 
 function readWorkspaceFile(root: string, file: string): string | undefined {

@@ -45,8 +45,7 @@ export function loadPipelineSet(files: readonly string[], root: string): Pipelin
   }
   const loaded = files.map((file) => {
     const label = relPosix(root, file);
-    // Parse memos live in the combined root's .lockstep/, where this workspace keeps its state.
-    return { pipeline: loadPipeline(file, { label, stateRoot: root }), label };
+    return { pipeline: loadPipeline(file, { label }), label };
   });
   const uses = new Map<string, number>();
   for (const { pipeline } of loaded) for (const s of pipeline.stages) uses.set(s.name, (uses.get(s.name) ?? 0) + 1);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, posix } from 'node:path';
-import { LOCKSTEP_DIR, parseMemoPath } from '../constants.js';
+import { parseMemoPath, stateDirOf } from '../constants.js';
+import { stateRootOf } from '../util/repo-root.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import { lazyYaml } from '../util/lazy-modules.js';
 import { parseWithMemo } from '../util/parse-memo.js';
@@ -130,11 +131,8 @@ function splitEntry(entry: string): [string, string[] | undefined] {
 export class TemplateFiles {
   private readonly cache = new Map<string, unknown>();
 
-  /** Files are read under `root`; parses are memoized in `stateRoot`'s `.lockstep/`, when there is one. */
-  constructor(
-    private readonly root: string,
-    private readonly stateRoot = root,
-  ) {}
+  /** Files are read under `root`; parses are memoized in the repository's `.lockstep/`, when there is one. */
+  constructor(private readonly root: string) {}
 
   tryRead(file: string): unknown {
     if (this.cache.has(file)) return this.cache.get(file);
@@ -145,7 +143,8 @@ export class TemplateFiles {
       if (errnoCode(err) === 'ENOENT') return undefined;
       throw err;
     }
-    const memo = existsSync(join(this.stateRoot, LOCKSTEP_DIR)) ? parseMemoPath(this.stateRoot, `vars-${relPosix(this.stateRoot, join(this.root, file))}`) : undefined;
+    const stateRoot = stateRootOf(this.root);
+    const memo = existsSync(stateDirOf(stateRoot)) ? parseMemoPath(stateRoot, `vars-${relPosix(stateRoot, join(this.root, file))}`) : undefined;
     let data: unknown;
     try {
       data = extname(file) === '.json' ? JSON.parse(text) : parseWithMemo(text, memo, parseTemplateYaml);

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Document } from 'yaml';
-import { CONFIG_FILE, LOCAL_CONFIG_FILE, LOCKSTEP_DIR } from '../constants.js';
+import { CONFIG_FILE, LOCAL_CONFIG_FILE, LOCKSTEP_DIR, stateDirOf } from '../constants.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import { loadConfig } from '../pipeline/config.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -11,7 +11,7 @@ import { validateRemotes } from './registry.js';
 /** `.lockstep/config.yaml` (committed) or, with `local`, `.lockstep/config.local.yaml` (this machine only). */
 export function configFile(root: string, local: boolean): { path: string; label: string } {
   const name = local ? LOCAL_CONFIG_FILE : CONFIG_FILE;
-  return { path: join(root, LOCKSTEP_DIR, name), label: `${LOCKSTEP_DIR}/${name}` };
+  return { path: join(stateDirOf(root), name), label: `${LOCKSTEP_DIR}/${name}` };
 }
 
 /**

@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
 import type { Config } from '../pipeline/config.js';
+import { stateRootOf } from '../util/repo-root.js';
 import { redact } from './redact.js';
 import type { S3RemoteOptions } from './s3.js';
 import type { RemoteStorage } from './types.js';
@@ -93,7 +94,7 @@ const s3Backend: Backend = {
 const directoryBackend: Backend = {
   keys: ['url', 'jobs'],
   create(name, url, raw, where, root) {
-    const dir = url.startsWith('file://') ? fileURLToPath(url) : isAbsolute(url) ? url : resolve(root, url);
+    const dir = url.startsWith('file://') ? fileURLToPath(url) : isAbsolute(url) ? url : resolve(stateRootOf(root), url);
     const jobs = optJobs(raw, where);
     return { name, kind: 'directory', display: redact(url), open: async () => new (await import('./local.js')).LocalRemote({ dir, url: redact(url), jobs }) };
   },

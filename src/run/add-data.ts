@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCKSTEP_DIR, tmpDirOf } from '../constants.js';
+import { LOCKSTEP_DIR, stateDirOf, tmpDirOf } from '../constants.js';
 import { UsageError } from '../errors.js';
 import { trackedByGit } from '../git/gitignore.js';
 import { primeLockMemo, readLock, serializeLock, writeLock } from '../lock/lock-file.js';
@@ -80,7 +80,7 @@ export function addData(ws: Workspace, absPaths: readonly string[]): AddResult {
 /** Every reason the paths cannot be added, reported at once before anything is written. */
 function checkAddable(ws: Workspace, paths: readonly string[]): void {
   const problems: string[] = [];
-  const own = [ws.pipeline.file, ws.pipeline.lockFile, join(ws.root, LOCKSTEP_DIR)].map((f) => relPosix(ws.root, f));
+  const own = [ws.pipeline.file, ws.pipeline.lockFile, stateDirOf(ws.root)].map((f) => relPosix(ws.root, f));
   const reserved = [LOCKSTEP_DIR, '.git'];
   const data = new Set([...ws.pipeline.data.map((d) => d.path), ...paths]);
   for (const path of paths) {

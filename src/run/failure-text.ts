@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import { formatReason } from '../lock/compare.js';
 import type { StageOutcome } from './scheduler.js';
 
@@ -11,6 +12,6 @@ export function failureText(o: StageOutcome): string | undefined {
   if (o.failure.tail.length) {
     lines.push(`last ${o.failure.tail.length} lines of output:`, ...o.failure.tail.map((l) => `  | ${l}`));
   }
-  if (o.failure.log) lines.push(`full log: ${o.failure.log}`);
+  if (o.failure.log) lines.push(`full log: ${relative(process.cwd(), o.failure.log)}`);
   return lines.join('\n');
 }

@@ -18,13 +18,13 @@ export interface GcResult {
 }
 
 /**
- * The lock of every pipeline file in the workspace (several in one folder, others in subfolders), not just
+ * The lock of every pipeline file in the repository (several in one folder, others in subfolders), not just
  * the one this command loaded: they share the cache, so an object only another pipeline uses is in use.
  * A lock that cannot be read stops gc (it might reference anything).
  */
 function workspaceLockFiles(ws: Workspace): string[] {
   const files = new Set([ws.pipeline.lockFile]);
-  const pipelines = findPipelineFiles(ws.root, (n) => ws.reporter.progress(`looking for pipeline files: ${n} folders`));
+  const pipelines = findPipelineFiles(ws.stateRoot, (n) => ws.reporter.progress(`looking for pipeline files: ${n} folders`));
   for (const pipeline of pipelines) {
     const lock = lockFileFor(pipeline);
     if (existsSync(lock)) files.add(lock);
@@ -55,15 +55,15 @@ function collectLocked(ws: Workspace, opts: GcOptions): GcResult {
   const lockFiles = workspaceLockFiles(ws);
   // Other pipelines' locks are named by their path: several are called pipeline.lock.
   const locks: LockFile[] = lockFiles.map((file) =>
-    file === ws.pipeline.lockFile ? readLock(file, ws.lockMemo) : parseLockText(readFileSync(file, 'utf8'), relPosix(ws.root, file)),
+    file === ws.pipeline.lockFile ? readLock(file, ws.lockMemo) : parseLockText(readFileSync(file, 'utf8'), relPosix(ws.stateRoot, file)),
   );
   if (opts.allCommits) {
     for (const file of lockFiles) {
-      const rel = relPosix(ws.root, file);
-      const commits = commitsTouching(ws.root, rel);
+      const rel = relPosix(ws.stateRoot, file);
+      const commits = commitsTouching(ws.stateRoot, rel);
       commits.forEach((commit, i) => {
         ws.reporter.progress(`reading ${rel} in history: ${i + 1}/${commits.length} commits`);
-        const text = tryReadAtRevision(ws.root, commit, rel);
+        const text = tryReadAtRevision(ws.stateRoot, commit, rel);
         if (text !== undefined) locks.push(parseLockText(text, `${rel} (history)`));
       });
     }

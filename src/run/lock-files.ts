@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { dict } from '../util/dict.js';
+import { relPosix } from '../util/paths.js';
 import { parseMemoPath, tmpDirOf } from '../constants.js';
 import { emptyLock, primeLockMemo, readLock, writeLock } from '../lock/lock-file.js';
 import type { LockEntry, LockedPath, LockFile } from '../lock/types.js';
@@ -18,7 +19,7 @@ export function readWorkspaceLock(ws: Workspace): LockFile {
   if (!members) return readLock(ws.pipeline.lockFile, ws.lockMemo);
   const combined = emptyLock();
   members.forEach((m) => {
-    const own = readLock(m.lockFile, parseMemoPath(ws.root, `lock-${m.label}`));
+    const own = readLock(m.lockFile, parseMemoPath(ws.root, relPosix(ws.stateRoot, m.lockFile)));
     for (const stage of stagesOf(ws, m)) {
       const entry = own.stages[stage.origin.name];
       if (entry) combined.stages[stage.name] = rebaseEntry(entry, (p) => underPrefix(m.prefix, p));

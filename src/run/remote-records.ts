@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunRecords, type RunResult } from '../cache/run-records.js';
-import { LOCKSTEP_DIR, TMP_DIR } from '../constants.js';
+import { tmpDirOf } from '../constants.js';
 import { selectStages } from '../pipeline/dag.js';
 import { recordKey } from '../remote/keys.js';
 import { tempSibling } from '../util/atomic-write.js';
@@ -35,7 +35,7 @@ export function targetOwners(ws: Workspace, targets: string[] | undefined): Set<
  * invalid one is treated as absent. Undefined when there is none.
  */
 export async function fetchRemoteRecord(ws: Workspace, session: RemoteSession, key: string): Promise<RunResult[] | undefined> {
-  const tmp = tempSibling(join(ws.root, LOCKSTEP_DIR, TMP_DIR, 'remote-record.json'));
+  const tmp = tempSibling(join(tmpDirOf(ws.root), 'remote-record.json'));
   try {
     const got = await session.call('download', recordKey(key), (s) => {
       rmSync(tmp, { force: true });

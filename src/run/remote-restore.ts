@@ -8,7 +8,7 @@ import { OutObjects, refOf } from './remote-objects.js';
 import { fetchRemoteRecord } from './remote-records.js';
 import type { RemoteSession } from './remote-session.js';
 import type { RemoteHit, RemoteRestore } from './scheduler.js';
-import { runCacheEligible, runInputs } from './run-cache.js';
+import { recordedResults, runCacheEligible, runInputs } from './run-cache.js';
 import type { Workspace } from './workspace.js';
 
 /**
@@ -24,9 +24,9 @@ export function remoteRestorer(ws: Workspace, session: RemoteSession, useRunCach
       const candidates: RemoteHit[] = [];
       if (entry && onlyOutsMissing(reasons)) candidates.push({ outs: entry.outs });
       if (useRunCache && runCacheEligible(stage) && state.deps.every((d) => d.digest)) {
-        const key = runKey(runInputs(stage, state));
+        const key = runKey(runInputs(ws, stage, state));
         const remote = await fetchRemoteRecord(ws, session, key);
-        const results = remote ? ws.runs.merge(key, remote) : ws.runs.read(key);
+        const results = recordedResults(ws, key, remote ? ws.runs.merge(key, remote) : undefined);
         candidates.push(...results.map((r) => ({ outs: r.outs, key })));
       }
       for (const c of candidates) if (await fetchOuts(ws, session, c.outs)) return c;

@@ -11,10 +11,15 @@ import { runKey } from '../cache/run-records.js';
 import { onlyOutsMissing, withAssumedDeps } from './allow-missing.js';
 import { writeWorkspaceLock } from './lock-files.js';
 import { ownReasons } from './plan.js';
-import { findRestorable, runCacheEligible, runInputs, shortKey } from './run-cache.js';
+import { findRestorable, addRunResult, runCacheEligible, runInputs, shortKey } from './run-cache.js';
 import { startStage, type StageRunResult } from './stage-runner.js';
 import { currentState, linkModeFor, lockedPath } from './stage-state.js';
-import type { Workspace } from './workspace.js';
+import { statePath, type Workspace } from './workspace.js';
+
+/** Where a stage's full output goes: named by its pipeline file from the state root, so a log is the same file alone or with -R. */
+function stageLogOf(ws: Workspace, stage: Stage): string {
+  return stageLogPath(ws.stateRoot, statePath(ws, stage.origin.file), stage.origin.name);
+}
 
 /** Terminal statuses of a stage in one `repro`. */
 export type StageStatus = 'ran' | 'restored' | 'skipped' | 'frozen' | 'failed' | 'blocked' | 'interrupted' | 'not-started';
@@ -26,7 +31,7 @@ export interface StageOutcome {
   durationMs?: number;
   /** For restored stages: the short run-cache key. */
   restoredFrom?: string;
-  /** For failed stages: what went wrong, with the exit code and the tail of the output. */
+  /** For failed stages: what went wrong, with the exit code, the tail of the output and the full log (absolute path). */
   failure?: { message: string; exitCode?: number; signal?: string; tail: string[]; log?: string };
 }
 
@@ -129,7 +134,7 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
   const startRun = (stage: Stage, state: StageState, reasons: Reason[]) => {
     prepareOuts(ws, stage);
     ws.reporter.info(`Running stage '${stage.name}':\n> ${stage.cmd.join('\n> ')}`);
-    const logFile = join(ws.root, stageLogPath(stage.name));
+    const logFile = stageLogOf(ws, stage);
     const handle = startStage(stage, { root: ws.root, logFile, reporter: ws.reporter });
     running.set(stage.name, { done: handle.done.then((result): Settled => ({ kind: 'stage', result })), stop: () => handle.stop(), state, reasons });
   };
@@ -190,7 +195,7 @@ export async function runStages(ws: Workspace, opts: SchedulerOptions): Promise<
           ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
           ...(result.signal ? { signal: result.signal } : {}),
           tail: result.tail,
-          log: stageLogPath(name),
+          log: stageLogOf(ws, stage),
         },
       });
     }
@@ -324,7 +329,7 @@ function completeStage(
   }
   const entry: LockEntry = { ...lockEntryFrom(state), outs: outs.map(({ out, digest }) => lockedPath(out.path, digest)) };
   recordLock(ws, stage.name, entry, lock);
-  if (recordRun) ws.runs.add(runKey(runInputs(stage, state)), entry.outs);
+  if (recordRun) addRunResult(ws, runKey(runInputs(ws, stage, state)), entry.outs);
   ws.reporter.info(`Stage '${stage.name}' done`);
   return { name: stage.name, status: 'ran', reasons, durationMs };
 }

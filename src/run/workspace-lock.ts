@@ -1,6 +1,6 @@
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCKSTEP_DIR, TMP_DIR, WORKSPACE_LOCK_FILE } from '../constants.js';
+import { tmpDirOf, WORKSPACE_LOCK_FILE } from '../constants.js';
 import { WorkspaceBusyError, errnoCode } from '../errors.js';
 import { tempSibling } from '../util/atomic-write.js';
 import { isAlive } from '../util/is-alive.js';
@@ -32,8 +32,9 @@ function createWithContent(path: string, text: string): void {
  * One command that changes the workspace at a time (repro, checkout, gc, cache verify). The pid file is created exclusively; a second process fails at once naming
  * the holder; a file left by a dead process is taken over. Returns the release function.
  */
-export function acquireWorkspaceLock(root: string): () => void {
-  const path = join(root, LOCKSTEP_DIR, TMP_DIR, WORKSPACE_LOCK_FILE);
+export function acquireWorkspaceLock(dir: string): () => void {
+  // One per repository, as its cache is: two pipelines of one repository never write the state at once.
+  const path = join(tmpDirOf(dir), WORKSPACE_LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       createWithContent(path, `${process.pid}\n`);

@@ -24,3 +24,13 @@ export function repoRootOf(dir: string): string {
   }
   return found;
 }
+
+/**
+ * Where the state (`.lockstep/`: cache, run records, stat cache, memos, config, exps, the workspace lock)
+ * of anything in `dir` lives: the repository root, whatever folder its pipeline files are in, as DVC keeps
+ * one `.dvc/` per repository. So a stage run from its subfolder, with `--file` or with `-R` finds one cache.
+ * Outside git it is `dir` itself.
+ */
+export function stateRootOf(dir: string): string {
+  return repoRootOf(dir);
+}

@@ -324,6 +324,37 @@ describe('the GitHub Action (bundled, run as the runner does)', () => {
     }
   });
 
+  it('working-directory in a subfolder: the repository root keeps the state and its config names the remote', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'lockstep-action-remote-'));
+    const inMl = (tree: Tree) => Object.fromEntries(Object.entries(tree).map(([path, text]) => [`ml/${path}`, text]));
+    try {
+      const config = { '.lockstep/config.yaml': `remote: shared\nremotes:\n  shared: {url: ${store}}\n` };
+      const repo = prRepo({ ...inMl(BASE), ...config }, inMl(params(0.75)));
+      const main = repo.checkout();
+      const onMain = await runAction({
+        bundle,
+        cwd: main,
+        apiUrl: gh.url,
+        eventName: 'push',
+        payload: { ref: 'refs/heads/main', repository: { name: 'r', owner: { login: 'o' }, default_branch: 'main' } },
+        inputs: { 'working-directory': 'ml' },
+        sha: repo.headSha,
+        env: { GITHUB_REF: 'refs/heads/main' },
+      });
+      expect(onMain.exitCode, onMain.stdout).toBe(0);
+      expect(onMain.stdout).toMatch(/pushed to 'shared': [1-9]\d* uploaded/);
+      expect(existsSync(join(main, '.lockstep/cache/runs'))).toBe(true);
+      expect(existsSync(join(main, 'ml/.lockstep'))).toBe(false);
+      const checkout = repo.checkout();
+      const r = await prRun(repo, { 'working-directory': 'ml' }, { cwd: checkout });
+      expect(r.exitCode, r.stdout).toBe(0);
+      expect(r.stdout).toMatch(/Stage 'train' restored from/);
+      expect(existsSync(join(checkout, 'ml/runlog.txt'))).toBe(false);
+    } finally {
+      rmSync(store, { recursive: true, force: true });
+    }
+  });
+
   it('pull: true with no remote configured warns and runs the stages, as the warning says', async () => {
     const r = await prRun(prRepo(BASE, params(0.75)), { pull: 'true' });
     expect(r.exitCode, r.stdout).toBe(0);

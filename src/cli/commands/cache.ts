@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CACHE_DIR, LOCKSTEP_DIR } from '../../constants.js';
+import { CACHE_DIR, stateDirOf } from '../../constants.js';
 import { UsageError } from '../../errors.js';
 import { verifyObjects } from '../../cache/verify.js';
 import { withWorkspaceLock } from '../../run/workspace-lock.js';
@@ -19,7 +19,7 @@ export async function cacheCommand(ctx: CommandContext, args: string[]): Promise
   if (sub !== 'verify') throw new UsageError('lockstep cache needs verify', { hint: cacheHelp });
   parseCommandArgs('cache verify', rest, options);
   const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
-  const r = withWorkspaceLock(ws.root, () => verifyObjects(ws.objects, join(ws.root, LOCKSTEP_DIR, CACHE_DIR), ctx.reporter));
+  const r = withWorkspaceLock(ws.root, () => verifyObjects(ws.objects, join(stateDirOf(ws.root), CACHE_DIR), ctx.reporter));
   for (const c of r.corrupt) ctx.reporter.error(`corrupt object ${c.sha256} moved to ${c.movedTo}`);
   ctx.stdout(`${r.checked} objects checked, ${r.corrupt.length} corrupt`);
   return r.corrupt.length ? 1 : 0;

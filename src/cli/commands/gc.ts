@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import { listRecords } from '../../exp/records.js';
+import { listRecordsOfRepository } from '../../exp/records.js';
 import { parseLockText } from '../../lock/lock-file.js';
 import { collectGarbage } from '../../run/gc.js';
 import { openWorkspace } from '../../run/workspace.js';
@@ -28,7 +28,8 @@ export async function gcCommand(ctx: CommandContext, args: string[]): Promise<nu
   if (values.workspace && values['all-commits']) throw new UsageError('choose one of --workspace and --all-commits');
   const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
   // An experiment's outputs stay until the experiment is removed: `exp apply` checks them out from the cache.
-  const extraLocks = listRecords(ws.root).map((r) => parseLockText(r.lock, `experiment ${r.name}`));
+  // Every pipeline folder's experiments: they share the repository's cache.
+  const extraLocks = listRecordsOfRepository(ws.root).map((r) => parseLockText(r.lock, `experiment ${r.name}`));
   const r = collectGarbage(ws, { allCommits: values['all-commits'] ?? false, dry: values.dry ?? false, extraLocks });
   const verb = values.dry ? 'would remove' : 'removed';
   const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;

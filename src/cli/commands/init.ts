@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { CONFIG_FILE, DEFAULT_PARAMS_FILE, LOCKSTEP_DIR, PIPELINE_FILE } from '../../constants.js';
+import { CONFIG_FILE, DEFAULT_PARAMS_FILE, PIPELINE_FILE, stateDirOf } from '../../constants.js';
 import { UsageError } from '../../errors.js';
 import { ensureLockstepDir } from '../../run/workspace.js';
 import { parseCommandArgs, type Options } from '../args.js';
@@ -10,7 +10,7 @@ import { EXAMPLE_PARAMS, EXAMPLE_PIPELINE } from '../templates/example.js';
 
 export const initHelp = `usage: lockstep init [--example]
 
-Creates .lockstep/ (config.yaml, and a .gitignore that keeps the cache and temp files out of git).
+Creates .lockstep/ at the repository root (config.yaml, and a .gitignore that keeps the cache and temp files out of git).
 
   --example   also write a small, commented pipeline.yaml and params.yaml that run as is
               (never overwrites: refused when either file exists)`;
@@ -29,10 +29,12 @@ export async function initCommand(ctx: CommandContext, args: string[]): Promise<
       });
     }
   }
+  // In a subfolder of a repository, the repository's .lockstep/: there is one, whichever folder pipelines are in.
   const created = ensureLockstepDir(root);
-  const config = join(root, LOCKSTEP_DIR, CONFIG_FILE);
+  const stateDir = stateDirOf(root);
+  const config = join(stateDir, CONFIG_FILE);
   if (!existsSync(config)) writeFileSync(config, '# lockstep settings: remotes, cache link mode (see the README)\n');
-  ctx.reporter.info(created ? `Initialized ${join(root, LOCKSTEP_DIR)}` : `${join(root, LOCKSTEP_DIR)} already exists; nothing changed`);
+  ctx.reporter.info(created ? `Initialized ${stateDir}` : `${stateDir} already exists; nothing changed`);
   if (values.example) {
     for (const [name, text] of Object.entries(files)) writeFileSync(join(root, name), text, { flag: 'wx' });
     ctx.reporter.info(`Wrote ${Object.keys(files).join(' and ')}`);
