@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { errnoCode } from '../errors.js';
+import { ConfigError, errnoCode } from '../errors.js';
+import { shellQuote } from '../pipeline/interpolate.js';
 import { tempSibling } from '../util/atomic-write.js';
 import { streamToFile } from './stream-to-file.js';
 import type { RemoteStorage } from './types.js';
@@ -18,6 +19,27 @@ const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 
 /** Concurrent copies to one disk stop helping early; NFS likes a few more than a local disk. */
 const DEFAULT_JOBS = 8;
+
+/**
+ * Opens the directory remote `name`, which must already exist. Creating it on demand (as DVC does) would
+ * turn an unmounted share into a local folder that push "fills" and pull finds empty: both would look
+ * like success. Folders inside it are still created as needed.
+ */
+export async function openLocalRemote(name: string, opts: LocalRemoteOptions): Promise<LocalRemote> {
+  const isDir = await stat(opts.dir).then(
+    (st) => st.isDirectory(),
+    (err: unknown) => {
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
+      throw err;
+    },
+  );
+  if (!isDir) {
+    throw new ConfigError(`remote '${name}' (${opts.url}): ${isDir === undefined ? 'directory does not exist' : 'is not a directory'}: ${opts.dir}`, {
+      hint: `create it (mkdir -p ${shellQuote(opts.dir)}), or mount the share it is on`,
+    });
+  }
+  return new LocalRemote(opts);
+}
 
 /**
  * A remote in a directory (NFS, a mounted drive). Every write goes to a temp sibling and is renamed into

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const config = (raw: Record<string, unknown>): Config => ({ cache: { link: 'copy' }, remotes: { r: raw }, origins: {} });
 
 const backends: [string, () => Promise<RemoteStorage>][] = [
-  ['directory', () => resolveRemote(config({ url: join(scratch, `dir-${++n}`) }), scratch, 'r')!.open()],
+  ['directory', () => resolveRemote(config({ url: mkdirSync(join(scratch, `dir-${++n}`), { recursive: true })! }), scratch, 'r')!.open()],
   ['s3', () => resolveRemote(config({ url: `s3://${BUCKET}/p${++n}/cache`, endpoint: s3().endpoint }), scratch, 'r')!.open()],
 ];
 
@@ -91,6 +91,7 @@ describe.each(backends)('remote contract: %s', (name, open) => {
 describe('directory remote', () => {
   it('a temp file a killed writer left a day ago is swept by the next put into its folder; a young one stays', async () => {
     const dir = join(scratch, `sweep-${++n}`);
+    mkdirSync(dir);
     const remote = await resolveRemote(config({ url: dir }), scratch, 'r')!.open();
     await remote.put('files/sha256/ab/first', Buffer.from('1'));
     const fan = join(dir, 'files', 'sha256', 'ab');
