@@ -76326,7 +76326,7 @@ var require_dist_cjs11 = __commonJS({
     var { createHash: createHash11, createPrivateKey, createPublicKey, sign: sign4 } = __require("node:crypto");
     var { promises: promises3 } = __require("node:fs");
     var { homedir: homedir2 } = __require("node:os");
-    var { dirname: dirname10, join: join31 } = __require("node:path");
+    var { dirname: dirname10, join: join32 } = __require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -76492,10 +76492,10 @@ var require_dist_cjs11 = __commonJS({
         await promises3.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join31(homedir2(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join32(homedir2(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
         const loginSessionSha256 = createHash11("sha256").update(loginSessionBytes).digest("hex");
-        return join31(directory, `${loginSessionSha256}.json`);
+        return join32(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -76683,7 +76683,7 @@ var require_dist_cjs13 = __commonJS({
   "node_modules/@aws-sdk/credential-provider-web-identity/dist-cjs/index.js"(exports) {
     var { setCredentialFeature: setCredentialFeature2 } = (init_client3(), __toCommonJS(client_exports2));
     var { CredentialsProviderError: CredentialsProviderError2, externalDataInterceptor: externalDataInterceptor2 } = (init_config2(), __toCommonJS(config_exports));
-    var { readFileSync: readFileSync16 } = __require("node:fs");
+    var { readFileSync: readFileSync17 } = __require("node:fs");
     var fromWebToken = (init) => async (awsIdentityProperties) => {
       init.logger?.debug("@aws-sdk/credential-provider-web-identity - fromWebToken");
       const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
@@ -76724,7 +76724,7 @@ var require_dist_cjs13 = __commonJS({
       }
       const credentials = await fromWebToken({
         ...init,
-        webIdentityToken: externalDataInterceptor2?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync16(webIdentityTokenFile, { encoding: "ascii" }),
+        webIdentityToken: externalDataInterceptor2?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync17(webIdentityTokenFile, { encoding: "ascii" }),
         roleArn,
         roleSessionName
       })(awsIdentityProperties);
@@ -88493,7 +88493,7 @@ var init_s33 = __esm({
           const r5 = await this.client.send(
             new import_client_s3.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.full(prefix), MaxKeys: LIST_PAGE, ContinuationToken: token })
           );
-          for (const o3 of r5.Contents ?? []) if (o3.Key) yield o3.Key.slice(this.prefix.length);
+          for (const o3 of r5.Contents ?? []) if (o3.Key) yield { key: o3.Key.slice(this.prefix.length), version: o3.ETag ?? `${o3.Size}@${o3.LastModified?.toISOString()}` };
           token = r5.IsTruncated ? r5.NextContinuationToken : void 0;
         } while (token);
       }
@@ -88616,7 +88616,21 @@ var init_local = __esm({
           throw err;
         }
         const root5 = `${this.dir}/`;
-        for (const abs of names) yield abs.slice(root5.length).split("\\").join("/");
+        const versions2 = await Promise.all(
+          names.map(
+            (abs) => stat2(abs, { bigint: true }).then(
+              (st) => `${st.ino}-${st.size}-${st.mtimeNs}`,
+              (err) => {
+                if (errnoCode(err) === "ENOENT") return void 0;
+                throw err;
+              }
+            )
+          )
+        );
+        for (const [i5, abs] of names.entries()) {
+          const version2 = versions2[i5];
+          if (version2 !== void 0) yield { key: abs.slice(root5.length).split("\\").join("/"), version: version2 };
+        }
       }
       close() {
       }
@@ -88627,7 +88641,7 @@ var init_local = __esm({
 // src/action/run.ts
 import { createHash as createHash10 } from "node:crypto";
 import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync5 } from "node:fs";
-import { join as join30 } from "node:path";
+import { join as join31 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -93810,7 +93824,7 @@ function readInputs() {
 
 // src/action/produce-report.ts
 import { existsSync as existsSync11 } from "node:fs";
-import { join as join29 } from "node:path";
+import { join as join30 } from "node:path";
 
 // src/constants.ts
 import { join as join2 } from "node:path";
@@ -93825,6 +93839,7 @@ var CACHE_DIR = "cache";
 var TMP_DIR = "tmp";
 var OBJECTS_DIR = "files/sha256";
 var RUNS_DIR = "runs";
+var REMOTE_RECORDS_DIR = "remote-runs";
 var STAT_CACHE_FILE = "stat-cache.tsv";
 var WORKSPACE_LOCK_FILE = "repro.pid";
 var STAGE_LOGS_DIR = "logs";
@@ -97014,7 +97029,44 @@ function ignoreCachedPaths(ws, paths) {
 init_errors();
 
 // src/run/fetch.ts
-import { readFileSync as readFileSync14, statSync as statSync8 } from "node:fs";
+import { readFileSync as readFileSync15, statSync as statSync8 } from "node:fs";
+
+// src/cache/remote-record-versions.ts
+import { readFileSync as readFileSync12 } from "node:fs";
+import { join as join24 } from "node:path";
+init_errors();
+init_atomic_write();
+var RemoteRecordVersions = class {
+  path;
+  merged = /* @__PURE__ */ new Map();
+  /** `remote` identifies the store (its URL and endpoint), not the name it has in the config. */
+  constructor(root5, remote) {
+    this.path = join24(root5, LOCKSTEP_DIR, CACHE_DIR, REMOTE_RECORDS_DIR, `${sha256Bytes(remote).slice(0, 16)}.tsv`);
+    let text = "";
+    try {
+      text = readFileSync12(this.path, "utf8");
+    } catch (err) {
+      if (errnoCode(err) !== "ENOENT") throw err;
+    }
+    for (const line of text.split("\n")) {
+      const tab = line.indexOf("	");
+      if (tab > 0) this.merged.set(line.slice(0, tab), line.slice(tab + 1));
+    }
+  }
+  has(key2, version2) {
+    return this.merged.get(key2) === version2;
+  }
+  /**
+   * Saves what the local run-cache now holds: `versions` (the ones just merged, and those already
+   * here). A key the remote no longer lists is forgotten.
+   */
+  save(versions2) {
+    const lines = [];
+    for (const [key2, version2] of versions2) if (!/[\t\n]/.test(version2)) lines.push(`${key2}	${version2}
+`);
+    writeFileAtomic(this.path, lines.join(""), { durable: false });
+  }
+};
 
 // src/remote/keys.ts
 var OBJECTS_PREFIX = `${OBJECTS_DIR}/`;
@@ -97036,12 +97088,12 @@ init_pool();
 
 // src/run/scheduler.ts
 import { mkdirSync as mkdirSync6, rmSync as rmSync5 } from "node:fs";
-import { dirname as dirname9, join as join25 } from "node:path";
+import { dirname as dirname9, join as join26 } from "node:path";
 init_errors();
 
 // src/run/stage-runner.ts
 import { closeSync as closeSync3, mkdirSync as mkdirSync5, openSync as openSync3, writeSync as writeSync2 } from "node:fs";
-import { dirname as dirname8, join as join24 } from "node:path";
+import { dirname as dirname8, join as join25 } from "node:path";
 import { spawn } from "node:child_process";
 function startStage(stage, opts) {
   let current;
@@ -97063,7 +97115,7 @@ function startStage(stage, opts) {
 `);
         const child = spawn(cmd, {
           shell: true,
-          cwd: join24(opts.root, stage.wdir),
+          cwd: join25(opts.root, stage.wdir),
           env: { ...process.env, [ENV_ROOT]: opts.root, [ENV_STAGE]: stage.name },
           detached: true,
           stdio: ["ignore", "pipe", "pipe"]
@@ -97196,7 +97248,7 @@ async function runStages(ws, opts) {
     prepareOuts(ws, stage);
     ws.reporter.info(`Running stage '${stage.name}':
 > ${stage.cmd.join("\n> ")}`);
-    const logFile = join25(ws.root, stageLogPath(stage.name));
+    const logFile = join26(ws.root, stageLogPath(stage.name));
     const handle = startStage(stage, { root: ws.root, logFile, reporter: ws.reporter });
     running.set(stage.name, { done: handle.done.then((result) => ({ kind: "stage", result })), stop: () => handle.stop(), state: state2, reasons });
   };
@@ -97335,7 +97387,7 @@ function completeStage(ws, stage, state2, reasons, durationMs, lock) {
   const recordRun = runCacheEligible(stage);
   try {
     for (const { out, digest: digest4 } of outs) {
-      if (out.cache || recordRun) ws.objects.putPath(join25(ws.root, out.path), digest4, fileProgress(ws, "caching", out.path));
+      if (out.cache || recordRun) ws.objects.putPath(join26(ws.root, out.path), digest4, fileProgress(ws, "caching", out.path));
     }
   } catch (thrown) {
     const err = knownError(thrown);
@@ -97349,14 +97401,14 @@ function completeStage(ws, stage, state2, reasons, durationMs, lock) {
 }
 
 // src/run/workspace-lock.ts
-import { linkSync as linkSync3, readFileSync as readFileSync12, renameSync as renameSync3, rmSync as rmSync6, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join26 } from "node:path";
+import { linkSync as linkSync3, readFileSync as readFileSync13, renameSync as renameSync3, rmSync as rmSync6, writeFileSync as writeFileSync4 } from "node:fs";
+import { join as join27 } from "node:path";
 init_errors();
 init_atomic_write();
 init_is_alive();
 function readPid(path) {
   try {
-    const pid = Number.parseInt(readFileSync12(path, "utf8").trim(), 10);
+    const pid = Number.parseInt(readFileSync13(path, "utf8").trim(), 10);
     return Number.isInteger(pid) && pid > 0 ? pid : void 0;
   } catch {
     return void 0;
@@ -97372,7 +97424,7 @@ function createWithContent(path, text) {
   }
 }
 function acquireWorkspaceLock(root5) {
-  const path = join26(root5, LOCKSTEP_DIR, TMP_DIR, WORKSPACE_LOCK_FILE);
+  const path = join27(root5, LOCKSTEP_DIR, TMP_DIR, WORKSPACE_LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       createWithContent(path, `${process.pid}
@@ -97490,8 +97542,8 @@ function uniqueRefs(refs) {
 }
 
 // src/run/remote-records.ts
-import { readFileSync as readFileSync13, rmSync as rmSync7 } from "node:fs";
-import { join as join27 } from "node:path";
+import { readFileSync as readFileSync14, rmSync as rmSync7 } from "node:fs";
+import { join as join28 } from "node:path";
 init_atomic_write();
 
 // src/lock/locked-outs.ts
@@ -97519,14 +97571,14 @@ function targetOwners(ws, targets) {
   return /* @__PURE__ */ new Set([...stages.length ? selectStages(ws.dag, stages, { singleItem: true }) : [], ...paths]);
 }
 async function fetchRemoteRecord(ws, session, key2) {
-  const tmp = tempSibling(join27(ws.root, LOCKSTEP_DIR, TMP_DIR, "remote-record.json"));
+  const tmp = tempSibling(join28(ws.root, LOCKSTEP_DIR, TMP_DIR, "remote-record.json"));
   try {
     const got = await session.call("download", recordKey(key2), (s2) => {
       rmSync7(tmp, { force: true });
       return s2.get(recordKey(key2), tmp);
     });
     if (!got) return void 0;
-    const results = RunRecords.parse(readFileSync13(tmp, "utf8"));
+    const results = RunRecords.parse(readFileSync14(tmp, "utf8"));
     if (!results) ws.reporter.warn(`remote '${session.spec.name}': ${recordKey(key2)} is not a valid run record; ignored`);
     return results;
   } finally {
@@ -97672,7 +97724,7 @@ async function downloadObject(ws, session, ref) {
     });
     if (!got) return "missing";
     if (got.sha256 !== ref.sha256) return "corrupt";
-    if (ref.manifest && !asManifest(safeJson(readFileSync14(tmp, "utf8")))) return "corrupt";
+    if (ref.manifest && !asManifest(safeJson(readFileSync15(tmp, "utf8")))) return "corrupt";
     adopted = true;
     ws.objects.adopt(tmp, ref.sha256);
     return "ok";
@@ -97740,27 +97792,36 @@ async function fetchWith(ws, session, opts) {
   return summary2;
 }
 async function fetchRecords(ws, session, summary2, jobs) {
-  const keys = [];
+  const listed = /* @__PURE__ */ new Map();
   try {
     await session.call("list", RUNS_PREFIX, async (s2) => {
-      keys.length = 0;
-      for await (const k5 of s2.list(RUNS_PREFIX)) {
-        const key2 = parseRecordKey(k5);
-        if (key2) keys.push(key2);
+      listed.clear();
+      for await (const { key: remoteKey, version: version2 } of s2.list(RUNS_PREFIX)) {
+        const key2 = parseRecordKey(remoteKey);
+        if (key2) listed.set(key2, version2);
       }
     });
   } catch (err) {
     summary2.error ??= err;
     return;
   }
+  const versions2 = new RemoteRecordVersions(ws.root, session.spec.display);
+  const local = new Set(ws.runs.keys());
+  const merged = /* @__PURE__ */ new Map();
+  const todo = [];
+  for (const [key2, version2] of listed) {
+    if (versions2.has(key2, version2) && local.has(key2)) merged.set(key2, version2);
+    else todo.push(key2);
+  }
   await forEachPool(
-    keys,
+    todo,
     jobs,
     async (key2) => {
       try {
         const results = await fetchRemoteRecord(ws, session, key2);
         if (results) {
           ws.runs.merge(key2, results);
+          merged.set(key2, listed.get(key2));
           summary2.records++;
         }
       } catch (err) {
@@ -97769,6 +97830,7 @@ async function fetchRecords(ws, session, summary2, jobs) {
     },
     () => summary2.error !== void 0
   );
+  versions2.save(merged);
 }
 async function pull(ws, remote, opts = {}) {
   const fetched = await fetch2(ws, remote, opts);
@@ -98021,8 +98083,8 @@ async function pushStep(ws, reporter) {
 // src/action/report.ts
 init_zod();
 init_errors();
-import { readFileSync as readFileSync15 } from "node:fs";
-import { join as join28 } from "node:path";
+import { readFileSync as readFileSync16 } from "node:fs";
+import { join as join29 } from "node:path";
 var value = external_exports.union([external_exports.number(), external_exports.string(), external_exports.boolean(), external_exports.null()]);
 var status = external_exports.enum(["pass", "fail", "warn", "n/a"]);
 var reportSchema = external_exports.strictObject({
@@ -98072,10 +98134,10 @@ var reportSchema = external_exports.strictObject({
   dag: external_exports.strictObject({ nodes: external_exports.array(external_exports.string()), edges: external_exports.array(external_exports.tuple([external_exports.string(), external_exports.string()])) })
 });
 function readReport(dir) {
-  const file2 = join28(dir, REPORT_JSON);
+  const file2 = join29(dir, REPORT_JSON);
   let raw;
   try {
-    raw = JSON.parse(readFileSync15(file2, "utf8"));
+    raw = JSON.parse(readFileSync16(file2, "utf8"));
   } catch (err) {
     throw new LockstepError("E_REPORT", `cannot read the lockstep report ${file2}: ${err.message}`, {
       hint: "download the artifact of the mode: report run into report-dir before this step",
@@ -98127,7 +98189,7 @@ function gatesRevision(inputs, baseSha, event, reporter) {
 async function produceReport(inputs, event, reporter) {
   const report = emptyReport(inputs.command, event);
   try {
-    const pipelineFile = join29(inputs.workingDirectory, PIPELINE_FILE);
+    const pipelineFile = join30(inputs.workingDirectory, PIPELINE_FILE);
     if (!existsSync11(pipelineFile)) {
       throw new ConfigError(`no ${PIPELINE_FILE} in ${inputs.workingDirectory}`, { hint: "set working-directory to the folder that holds pipeline.yaml" });
     }
@@ -98390,10 +98452,10 @@ async function comment(inputs, event, report, reporter) {
 }
 function saveReport(dir, report, markdown) {
   mkdirSync7(dir, { recursive: true });
-  const file2 = join30(dir, REPORT_JSON);
+  const file2 = join31(dir, REPORT_JSON);
   writeFileSync5(file2, `${JSON.stringify(report, null, 2)}
 `);
-  writeFileSync5(join30(dir, REPORT_MD), markdown);
+  writeFileSync5(join31(dir, REPORT_MD), markdown);
   return file2;
 }
 async function commentMode(inputs, event, reporter) {
@@ -98401,7 +98463,7 @@ async function commentMode(inputs, event, reporter) {
   const report = { ...fromArtifact, ...event.workflowRunUrl ? { runUrl: event.workflowRunUrl } : {} };
   await writeSummary(renderReport(report, { precision: inputs.precision }), reporter);
   setOutput(Outputs.verdict, report.verdict);
-  setOutput(Outputs.report, join30(inputs.reportDir, REPORT_JSON));
+  setOutput(Outputs.report, join31(inputs.reportDir, REPORT_JSON));
   setOutput(Outputs.stagesRan, report.stages.filter((s2) => s2.status === "ran").length);
   if (report.pullRequest === void 0) {
     reporter.info("the report is not about a pull request: nothing to comment on");

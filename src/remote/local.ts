@@ -5,7 +5,7 @@ import { ConfigError, errnoCode } from '../errors.js';
 import { shellQuote } from '../pipeline/interpolate.js';
 import { tempSibling } from '../util/atomic-write.js';
 import { streamToFile } from './stream-to-file.js';
-import type { RemoteStorage } from './types.js';
+import type { ListedKey, RemoteStorage } from './types.js';
 
 export interface LocalRemoteOptions {
   /** Absolute path of the remote directory. */
@@ -121,7 +121,7 @@ export class LocalRemote implements RemoteStorage {
     }
   }
 
-  async *list(prefix: string): AsyncIterable<string> {
+  async *list(prefix: string): AsyncIterable<ListedKey> {
     const base = this.pathOf(prefix.replace(/\/$/, ''));
     let names: string[];
     try {
@@ -133,7 +133,22 @@ export class LocalRemote implements RemoteStorage {
       throw err;
     }
     const root = `${this.dir}/`;
-    for (const abs of names) yield abs.slice(root.length).split('\\').join('/');
+    // Every write renames a new file into place: a new inode, whatever its size and mtime.
+    const versions = await Promise.all(
+      names.map((abs) =>
+        stat(abs, { bigint: true }).then(
+          (st) => `${st.ino}-${st.size}-${st.mtimeNs}`,
+          (err: unknown) => {
+            if (errnoCode(err) === 'ENOENT') return undefined;
+            throw err;
+          },
+        ),
+      ),
+    );
+    for (const [i, abs] of names.entries()) {
+      const version = versions[i];
+      if (version !== undefined) yield { key: abs.slice(root.length).split('\\').join('/'), version };
+    }
   }
 
   close(): void {}

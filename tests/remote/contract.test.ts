@@ -55,11 +55,31 @@ describe.each(backends)('remote contract: %s', (name, open) => {
     const right = new Map([['files/sha256/00/k0', Buffer.from('files/sha256/00/k0').length]]);
     expect(await remote.hasMany(['files/sha256/00/k0'], right)).toEqual(new Set(['files/sha256/00/k0']));
     const listed: string[] = [];
-    for await (const k of remote.list('files/sha256/')) listed.push(k);
+    for await (const { key } of remote.list('files/sha256/')) listed.push(key);
     expect(listed.sort()).toEqual([...stored].sort());
     const runs: string[] = [];
-    for await (const k of remote.list('runs/')) runs.push(k);
+    for await (const { key } of remote.list('runs/')) runs.push(key);
     expect(runs).toEqual(['runs/aa/r.json']);
+    remote.close();
+  });
+
+  it('list gives each key a version that stays while nothing is written under it and changes when something is', async () => {
+    const remote = await open();
+    const versions = async () => {
+      const found = new Map<string, string>();
+      for await (const { key, version } of remote.list('runs/')) found.set(key, version);
+      return found;
+    };
+    await remote.put('runs/aa/one.json', Buffer.from('{"results":[1]}'));
+    await remote.put('runs/bb/two.json', Buffer.from('{"results":[2]}'));
+    const first = await versions();
+    expect([...first.keys()].sort()).toEqual(['runs/aa/one.json', 'runs/bb/two.json']);
+    expect(await versions()).toEqual(first);
+    // Same size, other bytes: what a merge that replaced one result by another could write.
+    await remote.put('runs/aa/one.json', Buffer.from('{"results":[3]}'));
+    const second = await versions();
+    expect(second.get('runs/aa/one.json')).not.toBe(first.get('runs/aa/one.json'));
+    expect(second.get('runs/bb/two.json')).toBe(first.get('runs/bb/two.json'));
     remote.close();
   });
 

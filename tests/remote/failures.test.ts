@@ -127,6 +127,7 @@ describe('remote trouble', () => {
     const push = await lockstep(dir, ['push']);
     expect(push.exitCode, push.stderr).toBe(0);
     expect(readdirSync(share).sort()).toEqual(['files', 'runs']);
+    rmSync(mount, { recursive: true, force: true });
   });
 
   it('the server killed in the middle of a push: a second push completes and every remote object verifies', async () => {
