@@ -98049,14 +98049,6 @@ function decideRemoteSteps(pull2, push2, remoteConfigured, event) {
     push: push2 === "true" || push2 === "auto" && remoteConfigured && event.defaultBranchPush
   };
 }
-function usableRemote(ws) {
-  try {
-    return resolveRemote(ws.config, ws.root, void 0, true) !== void 0;
-  } catch (err) {
-    if (err instanceof LockstepError) return false;
-    throw err;
-  }
-}
 async function pullStep(ws, reporter) {
   try {
     const r5 = await pull(ws, void 0);
@@ -98064,9 +98056,11 @@ async function pullStep(ws, reporter) {
     reporter.info(`pulled from '${f5.remote}': ${f5.downloaded} downloaded, ${f5.present} already here, ${f5.records} run records; ${c5.restored.length} outs checked out`);
     if (f5.error) reporter.warn(`pull from the remote cache was incomplete (${f5.error.message}); missing results will be rebuilt`);
     if (f5.corrupt.length) reporter.warn(`corrupt objects on the remote were rejected: ${f5.corrupt.join(", ")}`);
+    return true;
   } catch (err) {
     if (!(err instanceof LockstepError)) throw err;
     reporter.warn(`pull from the remote cache failed (${err.message}); the stages run without it`);
+    return false;
   }
 }
 async function pushStep(ws, reporter) {
@@ -98201,8 +98195,8 @@ async function produceReport(inputs, event, reporter) {
     const ws = openWorkspace(pipelineFile, reporter);
     report.dag = { nodes: topoOrder(ws.dag), edges: edgesOf(ws.dag) };
     const remote = decideRemoteSteps(inputs.pull, inputs.push, ws.config.remote !== void 0, event);
-    if (remote.pull) await group("Pull from the remote cache", () => pullStep(ws, reporter));
-    report.stages = await runStagesStep(ws, inputs.command, reporter, remote.pull && usableRemote(ws));
+    const pulled = remote.pull && await group("Pull from the remote cache", () => pullStep(ws, reporter));
+    report.stages = await runStagesStep(ws, inputs.command, reporter, pulled);
     if (remote.push && inputs.command === "repro" && failedStages(report).length === 0) await group("Push to the remote cache", () => pushStep(ws, reporter));
     const { current, base } = await group("Metrics and params diff", async () => {
       const current2 = readWorkspaceMetrics(ws.pipeline);
