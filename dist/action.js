@@ -88618,8 +88618,8 @@ var init_local = __esm({
         const root5 = `${this.dir}/`;
         const versions2 = await Promise.all(
           names.map(
-            (abs) => stat2(abs, { bigint: true }).then(
-              (st) => `${st.ino}-${st.size}-${st.mtimeNs}`,
+            (abs) => stat2(abs).then(
+              (st) => `${st.ino}-${st.size}-${st.mtimeMs}`,
               (err) => {
                 if (errnoCode(err) === "ENOENT") return void 0;
                 throw err;

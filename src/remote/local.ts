@@ -136,8 +136,8 @@ export class LocalRemote implements RemoteStorage {
     // Every write renames a new file into place: a new inode, whatever its size and mtime.
     const versions = await Promise.all(
       names.map((abs) =>
-        stat(abs, { bigint: true }).then(
-          (st) => `${st.ino}-${st.size}-${st.mtimeNs}`,
+        stat(abs).then(
+          (st) => `${st.ino}-${st.size}-${st.mtimeMs}`,
           (err: unknown) => {
             if (errnoCode(err) === 'ENOENT') return undefined;
             throw err;
