@@ -14,6 +14,8 @@ export const CACHE_DIR = 'cache';
 export const TMP_DIR = 'tmp';
 export const OBJECTS_DIR = 'files/sha256';
 export const RUNS_DIR = 'runs';
+/** `.lockstep/cache/remote-runs/`: which version of each remote run record is merged here (one file per remote). */
+export const REMOTE_RECORDS_DIR = 'remote-runs';
 export const STAT_CACHE_FILE = 'stat-cache.tsv';
 export const WORKSPACE_LOCK_FILE = 'repro.pid';
 export const STAGE_LOGS_DIR = 'logs';

@@ -19,7 +19,7 @@ import { runStagesStep } from './engine.js';
 import type { RunEvent } from './event.js';
 import type { ActionInputs } from './inputs.js';
 import type { ActionsReporter } from './reporter.js';
-import { decideRemoteSteps, pullStep, pushStep, usableRemote } from './remote-steps.js';
+import { decideRemoteSteps, pullStep, pushStep } from './remote-steps.js';
 import { failedStages, type ActionReport } from './report.js';
 
 /** A report with nothing in it yet: what the summary shows when lockstep stopped before the pipeline. */
@@ -75,9 +75,10 @@ export async function produceReport(inputs: ActionInputs, event: RunEvent, repor
     const ws = openWorkspace(pipelineFile, reporter);
     report.dag = { nodes: topoOrder(ws.dag), edges: edgesOf(ws.dag) };
     const remote = decideRemoteSteps(inputs.pull, inputs.push, ws.config.remote !== undefined, event);
-    if (remote.pull) await core.group('Pull from the remote cache', () => pullStep(ws, reporter));
-    // `pull: true` without a remote has been warned about by pullStep: the stages then run without one.
-    report.stages = await runStagesStep(ws, inputs.command, reporter, remote.pull && usableRemote(ws));
+    // A remote the pull could not use (none configured, its folder missing) has been warned about by
+    // pullStep: the stages then run without it.
+    const pulled = remote.pull && (await core.group('Pull from the remote cache', () => pullStep(ws, reporter)));
+    report.stages = await runStagesStep(ws, inputs.command, reporter, pulled);
     if (remote.push && inputs.command === 'repro' && failedStages(report).length === 0) await core.group('Push to the remote cache', () => pushStep(ws, reporter));
 
     const { current, base } = await core.group('Metrics and params diff', async () => {

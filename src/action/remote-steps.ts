@@ -1,6 +1,5 @@
 import { LockstepError } from '../errors.js';
 import type { Reporter } from '../log.js';
-import { resolveRemote } from '../remote/registry.js';
 import { pull } from '../run/fetch.js';
 import { push } from '../run/push.js';
 import type { Switch } from './inputs.js';
@@ -18,31 +17,24 @@ export function decideRemoteSteps(pull: Switch, push: Switch, remoteConfigured: 
   };
 }
 
-/** Whether push and pull have a remote to talk to: the default one, or the only one configured. */
-export function usableRemote(ws: Workspace): boolean {
-  try {
-    return resolveRemote(ws.config, ws.root, undefined, true) !== undefined;
-  } catch (err) {
-    if (err instanceof LockstepError) return false;
-    throw err;
-  }
-}
-
 /**
  * The cache pull before `repro`: what the lock references and every run record, so unchanged stages are
  * checked out and changed ones restore what anyone already ran. Remote trouble is a warning, as in
- * `repro --pull`: the stages then run, and the gates still decide.
+ * `repro --pull`: the stages then run, and the gates still decide. False when the remote cannot be used
+ * at all (none configured, a directory remote whose folder is missing): `repro` then leaves it alone.
  */
-export async function pullStep(ws: Workspace, reporter: Reporter): Promise<void> {
+export async function pullStep(ws: Workspace, reporter: Reporter): Promise<boolean> {
   try {
     const r = await pull(ws, undefined);
     const { fetch: f, checkout: c } = r;
     reporter.info(`pulled from '${f.remote}': ${f.downloaded} downloaded, ${f.present} already here, ${f.records} run records; ${c.restored.length} outs checked out`);
     if (f.error) reporter.warn(`pull from the remote cache was incomplete (${f.error.message}); missing results will be rebuilt`);
     if (f.corrupt.length) reporter.warn(`corrupt objects on the remote were rejected: ${f.corrupt.join(', ')}`);
+    return true;
   } catch (err) {
     if (!(err instanceof LockstepError)) throw err;
     reporter.warn(`pull from the remote cache failed (${err.message}); the stages run without it`);
+    return false;
   }
 }
 

@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { errnoCode } from '../errors.js';
+import { ConfigError, errnoCode } from '../errors.js';
+import { shellQuote } from '../pipeline/interpolate.js';
 import { tempSibling } from '../util/atomic-write.js';
 import { streamToFile } from './stream-to-file.js';
-import type { RemoteStorage } from './types.js';
+import type { ListedKey, RemoteStorage } from './types.js';
 
 export interface LocalRemoteOptions {
   /** Absolute path of the remote directory. */
@@ -18,6 +19,27 @@ const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 
 /** Concurrent copies to one disk stop helping early; NFS likes a few more than a local disk. */
 const DEFAULT_JOBS = 8;
+
+/**
+ * Opens the directory remote `name`, which must already exist. Creating it on demand (as DVC does) would
+ * turn an unmounted share into a local folder that push "fills" and pull finds empty: both would look
+ * like success. Folders inside it are still created as needed.
+ */
+export async function openLocalRemote(name: string, opts: LocalRemoteOptions): Promise<LocalRemote> {
+  const isDir = await stat(opts.dir).then(
+    (st) => st.isDirectory(),
+    (err: unknown) => {
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
+      throw err;
+    },
+  );
+  if (!isDir) {
+    throw new ConfigError(`remote '${name}' (${opts.url}): ${isDir === undefined ? 'directory does not exist' : 'is not a directory'}: ${opts.dir}`, {
+      hint: `create it (mkdir -p ${shellQuote(opts.dir)}), or mount the share it is on`,
+    });
+  }
+  return new LocalRemote(opts);
+}
 
 /**
  * A remote in a directory (NFS, a mounted drive). Every write goes to a temp sibling and is renamed into
@@ -99,7 +121,7 @@ export class LocalRemote implements RemoteStorage {
     }
   }
 
-  async *list(prefix: string): AsyncIterable<string> {
+  async *list(prefix: string): AsyncIterable<ListedKey> {
     const base = this.pathOf(prefix.replace(/\/$/, ''));
     let names: string[];
     try {
@@ -111,7 +133,22 @@ export class LocalRemote implements RemoteStorage {
       throw err;
     }
     const root = `${this.dir}/`;
-    for (const abs of names) yield abs.slice(root.length).split('\\').join('/');
+    // Every write renames a new file into place: a new inode, whatever its size and mtime.
+    const versions = await Promise.all(
+      names.map((abs) =>
+        stat(abs).then(
+          (st) => `${st.ino}-${st.size}-${st.mtimeMs}`,
+          (err: unknown) => {
+            if (errnoCode(err) === 'ENOENT') return undefined;
+            throw err;
+          },
+        ),
+      ),
+    );
+    for (const [i, abs] of names.entries()) {
+      const version = versions[i];
+      if (version !== undefined) yield { key: abs.slice(root.length).split('\\').join('/'), version };
+    }
   }
 
   close(): void {}

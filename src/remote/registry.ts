@@ -96,7 +96,7 @@ const directoryBackend: Backend = {
   create(name, url, raw, where, root) {
     const dir = url.startsWith('file://') ? fileURLToPath(url) : isAbsolute(url) ? url : resolve(stateRootOf(root), url);
     const jobs = optJobs(raw, where);
-    return { name, kind: 'directory', display: redact(url), open: async () => new (await import('./local.js')).LocalRemote({ dir, url: redact(url), jobs }) };
+    return { name, kind: 'directory', display: redact(url), open: async () => (await import('./local.js')).openLocalRemote(name, { dir, url: redact(url), jobs }) };
   },
 };
 

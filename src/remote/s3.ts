@@ -5,7 +5,7 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCom
 import { Upload } from '@aws-sdk/lib-storage';
 import { forEachPool } from '../util/pool.js';
 import { streamToFile } from './stream-to-file.js';
-import type { RemoteStorage } from './types.js';
+import type { ListedKey, RemoteStorage } from './types.js';
 
 export interface S3RemoteOptions {
   bucket: string;
@@ -180,13 +180,15 @@ export class S3Remote implements RemoteStorage {
     return streamToFile(r.Body as Readable, dest);
   }
 
-  async *list(prefix: string): AsyncIterable<string> {
+  async *list(prefix: string): AsyncIterable<ListedKey> {
     let token: string | undefined;
     do {
       const r = await this.client.send(
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.full(prefix), MaxKeys: LIST_PAGE, ContinuationToken: token }),
       );
-      for (const o of r.Contents ?? []) if (o.Key) yield o.Key.slice(this.prefix.length);
+      // Every PUT gets a new ETag unless the bytes are the same (then it does not matter); stores whose
+      // listing has none still change size or date with each write.
+      for (const o of r.Contents ?? []) if (o.Key) yield { key: o.Key.slice(this.prefix.length), version: o.ETag ?? `${o.Size}@${o.LastModified?.toISOString()}` };
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token);
   }

@@ -25,8 +25,17 @@ export interface RemoteStorage {
    * be left behind: the caller owns it.
    */
   get(key: string, dest: string): Promise<{ sha256: string; size: number } | undefined>;
-  /** Every key under `prefix`, in no particular order. */
-  list(prefix: string): AsyncIterable<string>;
+  /** Every key under `prefix`, in no particular order, with its version. */
+  list(prefix: string): AsyncIterable<ListedKey>;
   /** Releases sockets; the object must not be used afterwards. */
   close(): void;
+}
+
+export interface ListedKey {
+  key: string;
+  /**
+   * Changes whenever something is written under `key` again, so a reader can tell that it already has
+   * what is there without downloading it (S3: the ETag; a directory: inode, size and mtime of the file).
+   */
+  version: string;
 }

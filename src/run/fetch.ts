@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { asManifest } from '../cache/remote-shapes.js';
+import { RemoteRecordVersions } from '../cache/remote-record-versions.js';
 import { readLock } from '../lock/lock-file.js';
 import type { LockedPath } from '../lock/types.js';
 import { parseRecordKey, RUNS_PREFIX } from '../remote/keys.js';
@@ -22,6 +23,7 @@ export interface FetchSummary {
   /** Objects that failed, or were not attempted after a failure. */
   failed: number;
   bytes: number;
+  /** Run records downloaded and merged: new on the remote, or rewritten there since the last fetch. */
   records: number;
   /** Remote keys whose bytes did not match their digest (or were not a valid manifest): never stored. */
   corrupt: string[];
@@ -125,29 +127,47 @@ async function fetchWith(ws: Workspace, session: RemoteSession, opts: TransferOp
   return summary;
 }
 
-/** Merges every remote run record into the local run-cache (the objects come when a restore needs them). */
+/**
+ * Merges the remote's run records into the local run-cache (the objects come when a restore needs them).
+ * Only records whose listed version this cache has not merged yet are downloaded (each verified as a
+ * record), so a fetch with nothing new costs the listing alone. A record rewritten on the remote (push
+ * merges a teammate's results into it) has a new version and comes again; one that is not valid is
+ * not remembered, so it is reported again next time.
+ */
 async function fetchRecords(ws: Workspace, session: RemoteSession, summary: FetchSummary, jobs: number): Promise<void> {
-  const keys: string[] = [];
+  const listed = new Map<string, string>();
   try {
     await session.call('list', RUNS_PREFIX, async (s) => {
-      keys.length = 0;
-      for await (const k of s.list(RUNS_PREFIX)) {
-        const key = parseRecordKey(k);
-        if (key) keys.push(key);
+      listed.clear();
+      for await (const { key: remoteKey, version } of s.list(RUNS_PREFIX)) {
+        const key = parseRecordKey(remoteKey);
+        if (key) listed.set(key, version);
       }
     });
   } catch (err) {
     summary.error ??= err as Error;
     return;
   }
+  const versions = new RemoteRecordVersions(ws.root, session.spec.display);
+  // A record deleted here (by hand, or by gc when none of its results was left) is fetched again.
+  const local = new Set(ws.runs.keys());
+  const merged = new Map<string, string>();
+  const todo: string[] = [];
+  for (const [key, version] of listed) {
+    if (versions.has(key, version) && local.has(key)) merged.set(key, version);
+    else todo.push(key);
+  }
   await forEachPool(
-    keys,
+    todo,
     jobs,
     async (key) => {
       try {
         const results = await fetchRemoteRecord(ws, session, key);
         if (results) {
           ws.runs.merge(key, results);
+          // The listed version, not whatever the download got: if the record changed in between, the
+          // next fetch sees a version it does not know and downloads it again.
+          merged.set(key, listed.get(key)!);
           summary.records++;
         }
       } catch (err) {
@@ -156,6 +176,7 @@ async function fetchRecords(ws: Workspace, session: RemoteSession, summary: Fetc
     },
     () => summary.error !== undefined,
   );
+  versions.save(merged);
 }
 
 export interface PullResult {

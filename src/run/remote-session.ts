@@ -1,4 +1,4 @@
-import { errnoCode, RemoteError } from '../errors.js';
+import { errnoCode, LockstepError, RemoteError } from '../errors.js';
 import { redact } from '../remote/redact.js';
 import { resolveRemote, type RemoteSpec } from '../remote/registry.js';
 import { withRetry } from '../remote/retry.js';
@@ -17,7 +17,10 @@ export interface RemoteSession {
 /** The remote `name` (or the default), connected. Configuration mistakes are ConfigErrors (exit 2). */
 export async function openRemote(ws: Workspace, name: string | undefined): Promise<RemoteSession> {
   const spec = resolveRemote(ws.config, ws.root, name)!;
-  const storage = await spec.open();
+  const storage = await spec.open().catch((err: unknown) => {
+    // A backend's own verdict (a missing directory remote) stands; anything else is named like any remote failure.
+    throw err instanceof LockstepError ? err : remoteError(spec, 'open', spec.display, err);
+  });
   return {
     spec,
     storage,

@@ -370,6 +370,17 @@ describe('the GitHub Action (bundled, run as the runner does)', () => {
     expect(r.stdout).toContain('training for recall 0.75');
   });
 
+  it('a directory remote whose folder is missing (a runner without the share mounted) is a warning naming the path; the stages run without it', async () => {
+    const missing = join(tmpdir(), `lockstep-not-mounted-${process.pid}`);
+    const config = { '.lockstep/config.yaml': `remote: shared\nremotes:\n  shared: {url: ${missing}}\n` };
+    const r = await prRun(prRepo({ ...BASE, ...config }, params(0.75)), {});
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(r.stdout).toContain(`::warning::pull from the remote cache failed (remote 'shared' (${missing}): directory does not exist: ${missing}); the stages run without it`);
+    expect(r.stdout).not.toContain('::error::');
+    expect(r.stdout).toContain('training for recall 0.75');
+    expect(existsSync(missing)).toBe(false);
+  });
+
   it('fetches a baseline named by branch into a shallow clone', async () => {
     const repo = prRepo(BASE, params(0.75));
     const r = await prRun(repo, { baseline: 'main' });

@@ -64,7 +64,7 @@ export async function badRemoteObjects(settings: { url: string; extra: [string, 
   const bad: string[] = [];
   let checked = 0;
   try {
-    for await (const key of remote.list('files/sha256/')) {
+    for await (const { key } of remote.list('files/sha256/')) {
       checked++;
       const got = await remote.get(key, join(scratch, String(checked)));
       if (got?.sha256 !== key.split('/').slice(-2).join('')) bad.push(key);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -14,6 +14,8 @@ export interface S3Server {
   endpoint: string;
   port: number;
   dataDir: string;
+  /** `METHOD URL` of every request so far, one a line (URLs start with /BUCKET/). */
+  requests(): string[];
   /** Env for a lockstep process talking to this server. */
   env: Record<string, string>;
   kill(): Promise<void>;
@@ -24,7 +26,7 @@ export interface S3Server {
 
 async function launch(dataDir: string, port: number): Promise<{ child: ResultPromise; port: number }> {
   const child = execa('node', ['--openssl-legacy-provider', join(REPO, 'tests/fixtures/s3rver.mjs'), dataDir, BUCKET], {
-    env: { S3RVER_PORT: String(port) },
+    env: { S3RVER_PORT: String(port), S3RVER_REQUEST_LOG: requestLogOf(dataDir) },
     reject: false,
     buffer: false,
     stdout: 'pipe',
@@ -41,6 +43,9 @@ async function launch(dataDir: string, port: number): Promise<{ child: ResultPro
   });
   return { child, port: got };
 }
+
+/** Beside the data, not in it: s3rver takes every folder in its directory for a bucket. */
+const requestLogOf = (dataDir: string) => `${dataDir}.requests.log`;
 
 /**
  * One server for a test file: started before its tests (its credentials put in this process's env, for
@@ -70,6 +75,7 @@ export async function startS3rver(): Promise<S3Server> {
     endpoint: `http://127.0.0.1:${port}`,
     port,
     dataDir,
+    requests: () => (existsSync(requestLogOf(dataDir)) ? readFileSync(requestLogOf(dataDir), 'utf8').split('\n').filter(Boolean) : []),
     env: { AWS_ACCESS_KEY_ID: FAKE_KEY_ID, AWS_SECRET_ACCESS_KEY: FAKE_SECRET, AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' },
     kill,
     restart: async () => {
@@ -78,6 +84,7 @@ export async function startS3rver(): Promise<S3Server> {
     stop: async () => {
       await kill();
       rmSync(dataDir, { recursive: true, force: true });
+      rmSync(requestLogOf(dataDir), { force: true });
     },
   };
   return server;

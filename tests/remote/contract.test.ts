@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const config = (raw: Record<string, unknown>): Config => ({ cache: { link: 'copy' }, remotes: { r: raw }, origins: {} });
 
 const backends: [string, () => Promise<RemoteStorage>][] = [
-  ['directory', () => resolveRemote(config({ url: join(scratch, `dir-${++n}`) }), scratch, 'r')!.open()],
+  ['directory', () => resolveRemote(config({ url: mkdirSync(join(scratch, `dir-${++n}`), { recursive: true })! }), scratch, 'r')!.open()],
   ['s3', () => resolveRemote(config({ url: `s3://${BUCKET}/p${++n}/cache`, endpoint: s3().endpoint }), scratch, 'r')!.open()],
 ];
 
@@ -55,11 +55,31 @@ describe.each(backends)('remote contract: %s', (name, open) => {
     const right = new Map([['files/sha256/00/k0', Buffer.from('files/sha256/00/k0').length]]);
     expect(await remote.hasMany(['files/sha256/00/k0'], right)).toEqual(new Set(['files/sha256/00/k0']));
     const listed: string[] = [];
-    for await (const k of remote.list('files/sha256/')) listed.push(k);
+    for await (const { key } of remote.list('files/sha256/')) listed.push(key);
     expect(listed.sort()).toEqual([...stored].sort());
     const runs: string[] = [];
-    for await (const k of remote.list('runs/')) runs.push(k);
+    for await (const { key } of remote.list('runs/')) runs.push(key);
     expect(runs).toEqual(['runs/aa/r.json']);
+    remote.close();
+  });
+
+  it('list gives each key a version that stays while nothing is written under it and changes when something is', async () => {
+    const remote = await open();
+    const versions = async () => {
+      const found = new Map<string, string>();
+      for await (const { key, version } of remote.list('runs/')) found.set(key, version);
+      return found;
+    };
+    await remote.put('runs/aa/one.json', Buffer.from('{"results":[1]}'));
+    await remote.put('runs/bb/two.json', Buffer.from('{"results":[2]}'));
+    const first = await versions();
+    expect([...first.keys()].sort()).toEqual(['runs/aa/one.json', 'runs/bb/two.json']);
+    expect(await versions()).toEqual(first);
+    // Same size, other bytes: what a merge that replaced one result by another could write.
+    await remote.put('runs/aa/one.json', Buffer.from('{"results":[3]}'));
+    const second = await versions();
+    expect(second.get('runs/aa/one.json')).not.toBe(first.get('runs/aa/one.json'));
+    expect(second.get('runs/bb/two.json')).toBe(first.get('runs/bb/two.json'));
     remote.close();
   });
 
@@ -91,6 +111,7 @@ describe.each(backends)('remote contract: %s', (name, open) => {
 describe('directory remote', () => {
   it('a temp file a killed writer left a day ago is swept by the next put into its folder; a young one stays', async () => {
     const dir = join(scratch, `sweep-${++n}`);
+    mkdirSync(dir);
     const remote = await resolveRemote(config({ url: dir }), scratch, 'r')!.open();
     await remote.put('files/sha256/ab/first', Buffer.from('1'));
     const fan = join(dir, 'files', 'sha256', 'ab');

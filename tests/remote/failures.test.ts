@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -101,6 +102,32 @@ describe('remote trouble', () => {
     }
     // The endpoint is still shown, without its credentials.
     expect(outputs[0]!.stdout).toContain('endpoint=http://***@127.0.0.1:');
+  });
+
+  it('a directory remote whose folder is missing (a share not mounted) is an error for every command, and push does not create it', async () => {
+    const dir = project(3);
+    const mount = mkdtempSync(join(tmpdir(), 'lockstep-mount-'));
+    const share = join(mount, 'team cache');
+    await addRemote(dir, { url: share, extra: [] });
+    expect((await lockstep(dir, ['repro'])).exitCode).toBe(0);
+    writeFileSync(join(dir, 'count.txt'), '4');
+    for (const args of [['push'], ['pull'], ['fetch'], ['status', '--remote'], ['repro', '--pull']]) {
+      const r = await lockstep(dir, args);
+      expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`error: remote 'store' (${share}): directory does not exist: ${share}\n`);
+      expect(r.stderr).toContain(`hint: create it (mkdir -p '${share}'), or mount the share it is on`);
+    }
+    expect(readdirSync(mount)).toEqual([]);
+    // A file where the folder should be is no better.
+    writeFileSync(share, '');
+    expect((await lockstep(dir, ['push'])).stderr).toContain(`is not a directory: ${share}`);
+    rmSync(share);
+    // Once it exists, push creates what it needs inside it.
+    mkdirSync(share);
+    const push = await lockstep(dir, ['push']);
+    expect(push.exitCode, push.stderr).toBe(0);
+    expect(readdirSync(share).sort()).toEqual(['files', 'runs']);
+    rmSync(mount, { recursive: true, force: true });
   });
 
   it('the server killed in the middle of a push: a second push completes and every remote object verifies', async () => {

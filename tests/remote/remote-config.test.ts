@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
@@ -95,6 +95,7 @@ describe('lockstep remote', () => {
     // Nothing listens there: the s3 push below fails at once, without going near AWS.
     await lockstep(dir, ['remote', 'modify', 'storage', 'endpoint', 'http://127.0.0.1:9']);
     await lockstep(dir, ['remote', 'add', '-d', 'shared', 'remote-dir']);
+    mkdirSync(join(dir, 'remote-dir'));
     const env = { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_EC2_METADATA_DISABLED: 'true' };
     const loaded = async (args: string[]) => {
       const r = await execa('node', ['--import', join(REPO, 'tests/fixtures/trace-chunks.mjs'), CLI, ...args], { cwd: dir, reject: false, env });

@@ -24,13 +24,31 @@ const fanOut = (bad: string) =>
 `,
   });
 
+/**
+ * Whether `pid` is still running. A zombie (exited, not yet reaped: an orphan waits for init, which may
+ * be slow on a busy machine) has stopped, though signal 0 still reaches it.
+ */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  try {
+    // /proc/PID/stat: "pid (comm) STATE …"; comm may hold spaces and parentheses, so read after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    // No /proc (macOS): signal 0 is all there is.
+    return !existsSync('/proc/self');
+  }
+}
+
+/** The pid a stage fixture wrote (whole: it renames the file into place); never 0, which would mean our own group. */
+function readPid(path: string): number {
+  const pid = Number(readFileSync(path, 'utf8'));
+  expect(Number.isInteger(pid) && pid > 0, `${path} holds a pid`).toBe(true);
+  return pid;
 }
 
 /** Polls until `cond` holds; bounded so a broken setup fails instead of hanging. */
@@ -155,13 +173,13 @@ describe('failures', () => {
       'pipeline.yaml': `stages:\n  s:\n    cmd: '${stageCmd('child', 'pid:child.pid', 'sleep:60000')} & ${stageCmd('s', 'pid:stage.pid', 'sleep:60000', 'write:o=2')}'\n    params: [v]\n    outs: [o]\n`,
     });
     const run = execa('node', [CLI, 'repro'], { cwd: dir, reject: false });
-    await waitFor(() => existsSync(join(dir, 'stage.pid')) && existsSync(join(dir, 'child.pid')));
+    await waitFor(() => existsSync(join(dir, 'stage.pid')) && existsSync(join(dir, 'child.pid')), 'both pid files');
     run.kill(signal);
     const r = await run;
     expect(r.exitCode).toBe(code);
     expect(String(r.stderr)).toContain(`${signal}: stopping running stages`);
-    const pids = ['stage.pid', 'child.pid'].map((f) => Number(readFileSync(join(dir, f), 'utf8')));
-    await waitFor(() => pids.every((p) => !isAlive(p)));
+    const pids = ['stage.pid', 'child.pid'].map((f) => readPid(join(dir, f)));
+    await waitFor(() => pids.every((p) => !isAlive(p)), 'the stage and its child to exit');
     expect(read(dir, 'pipeline.lock')).toBe(lockBefore);
     expect(existsSync(join(dir, '.lockstep/tmp/repro.pid'))).toBe(false);
     const objects = readdirSync(join(dir, '.lockstep/cache/files/sha256'), { recursive: true }).map(String);
