@@ -95811,6 +95811,7 @@ import { MessageChannel, receiveMessageOnPort, Worker as Worker2 } from "node:wo
 function hashUnit(unit, out, io) {
   const { fs: fs3, crypto: crypto5, buf } = io;
   const hashFile = (abs, rel) => {
+    if (rel.includes("	") || rel.includes("\n")) throw new Error(`a tab or newline in the name of ${rel}`);
     const fd = fs3.openSync(abs, "r");
     try {
       const st = fs3.fstatSync(fd);

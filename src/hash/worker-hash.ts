@@ -21,6 +21,8 @@ interface UnitIo {
 export function hashUnit(unit: Unit, out: string[], io: UnitIo): void {
   const { fs, crypto, buf } = io;
   const hashFile = (abs: string, rel: string) => {
+    // The lines are tab-separated and newline-ended: such a name is left to the caller's own walk.
+    if (rel.includes('\t') || rel.includes('\n')) throw new Error(`a tab or newline in the name of ${rel}`);
     const fd = fs.openSync(abs, 'r');
     try {
       const st = fs.fstatSync(fd);

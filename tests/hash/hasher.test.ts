@@ -80,6 +80,16 @@ describe('parallel hashing', () => {
     expect(() => hasherFor(dir).hasher.tryDigest('d')).toThrow('d/s2/deep/broken is a broken symbolic link');
   });
 
+  it('names holding a tab or a newline are hashed under their own name, not split at it', () => {
+    const files: Record<string, string> = { 'd/s3/new\nline.txt': 'newline', 'd/s4/a\ttab.txt': 'tab' };
+    for (let i = 0; i < 40; i++) files[`d/s${i % 5}/f${i}.txt`] = `file ${i}`;
+    const dir = workspace(files);
+    const manifest = Object.entries(files)
+      .map(([path, text]) => ({ path: path.slice(2), sha256: sha(text), size: text.length }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    expect(hasherFor(dir).hasher.tryDigest('d')).toMatchObject({ sha256: sha(JSON.stringify(manifest)), nfiles: 42 });
+  });
+
   it('a worker runs the same unit code as the caller\'s thread (it gets it as source text)', async () => {
     const files: Record<string, string> = { 'd/top.txt': 'top', 'd/s/deep/x.txt': 'x'.repeat(3 << 20) };
     const dir = workspace(files);
