@@ -95639,12 +95639,13 @@ function warnLegacyStateDirs(pipeline2, stateRoot, reporter) {
   const folders = pipeline2.members ? pipeline2.members.map((m3) => join11(pipeline2.root, m3.prefix)) : [pipeline2.root];
   for (const folder of new Set(folders)) {
     const old = join11(folder, LOCKSTEP_DIR);
-    if (folder === stateRoot || warned.has(old) || !existsSync9(old)) continue;
+    if (folder === stateRoot || stateRootOf(folder) === folder || warned.has(old) || !existsSync9(old)) continue;
     warned.add(old);
     const rel = relPosix(stateRoot, old);
     const lines = [`${rel}/ is no longer used: lockstep keeps one ${LOCKSTEP_DIR}/ per repository, in ${stateRoot}`];
     if (existsSync9(join11(old, CACHE_DIR))) {
-      lines.push(`  to reuse its cached outputs and run records, in ${stateRoot}: cp -Rn ${rel}/${CACHE_DIR}/. ${LOCKSTEP_DIR}/${CACHE_DIR}/`);
+      lines.push(`  to reuse its cached outputs, in ${stateRoot}: cp -Rn ${rel}/${CACHE_DIR}/. ${LOCKSTEP_DIR}/${CACHE_DIR}/`);
+      lines.push(`  (its run records were keyed by paths inside ${relPosix(stateRoot, folder)}/ and will not match: each stage runs once more)`);
     }
     const configs = [CONFIG_FILE, LOCAL_CONFIG_FILE].filter((f5) => existsSync9(join11(old, f5)));
     if (configs.length) {
@@ -96195,7 +96196,9 @@ var StatCache = class {
   matches(line, key2, st) {
     if (line === void 0) return void 0;
     const stat3 = `	${st.ino}	${st.size}	${st.mtimeMs}	${st.ctimeMs}	`;
-    return line.length === key2.length + stat3.length + SHA_HEX_LENGTH && line.startsWith(stat3, key2.length) ? line.slice(-SHA_HEX_LENGTH) : void 0;
+    if (line.length !== key2.length + stat3.length + SHA_HEX_LENGTH || !line.startsWith(stat3, key2.length)) return void 0;
+    const sha256 = line.slice(-SHA_HEX_LENGTH);
+    return SHA256_HEX.test(sha256) ? sha256 : void 0;
   }
   /** The digest vouched for `key`, without moving the cursor: for a look-up out of the walk's order. */
   peek(key2, st) {

@@ -1,9 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { UsageError } from '../errors.js';
 import { loadPipeline } from '../pipeline/load.js';
 import { collectPipelineFiles, loadPipelineSet } from '../pipeline/pipeline-set.js';
 import type { Pipeline } from '../pipeline/types.js';
-import { relPosix } from '../util/paths.js';
+import { isOutside, relPosix } from '../util/paths.js';
 import { repoRootOf } from '../util/repo-root.js';
 import type { CommandContext } from './context.js';
 
@@ -34,7 +35,10 @@ export function loadForTargets(ctx: CommandContext, recursive: boolean | undefin
   const otherFile = named.some((n) => n && resolve(n.file) !== resolve(ctx.pipelineFile));
   if (!recursive && dirs.length === 0 && !otherFile) pipeline = loadPipeline(ctx.pipelineFile);
   else {
-    const root = repoRootOf(process.cwd());
+    // The repository of the folders named, else of the current folder (`status -R /elsewhere/repo/a`).
+    const root = repoRootOf(dirs.length ? resolve(dirs[0]!) : process.cwd());
+    const outside = dirs.find((d) => isOutside(relPosix(root, resolve(d))));
+    if (outside) throw new UsageError(`${outside} is not in the repository at ${root}`, { hint: 'name folders of one repository, or run once per repository' });
     const files = (dirs.length ? dirs : [root]).flatMap((d) => collectPipelineFiles(resolve(d)));
     pipeline = loadPipelineSet([...new Set(files)], root);
   }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { STAT_CACHE_VERSION } from '../constants.js';
 import { errnoCode } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { SHA256_HEX } from './digest.js';
 
 /** The part of a stat that says a file may have changed (a Stats object satisfies it). */
 export interface FileStat {
@@ -70,7 +71,10 @@ export class StatCache {
     if (line === undefined) return undefined;
     // Comparing one built string allocates far less than splitting every line (GC showed in profiles).
     const stat = `\t${st.ino}\t${st.size}\t${st.mtimeMs}\t${st.ctimeMs}\t`;
-    return line.length === key.length + stat.length + SHA_HEX_LENGTH && line.startsWith(stat, key.length) ? line.slice(-SHA_HEX_LENGTH) : undefined;
+    if (line.length !== key.length + stat.length + SHA_HEX_LENGTH || !line.startsWith(stat, key.length)) return undefined;
+    // A damaged line must not reach a lock: the digest is checked, not just its length.
+    const sha256 = line.slice(-SHA_HEX_LENGTH);
+    return SHA256_HEX.test(sha256) ? sha256 : undefined;
   }
 
   /** The digest vouched for `key`, without moving the cursor: for a look-up out of the walk's order. */

@@ -18,11 +18,16 @@ export const PIPELINE_FILE_NAMES = ['pipeline.yaml', 'pipeline.yml', 'dvc.yaml']
 /** Folders never searched: version control, our own and DVC's state, dependencies. */
 const SKIPPED = new Set(['.git', '.lockstep', '.dvc', 'node_modules']);
 
-/** Every pipeline file under `dir`, sorted by path. */
+/**
+ * Every pipeline file under `dir`, sorted by path. A folder holding `.git` below `dir` is another
+ * repository (a submodule, a nested clone) with its own state: it is not searched, as DVC leaves
+ * sub-repositories to themselves.
+ */
 export function collectPipelineFiles(dir: string): string[] {
   const found: string[] = [];
   const walk = (d: string) => {
     const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) => compareStrings(a.name, b.name));
+    if (d !== dir && entries.some((e) => e.name === '.git')) return;
     for (const e of entries) {
       if (e.isFile() && PIPELINE_FILE_NAMES.includes(e.name)) found.push(join(d, e.name));
     }

@@ -4,6 +4,7 @@ import { CACHE_DIR, CONFIG_FILE, LOCAL_CONFIG_FILE, LOCKSTEP_DIR } from '../cons
 import type { Reporter } from '../log.js';
 import type { Pipeline } from '../pipeline/types.js';
 import { relPosix } from '../util/paths.js';
+import { stateRootOf } from '../util/repo-root.js';
 
 /** Folders already warned about in this process (an experiment sweep opens many workspaces). */
 const warned = new Set<string>();
@@ -18,12 +19,14 @@ export function warnLegacyStateDirs(pipeline: Pipeline, stateRoot: string, repor
   const folders = pipeline.members ? pipeline.members.map((m) => join(pipeline.root, m.prefix)) : [pipeline.root];
   for (const folder of new Set(folders)) {
     const old = join(folder, LOCKSTEP_DIR);
-    if (folder === stateRoot || warned.has(old) || !existsSync(old)) continue;
+    // A folder that is a state root itself (outside git, a nested repository) is not an old layout.
+    if (folder === stateRoot || stateRootOf(folder) === folder || warned.has(old) || !existsSync(old)) continue;
     warned.add(old);
     const rel = relPosix(stateRoot, old);
     const lines = [`${rel}/ is no longer used: lockstep keeps one ${LOCKSTEP_DIR}/ per repository, in ${stateRoot}`];
     if (existsSync(join(old, CACHE_DIR))) {
-      lines.push(`  to reuse its cached outputs and run records, in ${stateRoot}: cp -Rn ${rel}/${CACHE_DIR}/. ${LOCKSTEP_DIR}/${CACHE_DIR}/`);
+      lines.push(`  to reuse its cached outputs, in ${stateRoot}: cp -Rn ${rel}/${CACHE_DIR}/. ${LOCKSTEP_DIR}/${CACHE_DIR}/`);
+      lines.push(`  (its run records were keyed by paths inside ${relPosix(stateRoot, folder)}/ and will not match: each stage runs once more)`);
     }
     const configs = [CONFIG_FILE, LOCAL_CONFIG_FILE].filter((f) => existsSync(join(old, f)));
     if (configs.length) {

@@ -211,6 +211,10 @@ describe('stat cache', () => {
     expect(reordered.lookup('d/b', { ...st, size: 4 })).toBeUndefined();
     expect(reordered.lookup('d/ab', st)).toBe(ab);
     expect(reordered.lookup('d/missing', st)).toBeUndefined();
+    // A damaged digest of the right length is not vouched for (it would be written into a lock).
+    const damaged = `lockstep-stat-cache 1\n${line('d/x', 'x'.repeat(64))}\n`;
+    writeFileSync(join(dir, 'damaged.tsv'), damaged);
+    expect(new StatCache(join(dir, 'damaged.tsv')).lookup('d/x', st)).toBeUndefined();
     reordered.save();
     expect(saved()).toBe(`lockstep-stat-cache 1\n${line('d/a', a)}\n${line('d/b', b)}\n${line('d/ab', ab)}\n`);
     expect(new StatCache(cacheFile).knowsNothingUnder('d')).toBe(false);

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { execaSync } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { lockstep, ranStages, read, stage, workspace, writeTree } from '../helpers/workspace.js';
 
@@ -142,5 +143,32 @@ describe('one .lockstep/ per repository, whatever folder the pipeline file is in
     expect(r.stderr).toContain('services/a/.lockstep/config.yaml');
     expect(read(dir, 'services/a/.lockstep/cache/files/sha256/ab/cdef')).toBe('old object');
     expect(existsSync(join(dir, '.lockstep/cache'))).toBe(true);
+  });
+
+  it('a nested repository keeps its own state: -R from the outer one neither collects it nor calls its .lockstep/ old', async () => {
+    const dir = workspace({ 'outer/pipeline.yaml': pipeline('outer'), 'outer/in.txt': 'o' }, { git: true });
+    const nested = join(dir, 'nested');
+    writeTree(nested, { 'pipeline.yaml': pipeline('inner'), 'in.txt': 'i' });
+    execaSync('git', ['init', '-q'], { cwd: nested });
+    expect((await lockstep(nested, ['repro'])).exitCode).toBe(0);
+    const r = await lockstep(dir, ['status', '-R']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('outer');
+    expect(r.stdout).not.toContain('inner');
+    expect(r.stderr).not.toContain('no longer used');
+  });
+
+  it('folders named from outside the repository use that repository, not the current folder', async () => {
+    const dir = workspace({ 'a/pipeline.yaml': pipeline('a'), 'a/in.txt': 'x' }, { git: true });
+    expect((await lockstep(dir, ['repro', '-R'])).exitCode).toBe(0);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'lockstep-elsewhere-'));
+    const r = await lockstep(elsewhere, ['status', join(dir, 'a')]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('up to date');
+    expect(existsSync(join(elsewhere, '.lockstep'))).toBe(false);
+    const other = workspace({ 'b/pipeline.yaml': pipeline('b'), 'b/in.txt': 'y' }, { git: true });
+    const both = await lockstep(elsewhere, ['status', join(dir, 'a'), join(other, 'b')]);
+    expect(both.exitCode).toBe(2);
+    expect(both.stderr).toContain('is not in the repository at');
   });
 });
