@@ -95840,8 +95840,10 @@ function hashUnit(unit, out, io) {
     for (const ent of fs3.readdirSync(abs, { withFileTypes: true })) {
       const a5 = `${abs}/${ent.name}`;
       const r5 = rel ? `${rel}/${ent.name}` : ent.name;
-      if (ent.isDirectory() || ent.isSymbolicLink() && fs3.statSync(a5).isDirectory()) walk(a5, r5, seen);
-      else hashFile(a5, r5);
+      const target = ent.isSymbolicLink() ? fs3.statSync(a5) : void 0;
+      if (ent.isDirectory() || target?.isDirectory()) walk(a5, r5, seen);
+      else if (ent.isFile() || target?.isFile()) hashFile(a5, r5);
+      else throw new Error(`not a regular file: ${r5}`);
     }
     seen.delete(id);
   };
@@ -95883,7 +95885,8 @@ function hashTreeInWorkers(absDir, progress, each) {
       if (ent.isSymbolicLink()) return false;
       const childRel = rel ? `${rel}/${ent.name}` : ent.name;
       if (ent.isDirectory()) dirs.push({ dir: `${dir}/${ent.name}`, rel: childRel });
-      else files.push([`${dir}/${ent.name}`, childRel]);
+      else if (ent.isFile()) files.push([`${dir}/${ent.name}`, childRel]);
+      else return false;
     }
     for (let i5 = 0; i5 < files.length; i5 += FILES_PER_UNIT) units.push({ files: files.slice(i5, i5 + FILES_PER_UNIT) });
   }
@@ -95982,6 +95985,7 @@ var Hasher = class {
     const abs = join14(this.root, rel);
     const st = this.statFollow(abs, rel);
     if (!st) return void 0;
+    if (!st.isDirectory()) assertRegular(st, rel);
     const digest4 = st.isDirectory() ? this.digestDir(abs, rel) : { kind: "file", ...this.digestFile(abs, this.statKey(rel), st) };
     this.memo.set(rel, digest4);
     return digest4;
@@ -96091,6 +96095,7 @@ var Hasher = class {
           childSt = this.statFollow(childAbs, key2);
           if (!childSt) continue;
           isDir2 = childSt.isDirectory();
+          if (!isDir2) assertRegular(childSt, key2);
           if (!isDir2 && !ent.isFile()) line = this.statCache.line(key2);
         }
         if (isDir2) {
@@ -96150,6 +96155,12 @@ var Hasher = class {
     this.reporter.progress(`hashing ${dir}: ${files} files`);
   }
 };
+function assertRegular(st, label) {
+  if (st.isFile()) return;
+  throw new LockstepError("E_NOT_REGULAR_FILE", `${label} is not a regular file or directory (a FIFO, socket or device)`, {
+    hint: "move it out of what the pipeline hashes"
+  });
+}
 
 // src/hash/stat-cache.ts
 import { readFileSync as readFileSync8 } from "node:fs";

@@ -52,6 +52,7 @@ export class Hasher {
     const abs = join(this.root, rel);
     const st = this.statFollow(abs, rel);
     if (!st) return undefined;
+    if (!st.isDirectory()) assertRegular(st, rel);
     const digest = st.isDirectory() ? this.digestDir(abs, rel) : { kind: 'file' as const, ...this.digestFile(abs, this.statKey(rel), st) };
     this.memo.set(rel, digest);
     return digest;
@@ -173,6 +174,7 @@ export class Hasher {
           childSt = this.statFollow(childAbs, key);
           if (!childSt) continue;
           isDir = childSt.isDirectory();
+          if (!isDir) assertRegular(childSt, key);
           if (!isDir && !ent.isFile()) line = this.statCache.line(key);
         }
         if (isDir) {
@@ -238,4 +240,12 @@ export class Hasher {
     this.lastProgress = now;
     this.reporter.progress(`hashing ${dir}: ${files} files`);
   }
+}
+
+/** A FIFO, socket or device has no content to hash (opening a FIFO waits for a writer forever). */
+function assertRegular(st: Stats, label: string): void {
+  if (st.isFile()) return;
+  throw new LockstepError('E_NOT_REGULAR_FILE', `${label} is not a regular file or directory (a FIFO, socket or device)`, {
+    hint: 'move it out of what the pipeline hashes',
+  });
 }

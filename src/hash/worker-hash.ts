@@ -50,8 +50,11 @@ export function hashUnit(unit: Unit, out: string[], io: UnitIo): void {
     for (const ent of fs.readdirSync(abs, { withFileTypes: true })) {
       const a = `${abs}/${ent.name}`;
       const r = rel ? `${rel}/${ent.name}` : ent.name;
-      if (ent.isDirectory() || (ent.isSymbolicLink() && fs.statSync(a).isDirectory())) walk(a, r, seen);
-      else hashFile(a, r);
+      const target = ent.isSymbolicLink() ? fs.statSync(a) : undefined;
+      if (ent.isDirectory() || target?.isDirectory()) walk(a, r, seen);
+      else if (ent.isFile() || target?.isFile()) hashFile(a, r);
+      // Opening a FIFO would wait forever: the caller's walk names it.
+      else throw new Error(`not a regular file: ${r}`);
     }
     seen.delete(id);
   };
@@ -118,11 +121,12 @@ export function hashTreeInWorkers(absDir: string, progress: Progress, each: Each
     const { dir, rel } = dirs.shift()!;
     const files: [string, string][] = [];
     for (const ent of nodeFs.readdirSync(dir, { withFileTypes: true })) {
-      // A symlink at the top: the caller's walk follows it and names a broken one.
+      // A symlink at the top: the caller's walk follows it and names a broken one (or a FIFO, below).
       if (ent.isSymbolicLink()) return false;
       const childRel = rel ? `${rel}/${ent.name}` : ent.name;
       if (ent.isDirectory()) dirs.push({ dir: `${dir}/${ent.name}`, rel: childRel });
-      else files.push([`${dir}/${ent.name}`, childRel]);
+      else if (ent.isFile()) files.push([`${dir}/${ent.name}`, childRel]);
+      else return false;
     }
     for (let i = 0; i < files.length; i += FILES_PER_UNIT) units.push({ files: files.slice(i, i + FILES_PER_UNIT) });
   }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,6 +89,18 @@ describe('parallel hashing', () => {
       .map(([path, text]) => ({ path: path.slice(2), sha256: sha(text), size: text.length }))
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     expect(hasherFor(dir).hasher.tryDigest('d')).toMatchObject({ sha256: sha(JSON.stringify(manifest)), nfiles: 42 });
+  });
+
+  it('a FIFO is named as not a regular file, never opened (that would wait forever)', () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) files[`d/s${i % 5}/f${i}.txt`] = `file ${i}`;
+    const dir = workspace(files);
+    execFileSync('mkfifo', [join(dir, 'd/s2/pipe'), join(dir, 'top-pipe')]);
+    symlinkSync(join(dir, 'top-pipe'), join(dir, 'd/s3/link-to-pipe'));
+    expect(() => hasherFor(dir).hasher.tryDigest('top-pipe')).toThrow('top-pipe is not a regular file or directory');
+    expect(() => hasherFor(dir).hasher.tryDigest('d')).toThrow('d/s2/pipe is not a regular file or directory');
+    rmSync(join(dir, 'd/s2/pipe'));
+    expect(() => hasherFor(dir).hasher.tryDigest('d')).toThrow('d/s3/link-to-pipe is not a regular file or directory');
   });
 
   it('a worker runs the same unit code as the caller\'s thread (it gets it as source text)', async () => {
