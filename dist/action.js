@@ -97824,15 +97824,20 @@ async function fetchRemoteRecord(ws, session, key2) {
     rmSync7(tmp, { force: true });
   }
 }
-async function listRemoteRecords(session) {
+async function listRemoteRecords(session, summary2) {
   const listed = /* @__PURE__ */ new Map();
-  await session.call("list", RUNS_PREFIX, async (s2) => {
-    listed.clear();
-    for await (const { key: remoteKey, version: version2 } of s2.list(RUNS_PREFIX)) {
-      const key2 = parseRecordKey(remoteKey);
-      if (key2) listed.set(key2, version2);
-    }
-  });
+  try {
+    await session.call("list", RUNS_PREFIX, async (s2) => {
+      listed.clear();
+      for await (const { key: remoteKey, version: version2 } of s2.list(RUNS_PREFIX)) {
+        const key2 = parseRecordKey(remoteKey);
+        if (key2) listed.set(key2, version2);
+      }
+    });
+  } catch (err) {
+    summary2.error ??= err;
+    return void 0;
+  }
   return listed;
 }
 
@@ -98042,13 +98047,8 @@ async function fetchWith(ws, session, opts) {
   return summary2;
 }
 async function fetchRecords(ws, session, summary2, jobs) {
-  let listed;
-  try {
-    listed = await listRemoteRecords(session);
-  } catch (err) {
-    summary2.error ??= err;
-    return;
-  }
+  const listed = await listRemoteRecords(session, summary2);
+  if (!listed) return;
   const versions2 = new RemoteRecordVersions(ws.root, session.spec.display);
   const local = new Set(ws.runs.keys());
   const merged = /* @__PURE__ */ new Map();
@@ -98216,13 +98216,8 @@ init_pool();
 async function pushRecords(ws, session, records, complete, summary2, jobs) {
   const candidates = records.filter((r5) => r5.results.some(complete));
   if (!candidates.length) return;
-  let listed;
-  try {
-    listed = await listRemoteRecords(session);
-  } catch (err) {
-    summary2.error ??= err;
-    return;
-  }
+  const listed = await listRemoteRecords(session, summary2);
+  if (!listed) return;
   const versions2 = new RemoteRecordVersions(ws.root, session.spec.display);
   const states = /* @__PURE__ */ new Map();
   for (const [key2, version2] of listed) if (versions2.has(key2, version2)) states.set(key2, versions2.get(key2));

@@ -134,13 +134,8 @@ async function fetchWith(ws: Workspace, session: RemoteSession, opts: TransferOp
  * not remembered, so it is reported again next time.
  */
 async function fetchRecords(ws: Workspace, session: RemoteSession, summary: FetchSummary, jobs: number): Promise<void> {
-  let listed: Map<string, string>;
-  try {
-    listed = await listRemoteRecords(session);
-  } catch (err) {
-    summary.error ??= err as Error;
-    return;
-  }
+  const listed = await listRemoteRecords(session, summary);
+  if (!listed) return;
   const versions = new RemoteRecordVersions(ws.root, session.spec.display);
   // A record deleted here (by hand, or by gc when none of its results was left) is fetched again.
   const local = new Set(ws.runs.keys());

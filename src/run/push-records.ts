@@ -28,13 +28,8 @@ export async function pushRecords(
 ): Promise<void> {
   const candidates = records.filter((r) => r.results.some(complete));
   if (!candidates.length) return;
-  let listed: Map<string, string>;
-  try {
-    listed = await listRemoteRecords(session);
-  } catch (err) {
-    summary.error ??= err as Error;
-    return;
-  }
+  const listed = await listRemoteRecords(session, summary);
+  if (!listed) return;
   const versions = new RemoteRecordVersions(ws.root, session.spec.display);
   const states = new Map<string, RecordSync>();
   for (const [key, version] of listed) if (versions.has(key, version)) states.set(key, versions.get(key)!);

@@ -50,15 +50,23 @@ export async function fetchRemoteRecord(ws: Workspace, session: RemoteSession, k
   }
 }
 
-/** Every run record on the remote (its run key) with its listed version: one listing, no download. */
-export async function listRemoteRecords(session: RemoteSession): Promise<Map<string, string>> {
+/**
+ * Every run record on the remote (its run key) with its listed version: one listing, no download. A
+ * failure is kept in `summary.error`, as for every other operation of a transfer, and gives undefined.
+ */
+export async function listRemoteRecords(session: RemoteSession, summary: { error?: Error }): Promise<Map<string, string> | undefined> {
   const listed = new Map<string, string>();
-  await session.call('list', RUNS_PREFIX, async (s) => {
-    listed.clear();
-    for await (const { key: remoteKey, version } of s.list(RUNS_PREFIX)) {
-      const key = parseRecordKey(remoteKey);
-      if (key) listed.set(key, version);
-    }
-  });
+  try {
+    await session.call('list', RUNS_PREFIX, async (s) => {
+      listed.clear();
+      for await (const { key: remoteKey, version } of s.list(RUNS_PREFIX)) {
+        const key = parseRecordKey(remoteKey);
+        if (key) listed.set(key, version);
+      }
+    });
+  } catch (err) {
+    summary.error ??= err as Error;
+    return undefined;
+  }
   return listed;
 }
