@@ -88448,20 +88448,18 @@ var init_s33 = __esm({
           throw err;
         }
       }
+      /** The version is the ETag S3 answers with, the one its listing shows for this write. */
       async put(key2, source) {
         const Key = this.full(key2);
         if (typeof source !== "string") {
-          await this.client.send(new import_client_s3.PutObjectCommand({ Bucket: this.bucket, Key, Body: source, ContentLength: source.length }));
-          return;
+          return (await this.client.send(new import_client_s3.PutObjectCommand({ Bucket: this.bucket, Key, Body: source, ContentLength: source.length }))).ETag;
         }
         const { size } = statSync5(source);
         if (size <= SMALL_FILE) {
-          await this.client.send(new import_client_s3.PutObjectCommand({ Bucket: this.bucket, Key, Body: readFileSync9(source), ContentLength: size }));
-          return;
+          return (await this.client.send(new import_client_s3.PutObjectCommand({ Bucket: this.bucket, Key, Body: readFileSync9(source), ContentLength: size }))).ETag;
         }
         if (size <= MULTIPART_THRESHOLD) {
-          await this.client.send(new import_client_s3.PutObjectCommand({ Bucket: this.bucket, Key, Body: createReadStream2(source), ContentLength: size }));
-          return;
+          return (await this.client.send(new import_client_s3.PutObjectCommand({ Bucket: this.bucket, Key, Body: createReadStream2(source), ContentLength: size }))).ETag;
         }
         const upload = new import_lib_storage.Upload({
           client: this.client,
@@ -88470,7 +88468,7 @@ var init_s33 = __esm({
           queueSize: PART_QUEUE,
           leavePartsOnError: false
         });
-        await upload.done();
+        return (await upload.done()).ETag;
       }
       async get(key2, dest) {
         let r5;
@@ -88528,7 +88526,7 @@ async function openLocalRemote(name, opts) {
   }
   return new LocalRemote(opts);
 }
-var STALE_TEMP_MS, DEFAULT_JOBS2, LocalRemote;
+var STALE_TEMP_MS, DEFAULT_JOBS2, versionOf, LocalRemote;
 var init_local = __esm({
   "src/remote/local.ts"() {
     "use strict";
@@ -88538,6 +88536,7 @@ var init_local = __esm({
     init_stream_to_file();
     STALE_TEMP_MS = 24 * 60 * 60 * 1e3;
     DEFAULT_JOBS2 = 8;
+    versionOf = (st) => `${st.ino}-${st.size}-${st.mtimeMs}`;
     LocalRemote = class {
       url;
       jobs;
@@ -88588,7 +88587,9 @@ var init_local = __esm({
         try {
           if (typeof source === "string") await copyFile2(source, tmp);
           else await writeFile2(tmp, source, { flag: "wx" });
+          const version2 = versionOf(await stat2(tmp));
           await rename2(tmp, final);
+          return version2;
         } catch (err) {
           await rm2(tmp, { force: true });
           throw err;
@@ -88619,7 +88620,7 @@ var init_local = __esm({
         const versions2 = await Promise.all(
           names.map(
             (abs) => stat2(abs).then(
-              (st) => `${st.ino}-${st.size}-${st.mtimeMs}`,
+              (st) => versionOf(st),
               (err) => {
                 if (errnoCode(err) === "ENOENT") return void 0;
                 throw err;
@@ -97267,9 +97268,14 @@ import { readFileSync as readFileSync12 } from "node:fs";
 import { join as join25 } from "node:path";
 init_errors();
 init_atomic_write();
+var recordDigest = (results) => sha256Bytes(RunRecords.serialize(results));
+function syncOf(version2, local, remote) {
+  const text = RunRecords.serialize(local);
+  return text === RunRecords.serialize(remote) ? { version: version2, digest: sha256Bytes(text) } : { version: version2 };
+}
 var RemoteRecordVersions = class {
   path;
-  merged = /* @__PURE__ */ new Map();
+  known = /* @__PURE__ */ new Map();
   /** `remote` identifies the store (its URL and endpoint), not the name it has in the config. */
   constructor(root5, remote) {
     this.path = join25(stateDirOf(root5), CACHE_DIR, REMOTE_RECORDS_DIR, `${sha256Bytes(remote).slice(0, 16)}.tsv`);
@@ -97280,38 +97286,33 @@ var RemoteRecordVersions = class {
       if (errnoCode(err) !== "ENOENT") throw err;
     }
     for (const line of text.split("\n")) {
-      const tab = line.indexOf("	");
-      if (tab > 0) this.merged.set(line.slice(0, tab), line.slice(tab + 1));
+      const [key2, version2, digest4] = line.split("	");
+      if (key2 && version2 !== void 0) this.known.set(key2, digest4 ? { version: version2, digest: digest4 } : { version: version2 });
     }
   }
+  get(key2) {
+    return this.known.get(key2);
+  }
+  /** The local record holds what the remote's `version` of `key` holds. */
   has(key2, version2) {
-    return this.merged.get(key2) === version2;
+    return this.known.get(key2)?.version === version2;
+  }
+  /** Neither side changed since they last held the same results: the remote's version and the local digest. */
+  inSync(key2, version2, digest4) {
+    const known2 = this.known.get(key2);
+    return known2 !== void 0 && known2.version === version2 && known2.digest === digest4;
   }
   /**
-   * Saves what the local run-cache now holds: `versions` (the ones just merged, and those already
-   * here). A key the remote no longer lists is forgotten.
+   * Saves what the local run-cache now holds: `states` (the ones just merged or written, and those already
+   * here). A key left out (the remote no longer lists it) is forgotten.
    */
-  save(versions2) {
+  save(states) {
     const lines = [];
-    for (const [key2, version2] of versions2) if (!/[\t\n]/.test(version2)) lines.push(`${key2}	${version2}
+    for (const [key2, { version: version2, digest: digest4 }] of states) if (!/[\t\n]/.test(version2)) lines.push(`${key2}	${version2}	${digest4 ?? ""}
 `);
     writeFileAtomic(this.path, lines.join(""), { durable: false });
   }
 };
-
-// src/remote/keys.ts
-var OBJECTS_PREFIX = `${OBJECTS_DIR}/`;
-var RUNS_PREFIX = `${RUNS_DIR}/`;
-function objectKey(sha256) {
-  return `${OBJECTS_PREFIX}${sha256.slice(0, 2)}/${sha256.slice(2)}`;
-}
-function recordKey(key2) {
-  return `${RUNS_PREFIX}${key2.slice(0, 2)}/${key2}.json`;
-}
-function parseRecordKey(remoteKey) {
-  const m3 = /^runs\/([0-9a-f]{2})\/([0-9a-f]{64})\.json$/.exec(remoteKey);
-  return m3 && m3[2].startsWith(m3[1]) ? m3[2] : void 0;
-}
 
 // src/run/fetch.ts
 init_atomic_write();
@@ -97751,6 +97752,22 @@ function checkoutPath(ws, locked, mode, force, result) {
 
 // src/run/remote-objects.ts
 import { statSync as statSync7 } from "node:fs";
+
+// src/remote/keys.ts
+var OBJECTS_PREFIX = `${OBJECTS_DIR}/`;
+var RUNS_PREFIX = `${RUNS_DIR}/`;
+function objectKey(sha256) {
+  return `${OBJECTS_PREFIX}${sha256.slice(0, 2)}/${sha256.slice(2)}`;
+}
+function recordKey(key2) {
+  return `${RUNS_PREFIX}${key2.slice(0, 2)}/${key2}.json`;
+}
+function parseRecordKey(remoteKey) {
+  const m3 = /^runs\/([0-9a-f]{2})\/([0-9a-f]{64})\.json$/.exec(remoteKey);
+  return m3 && m3[2].startsWith(m3[1]) ? m3[2] : void 0;
+}
+
+// src/run/remote-objects.ts
 var refOf = (sha256, size, manifest = false) => ({ sha256, size, key: objectKey(sha256), ...manifest ? { manifest } : {} });
 var OutObjects = class {
   constructor(ws) {
@@ -97821,6 +97838,22 @@ async function fetchRemoteRecord(ws, session, key2) {
   } finally {
     rmSync7(tmp, { force: true });
   }
+}
+async function listRemoteRecords(session, summary2) {
+  const listed = /* @__PURE__ */ new Map();
+  try {
+    await session.call("list", RUNS_PREFIX, async (s2) => {
+      listed.clear();
+      for await (const { key: remoteKey, version: version2 } of s2.list(RUNS_PREFIX)) {
+        const key2 = parseRecordKey(remoteKey);
+        if (key2) listed.set(key2, version2);
+      }
+    });
+  } catch (err) {
+    summary2.error ??= err;
+    return void 0;
+  }
+  return listed;
 }
 
 // src/run/remote-session.ts
@@ -98029,25 +98062,14 @@ async function fetchWith(ws, session, opts) {
   return summary2;
 }
 async function fetchRecords(ws, session, summary2, jobs) {
-  const listed = /* @__PURE__ */ new Map();
-  try {
-    await session.call("list", RUNS_PREFIX, async (s2) => {
-      listed.clear();
-      for await (const { key: remoteKey, version: version2 } of s2.list(RUNS_PREFIX)) {
-        const key2 = parseRecordKey(remoteKey);
-        if (key2) listed.set(key2, version2);
-      }
-    });
-  } catch (err) {
-    summary2.error ??= err;
-    return;
-  }
+  const listed = await listRemoteRecords(session, summary2);
+  if (!listed) return;
   const versions2 = new RemoteRecordVersions(ws.root, session.spec.display);
   const local = new Set(ws.runs.keys());
   const merged = /* @__PURE__ */ new Map();
   const todo = [];
   for (const [key2, version2] of listed) {
-    if (versions2.has(key2, version2) && local.has(key2)) merged.set(key2, version2);
+    if (versions2.has(key2, version2) && local.has(key2)) merged.set(key2, versions2.get(key2));
     else todo.push(key2);
   }
   await forEachPool(
@@ -98057,8 +98079,7 @@ async function fetchRecords(ws, session, summary2, jobs) {
       try {
         const results = await fetchRemoteRecord(ws, session, key2);
         if (results) {
-          ws.runs.merge(key2, results);
-          merged.set(key2, listed.get(key2));
+          merged.set(key2, syncOf(listed.get(key2), ws.runs.merge(key2, results), results));
           summary2.records++;
         }
       } catch (err) {
@@ -98204,6 +98225,45 @@ init_errors();
 
 // src/run/push.ts
 init_pool();
+
+// src/run/push-records.ts
+init_pool();
+async function pushRecords(ws, session, records, complete, summary2, jobs) {
+  const candidates = records.filter((r5) => r5.results.some(complete));
+  if (!candidates.length) return;
+  const listed = await listRemoteRecords(session, summary2);
+  if (!listed) return;
+  const versions2 = new RemoteRecordVersions(ws.root, session.spec.display);
+  const states = /* @__PURE__ */ new Map();
+  for (const [key2, version2] of listed) if (versions2.has(key2, version2)) states.set(key2, versions2.get(key2));
+  const todo = candidates.filter((r5) => !versions2.inSync(r5.key, listed.get(r5.key), recordDigest(r5.results)));
+  await forEachPool(
+    todo,
+    jobs,
+    async ({ key: key2, results }) => {
+      try {
+        const { uploaded, sync } = await pushRecord(ws, session, key2, results.filter(complete), listed.get(key2));
+        if (uploaded) summary2.records++;
+        if (sync) states.set(key2, sync);
+        else states.delete(key2);
+      } catch (err) {
+        summary2.error ??= err;
+      }
+    },
+    () => summary2.error !== void 0
+  );
+  versions2.save(states);
+}
+async function pushRecord(ws, session, key2, results, listedVersion) {
+  const remote = listedVersion === void 0 ? void 0 : await fetchRemoteRecord(ws, session, key2);
+  const merged = RunRecords.merge(remote ?? [], results);
+  const uploaded = !remote || RunRecords.serialize(merged) !== RunRecords.serialize(remote);
+  const version2 = uploaded ? await session.call("upload", recordKey(key2), (s2) => s2.put(recordKey(key2), Buffer.from(RunRecords.serialize(merged)))) : listedVersion;
+  const local = ws.runs.merge(key2, merged);
+  return { uploaded, ...version2 === void 0 ? {} : { sync: syncOf(version2, local, merged) } };
+}
+
+// src/run/push.ts
 async function push(ws, remote, opts = {}) {
   return withRemote(ws, remote, (session) => pushWith(ws, session, opts));
 }
@@ -98253,30 +98313,11 @@ async function pushWith(ws, session, opts) {
   const heldBack = summary2.error ? 0 : missing.filter((r5) => r5.manifest && !filesThere.get(r5.sha256)).length;
   summary2.failed = local.length - summary2.present - summary2.uploaded - heldBack;
   const complete = (r5) => r5.outs.every((o3) => index.refs(o3)?.every((x) => onRemote.has(x.sha256)) ?? false);
-  await forEachPool(
-    records,
-    jobs,
-    async ({ key: key2, results }) => {
-      const pushable = results.filter(complete);
-      try {
-        if (pushable.length && await pushRecord(ws, session, key2, pushable)) summary2.records++;
-      } catch (err) {
-        summary2.error ??= err;
-      }
-    },
-    () => summary2.error !== void 0
-  );
+  if (!summary2.error) await pushRecords(ws, session, records, complete, summary2, jobs);
   ws.reporter.info(
     `remote '${session.spec.name}': ${summary2.uploaded} uploaded (${formatBytes(summary2.bytes)}), ${summary2.present} already there, ${summary2.failed} failed; ${summary2.records} run records updated`
   );
   return summary2;
-}
-async function pushRecord(ws, session, key2, results) {
-  const remote = await fetchRemoteRecord(ws, session, key2);
-  const merged = RunRecords.merge(remote ?? [], results);
-  if (remote && RunRecords.serialize(merged) === RunRecords.serialize(remote)) return false;
-  await session.call("upload", recordKey(key2), (s2) => s2.put(recordKey(key2), Buffer.from(RunRecords.serialize(merged))));
-  return true;
 }
 
 // src/action/remote-steps.ts

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ConfigError, errnoCode } from '../errors.js';
@@ -19,6 +20,9 @@ const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 
 /** Concurrent copies to one disk stop helping early; NFS likes a few more than a local disk. */
 const DEFAULT_JOBS = 8;
+
+/** A file's version: every write renames a new file into place, so a new inode whatever its size and mtime. */
+const versionOf = (st: Stats) => `${st.ino}-${st.size}-${st.mtimeMs}`;
 
 /**
  * Opens the directory remote `name`, which must already exist. Creating it on demand (as DVC does) would
@@ -93,7 +97,7 @@ export class LocalRemote implements RemoteStorage {
     return present;
   }
 
-  async put(key: string, source: string | Buffer): Promise<void> {
+  async put(key: string, source: string | Buffer): Promise<string> {
     const final = this.pathOf(key);
     await mkdir(dirname(final), { recursive: true });
     await this.sweep(dirname(final));
@@ -101,7 +105,10 @@ export class LocalRemote implements RemoteStorage {
     try {
       if (typeof source === 'string') await copyFile(source, tmp);
       else await writeFile(tmp, source, { flag: 'wx' });
+      // Before the rename, not after: a writer renaming over it a moment later must not lend us its version.
+      const version = versionOf(await stat(tmp));
       await rename(tmp, final);
+      return version;
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
@@ -133,11 +140,10 @@ export class LocalRemote implements RemoteStorage {
       throw err;
     }
     const root = `${this.dir}/`;
-    // Every write renames a new file into place: a new inode, whatever its size and mtime.
     const versions = await Promise.all(
       names.map((abs) =>
         stat(abs).then(
-          (st) => `${st.ino}-${st.size}-${st.mtimeMs}`,
+          (st) => versionOf(st),
           (err: unknown) => {
             if (errnoCode(err) === 'ENOENT') return undefined;
             throw err;

@@ -137,20 +137,18 @@ export class S3Remote implements RemoteStorage {
     }
   }
 
-  async put(key: string, source: string | Buffer): Promise<void> {
+  /** The version is the ETag S3 answers with, the one its listing shows for this write. */
+  async put(key: string, source: string | Buffer): Promise<string | undefined> {
     const Key = this.full(key);
     if (typeof source !== 'string') {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: source, ContentLength: source.length }));
-      return;
+      return (await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: source, ContentLength: source.length }))).ETag;
     }
     const { size } = statSync(source);
     if (size <= SMALL_FILE) {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: readFileSync(source), ContentLength: size }));
-      return;
+      return (await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: readFileSync(source), ContentLength: size }))).ETag;
     }
     if (size <= MULTIPART_THRESHOLD) {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: createReadStream(source), ContentLength: size }));
-      return;
+      return (await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: createReadStream(source), ContentLength: size }))).ETag;
     }
     // S3 publishes a multipart object only on CompleteMultipartUpload, so readers never see part of it.
     const upload = new Upload({
@@ -160,7 +158,7 @@ export class S3Remote implements RemoteStorage {
       queueSize: PART_QUEUE,
       leavePartsOnError: false,
     });
-    await upload.done();
+    return (await upload.done()).ETag;
   }
 
   async get(key: string, dest: string): Promise<{ sha256: string; size: number } | undefined> {

@@ -16,9 +16,11 @@ export interface RemoteStorage {
   hasMany(keys: readonly string[], sizes?: ReadonlyMap<string, number>): Promise<Set<string>>;
   /**
    * Stores a local file (path) or bytes under `key`. A reader never sees a partial object under `key`:
-   * it appears whole or not at all.
+   * it appears whole or not at all. Returns the version `list` shows for what this call wrote, when the
+   * backend learns it for free (S3: the PUT's ETag; a directory: the temp file's stat, which the rename
+   * keeps), so a writer need not download its own write again; undefined when it cannot tell.
    */
-  put(key: string, source: string | Buffer): Promise<void>;
+  put(key: string, source: string | Buffer): Promise<string | undefined>;
   /**
    * Downloads `key` into `dest` (created exclusively, so two writers never share it) and returns the
    * sha256 and size of the bytes written; undefined when the key does not exist. On failure `dest` may

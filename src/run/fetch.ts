@@ -1,16 +1,15 @@
 import { readFileSync, statSync } from 'node:fs';
 import { asManifest } from '../cache/remote-shapes.js';
-import { RemoteRecordVersions } from '../cache/remote-record-versions.js';
+import { RemoteRecordVersions, syncOf, type RecordSync } from '../cache/remote-record-versions.js';
 import { readLock } from '../lock/lock-file.js';
 import type { LockedPath } from '../lock/types.js';
-import { parseRecordKey, RUNS_PREFIX } from '../remote/keys.js';
 import { unlinkIfExists } from '../util/atomic-write.js';
 import { formatBytes } from '../util/format.js';
 import { forEachPool } from '../util/pool.js';
 import { checkoutOuts, type CheckoutResult } from './checkout-outs.js';
 import type { TransferOptions } from './push.js';
 import { OutObjects, refOf, uniqueRefs, type ObjectRef } from './remote-objects.js';
-import { fetchRemoteRecord, sharedOuts } from './remote-records.js';
+import { fetchRemoteRecord, listRemoteRecords, sharedOuts } from './remote-records.js';
 import { withRemote, type RemoteSession } from './remote-session.js';
 import { TransferProgress } from './transfer-progress.js';
 import type { Workspace } from './workspace.js';
@@ -135,26 +134,15 @@ async function fetchWith(ws: Workspace, session: RemoteSession, opts: TransferOp
  * not remembered, so it is reported again next time.
  */
 async function fetchRecords(ws: Workspace, session: RemoteSession, summary: FetchSummary, jobs: number): Promise<void> {
-  const listed = new Map<string, string>();
-  try {
-    await session.call('list', RUNS_PREFIX, async (s) => {
-      listed.clear();
-      for await (const { key: remoteKey, version } of s.list(RUNS_PREFIX)) {
-        const key = parseRecordKey(remoteKey);
-        if (key) listed.set(key, version);
-      }
-    });
-  } catch (err) {
-    summary.error ??= err as Error;
-    return;
-  }
+  const listed = await listRemoteRecords(session, summary);
+  if (!listed) return;
   const versions = new RemoteRecordVersions(ws.root, session.spec.display);
   // A record deleted here (by hand, or by gc when none of its results was left) is fetched again.
   const local = new Set(ws.runs.keys());
-  const merged = new Map<string, string>();
+  const merged = new Map<string, RecordSync>();
   const todo: string[] = [];
   for (const [key, version] of listed) {
-    if (versions.has(key, version) && local.has(key)) merged.set(key, version);
+    if (versions.has(key, version) && local.has(key)) merged.set(key, versions.get(key)!);
     else todo.push(key);
   }
   await forEachPool(
@@ -164,10 +152,9 @@ async function fetchRecords(ws: Workspace, session: RemoteSession, summary: Fetc
       try {
         const results = await fetchRemoteRecord(ws, session, key);
         if (results) {
-          ws.runs.merge(key, results);
           // The listed version, not whatever the download got: if the record changed in between, the
           // next fetch sees a version it does not know and downloads it again.
-          merged.set(key, listed.get(key)!);
+          merged.set(key, syncOf(listed.get(key)!, ws.runs.merge(key, results), results));
           summary.records++;
         }
       } catch (err) {

@@ -1,10 +1,10 @@
-import { RunRecords, type RunResult } from '../cache/run-records.js';
+import type { RunResult } from '../cache/run-records.js';
 import { readLock } from '../lock/lock-file.js';
-import { recordKey } from '../remote/keys.js';
 import { formatBytes } from '../util/format.js';
 import { forEachPool } from '../util/pool.js';
 import { OutObjects, uniqueRefs, type ObjectRef } from './remote-objects.js';
-import { fetchRemoteRecord, sharedOuts } from './remote-records.js';
+import { pushRecords } from './push-records.js';
+import { sharedOuts } from './remote-records.js';
 import { withRemote, type RemoteSession } from './remote-session.js';
 import { TransferProgress } from './transfer-progress.js';
 import type { Workspace } from './workspace.js';
@@ -100,30 +100,9 @@ async function pushWith(ws: Workspace, session: RemoteSession, opts: TransferOpt
 
   // A record only with results whose every object is now on the remote: it must never point at nothing.
   const complete = (r: RunResult) => r.outs.every((o) => index.refs(o)?.every((x) => onRemote.has(x.sha256)) ?? false);
-  await forEachPool(
-    records,
-    jobs,
-    async ({ key, results }) => {
-      const pushable = results.filter(complete);
-      try {
-        if (pushable.length && (await pushRecord(ws, session, key, pushable))) summary.records++;
-      } catch (err) {
-        summary.error ??= err as Error;
-      }
-    },
-    () => summary.error !== undefined,
-  );
+  if (!summary.error) await pushRecords(ws, session, records, complete, summary, jobs);
   ws.reporter.info(
     `remote '${session.spec.name}': ${summary.uploaded} uploaded (${formatBytes(summary.bytes)}), ${summary.present} already there, ${summary.failed} failed; ${summary.records} run records updated`,
   );
   return summary;
-}
-
-/** Merges the local results into the remote record; uploads only when that changes it. */
-async function pushRecord(ws: Workspace, session: RemoteSession, key: string, results: RunResult[]): Promise<boolean> {
-  const remote = await fetchRemoteRecord(ws, session, key);
-  const merged = RunRecords.merge(remote ?? [], results);
-  if (remote && RunRecords.serialize(merged) === RunRecords.serialize(remote)) return false;
-  await session.call('upload', recordKey(key), (s) => s.put(recordKey(key), Buffer.from(RunRecords.serialize(merged))));
-  return true;
 }

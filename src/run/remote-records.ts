@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { RunRecords, type RunResult } from '../cache/run-records.js';
 import { tmpDirOf } from '../constants.js';
 import { selectStages } from '../pipeline/dag.js';
-import { recordKey } from '../remote/keys.js';
+import { parseRecordKey, recordKey, RUNS_PREFIX } from '../remote/keys.js';
 import { tempSibling } from '../util/atomic-write.js';
 import type { RemoteSession } from './remote-session.js';
 import { normalizeRel } from '../util/paths.js';
@@ -48,4 +48,25 @@ export async function fetchRemoteRecord(ws: Workspace, session: RemoteSession, k
   } finally {
     rmSync(tmp, { force: true });
   }
+}
+
+/**
+ * Every run record on the remote (its run key) with its listed version: one listing, no download. A
+ * failure is kept in `summary.error`, as for every other operation of a transfer, and gives undefined.
+ */
+export async function listRemoteRecords(session: RemoteSession, summary: { error?: Error }): Promise<Map<string, string> | undefined> {
+  const listed = new Map<string, string>();
+  try {
+    await session.call('list', RUNS_PREFIX, async (s) => {
+      listed.clear();
+      for await (const { key: remoteKey, version } of s.list(RUNS_PREFIX)) {
+        const key = parseRecordKey(remoteKey);
+        if (key) listed.set(key, version);
+      }
+    });
+  } catch (err) {
+    summary.error ??= err as Error;
+    return undefined;
+  }
+  return listed;
 }

@@ -83,6 +83,25 @@ describe.each(backends)('remote contract: %s', (name, open) => {
     remote.close();
   });
 
+  it('put returns the version list then shows for what it wrote (bytes and files alike)', async () => {
+    const remote = await open();
+    const src = join(scratch, `src-${++n}`);
+    writeFileSync(src, '{"results":[5]}');
+    const written = new Map([
+      ['runs/cc/one.json', await remote.put('runs/cc/one.json', Buffer.from('{"results":[4]}'))],
+      ['runs/dd/two.json', await remote.put('runs/dd/two.json', src)],
+    ]);
+    const listed = new Map<string, string | undefined>();
+    for await (const { key, version } of remote.list('runs/')) listed.set(key, version);
+    expect(written.get('runs/cc/one.json')).toEqual(expect.any(String));
+    expect(listed).toEqual(written);
+    // A rewrite with the same size returns the new version, not the old one.
+    const again = await remote.put('runs/cc/one.json', Buffer.from('{"results":[6]}'));
+    expect(again).not.toBe(written.get('runs/cc/one.json'));
+    for await (const { key, version } of remote.list('runs/cc/')) expect([key, version]).toEqual(['runs/cc/one.json', again]);
+    remote.close();
+  });
+
   // s3rver writes objects in place, so concurrent PUTs of one key can interleave there (seen: 1 key in 40);
   // S3 itself and the directory backend publish whole objects. The property is ours to keep only there.
   it.skipIf(name === 's3')('two writers of one key at once: the key holds one whole version', async () => {
