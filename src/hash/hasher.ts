@@ -129,7 +129,7 @@ export class Hasher {
       // What was reported is true even when the run gives up: the stat cache keeps it for the walk below.
       const done = hashTreeInWorkers(absDir, progress, (rel, sha256, size, statLine) => {
         const key = `${dirKey}/${rel}`;
-        this.statCache.recordLine(key, statLine, started);
+        this.statCache.recordNewLine(key, statLine, started);
         this.stats.hashed.push(key);
         manifest.push({ path: rel, sha256, size });
       });

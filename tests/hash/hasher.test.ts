@@ -232,5 +232,18 @@ describe('stat cache', () => {
     expect(saved()).toBe(`lockstep-stat-cache 1\n${line('d/a', a)}\n${line('d/b', b)}\n${line('d/ab', ab)}\n`);
     expect(new StatCache(cacheFile).knowsNothingUnder('d')).toBe(false);
     expect(new StatCache(cacheFile).knowsNothingUnder('e')).toBe(true);
+
+    // Lines of a directory new to the cache are appended without a map, and are there for any look-up after.
+    const appended = new StatCache(cacheFile);
+    const rest = (digest: string) => `\t7\t3\t1000.5\t1000.5\t${digest}`;
+    appended.recordNewLine('e/new', rest(a), 5000);
+    appended.recordNewLine('e/racy', rest(b), 1000);
+    expect(appended.knowsNothingUnder('e')).toBe(false);
+    appended.save();
+    expect(saved()).toBe(`lockstep-stat-cache 1\n${line('d/a', a)}\n${line('d/b', b)}\n${line('d/ab', ab)}\n${line('e/new', a)}\n`);
+    const mixed = new StatCache(cacheFile);
+    mixed.recordNewLine('f/one', rest(b), 5000);
+    expect(mixed.lookup('f/one', st)).toBe(b);
+    expect(mixed.lookup('e/new', st)).toBe(a);
   });
 });
