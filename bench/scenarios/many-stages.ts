@@ -32,6 +32,9 @@ export function manyStages(rounds: number, stages = 1000): ScenarioResult {
     writeFileSync(join(dir, 'Snakefile'), `${snake.join('\n\n')}\n`);
 
     timeCommand('node', [CLI, '-q', 'repro', '-j', '2'], { cwd: dir });
+    // Outs written within a timestamp tick of being hashed are hashed once more by the next command (the
+    // racy-file rule): that first status is not a no-op, so it is run before the measured ones.
+    timeCommand('node', [CLI, 'status'], { cwd: dir });
     const contenders = [{ label: 'lockstep status (no-op)', run: () => timeCommand('node', [CLI, 'status'], { cwd: dir }) }];
     // make judges by mtime: touch its outputs in dependency order so it agrees that all is up to date.
     timeCommand('make', ['-s', '-j2', '-t'], { cwd: dir });
