@@ -68,7 +68,7 @@ const fresh = new Map(
       '',
       '| contender | median | CPU (user+sys, median) | peak RSS (max) | runs |',
       '|---|---|---|---|---|',
-      ...s.rows.map((r) => `| ${r.label} | ${fmtMs(r.medianMs)} | ${cell(r.cpuMs, fmtMs)} | ${cell(r.peakRssMiB, fmtMiB)} | ${r.runsMs.map(fmtMs).join(', ')} |`),
+      ...s.rows.map((r) => `| ${r.label.replaceAll("|", "\\|")} | ${fmtMs(r.medianMs)} | ${cell(r.cpuMs, fmtMs)} | ${cell(r.peakRssMiB, fmtMiB)} | ${r.runsMs.map(fmtMs).join(', ')} |`),
       '',
       ...s.verdicts.map((v) => `- ${v.text}${v.ok === undefined ? '' : v.ok ? ' — **met**' : ' — **missed**'}`),
       ...(s.notes ?? []).map((n) => `- ${n}`),
