@@ -11249,11 +11249,11 @@ var require_pluralizer = __commonJS({
         this.singular = singular;
         this.plural = plural2;
       }
-      pluralize(count) {
-        const one = count === 1;
+      pluralize(count2) {
+        const one = count2 === 1;
         const keys = one ? singulars : plurals;
         const noun = one ? this.singular : this.plural;
-        return { ...keys, count, noun };
+        return { ...keys, count: count2, noun };
       }
     };
   }
@@ -18672,15 +18672,15 @@ ${value2}`;
           pos = 0;
         }
       }
-      discardLeadingBytes(count) {
-        while (count > 0 && this.lineChunkIndex < this.chunks.length) {
+      discardLeadingBytes(count2) {
+        while (count2 > 0 && this.lineChunkIndex < this.chunks.length) {
           const chunk = this.chunks[this.lineChunkIndex];
           const remaining = chunk.length - this.linePos;
-          if (count < remaining) {
-            this.linePos += count;
-            count = 0;
+          if (count2 < remaining) {
+            this.linePos += count2;
+            count2 = 0;
           } else {
-            count -= remaining;
+            count2 -= remaining;
             this.lineChunkIndex++;
             this.linePos = 0;
           }
@@ -20857,8 +20857,8 @@ var require_Node = __commonJS({
         };
         const res = toJS.toJS(this, "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count);
+          for (const { count: count2, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count2);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
@@ -20966,13 +20966,13 @@ var require_Alias = __commonJS({
         const anchor2 = anchors2 && source && anchors2.get(source);
         return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
       } else if (identity.isCollection(node2)) {
-        let count = 0;
+        let count2 = 0;
         for (const item of node2.items) {
           const c5 = getAliasCount(doc, item, anchors2);
-          if (c5 > count)
-            count = c5;
+          if (c5 > count2)
+            count2 = c5;
         }
-        return count;
+        return count2;
       } else if (identity.isPair(node2)) {
         const kc = getAliasCount(doc, node2.key, anchors2);
         const vc = getAliasCount(doc, node2.value, anchors2);
@@ -23925,8 +23925,8 @@ var require_Document = __commonJS({
         };
         const res = toJS.toJS(this.contents, jsonArg ?? "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count);
+          for (const { count: count2, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count2);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
       /**
@@ -24003,12 +24003,12 @@ var require_errors2 = __commonJS({
         lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
-        let count = 1;
+        let count2 = 1;
         const end = error64.linePos[1];
         if (end?.line === line && end.col > col) {
-          count = Math.max(1, Math.min(end.col - col, 80 - ci));
+          count2 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
-        const pointer = " ".repeat(ci) + "^".repeat(count);
+        const pointer = " ".repeat(ci) + "^".repeat(count2);
         error64.message += `:
 
 ${lineStr}
@@ -28169,14 +28169,14 @@ function codePointLength(str) {
   const units = str.length;
   if (!highSurrogate.test(str))
     return units;
-  let count = units;
+  let count2 = units;
   for (let i5 = 0; i5 < units - 1; i5++) {
     if ((str.charCodeAt(i5) & 64512) === 55296 && (str.charCodeAt(i5 + 1) & 64512) === 56320) {
-      count--;
+      count2--;
       i5++;
     }
   }
-  return count;
+  return count2;
 }
 function getLengthableOrigin(input2) {
   if (Array.isArray(input2))
@@ -32667,8 +32667,8 @@ var init_az = __esm({
 });
 
 // node_modules/zod/v4/locales/be.js
-function getBelarusianPlural(count, one, few, many) {
-  const absCount = Math.abs(count);
+function getBelarusianPlural(count2, one, few, many) {
+  const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -35441,8 +35441,8 @@ var init_hu = __esm({
 });
 
 // node_modules/zod/v4/locales/hy.js
-function getArmenianPlural(count, one, many) {
-  return Math.abs(count) === 1 ? one : many;
+function getArmenianPlural(count2, one, many) {
+  return Math.abs(count2) === 1 ? one : many;
 }
 function withDefiniteArticle(word) {
   if (!word)
@@ -38317,8 +38317,8 @@ var init_ro = __esm({
 });
 
 // node_modules/zod/v4/locales/ru.js
-function getRussianPlural(count, one, few, many) {
-  const absCount = Math.abs(count);
+function getRussianPlural(count2, one, few, many) {
+  const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -56078,7 +56078,7 @@ var init_HttpBindingNormalizedSchema = __esm({
         memberSchemas
       ];
       const required2 = source[6];
-      const bodyRequired = required2 && memberNames.reduce((count, name) => count + (source[4].indexOf(name) < required2 ? 1 : 0), 0);
+      const bodyRequired = required2 && memberNames.reduce((count2, name) => count2 + (source[4].indexOf(name) < required2 ? 1 : 0), 0);
       if (bodyRequired) {
         body[6] = bodyRequired;
       }
@@ -59714,8 +59714,8 @@ var init_JsonBytesStringAdapter = __esm({
       padEnd(maxLength, fillString) {
         return this.s().padEnd(maxLength, fillString);
       }
-      repeat(count) {
-        return this.s().repeat(count);
+      repeat(count2) {
+        return this.s().repeat(count2);
       }
       toUpperCase() {
         return this.s().toUpperCase();
@@ -62586,9 +62586,9 @@ var init_DefaultRetryToken = __esm({
       $retryLog = {
         acquisitionDelay: 0
       };
-      constructor(delay, count, cost, longPoll) {
+      constructor(delay, count2, cost, longPoll) {
         this.delay = delay;
-        this.count = count;
+        this.count = count2;
         this.cost = cost;
         this.longPoll = longPoll;
       }
@@ -93630,6 +93630,8 @@ function gatesFromPipeline(written, source) {
   const gates = [];
   for (const metric of Object.keys(written).sort(compareStrings)) {
     const g5 = written[metric];
+    const bounded = g5.max !== void 0 && g5.min === void 0 ? "lower" : g5.min !== void 0 && g5.max === void 0 ? "higher" : void 0;
+    const direction = g5.direction ?? bounded ?? defaultDirection(metric);
     for (const kind of GATE_KINDS) {
       const bound = g5[kind];
       if (bound === void 0) continue;
@@ -93638,7 +93640,7 @@ function gatesFromPipeline(written, source) {
         ...g5.path === void 0 ? {} : { path: g5.path },
         kind,
         bound,
-        direction: g5.direction ?? defaultDirection(metric),
+        direction,
         level: g5.level ?? "error",
         source
       });
@@ -93660,7 +93662,8 @@ function parseGateExpression(text) {
     if (op2 !== "<=") return { error: `gate '${text}': a ${change} is bounded with <=` };
     kind = `max_${change.toLowerCase()}${pct ? "_pct" : ""}`;
   }
-  return { metric, kind, bound, direction: defaultDirection(metric), level: "error", source: "--gate" };
+  const direction = kind === "max" ? "lower" : kind === "min" ? "higher" : defaultDirection(metric);
+  return { metric, kind, bound, direction, level: "error", source: "--gate" };
 }
 function lookup(metrics, gate) {
   const files = gate.path ? [gate.path] : Object.keys(metrics).sort(compareStrings);
@@ -93989,14 +93992,14 @@ var STATUS = { pass: "pass", fail: "FAIL", warn: "warn", "n/a": "n/a" };
 function gateVerdict(report2) {
   const n3 = report2.results.length;
   if (n3 === 0) return "PASS: no gates declared";
-  const count = (status2) => report2.results.filter((r5) => r5.status === status2).length;
+  const count2 = (status2) => report2.results.filter((r5) => r5.status === status2).length;
   const extras = [
-    count("warn") ? `${count("warn")} warning${count("warn") === 1 ? "" : "s"}` : "",
-    count("n/a") ? `${count("n/a")} n/a` : ""
+    count2("warn") ? `${count2("warn")} warning${count2("warn") === 1 ? "" : "s"}` : "",
+    count2("n/a") ? `${count2("n/a")} n/a` : ""
   ].filter(Boolean);
   const tail = extras.length ? `, ${extras.join(", ")}` : "";
   const gates = `gate${n3 === 1 ? "" : "s"}`;
-  return report2.verdict === "fail" ? `FAIL: ${count("fail")} of ${n3} ${gates} failed${tail}` : `PASS: ${count("pass")} of ${n3} ${gates} passed${tail}`;
+  return report2.verdict === "fail" ? `FAIL: ${count2("fail")} of ${n3} ${gates} failed${tail}` : `PASS: ${count2("pass")} of ${n3} ${gates} passed${tail}`;
 }
 function gateTable(report2, precision) {
   return {
@@ -94946,8 +94949,8 @@ function expandStages(written, root5, label, files, positions, problems) {
 function fail(label, problems) {
   const sorted = [...problems].sort((a5, b5) => a5.pos.line - b5.pos.line || a5.pos.col - b5.pos.col);
   const lines = sorted.map((p3) => `  ${formatPos(p3.pos)} ${p3.path ? `${p3.path}: ` : ""}${p3.message}`);
-  const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-  throw new ConfigError(`${label} is invalid (${count}):
+  const count2 = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+  throw new ConfigError(`${label} is invalid (${count2}):
 ${lines.join("\n")}`, {
     hint: `fix ${label}; nothing was run`
   });
@@ -95630,6 +95633,9 @@ function formatDuration(ms) {
 }
 function msText(ms) {
   return `${Math.round(ms)} ms`;
+}
+function count(n3, noun, plural2 = `${noun}s`) {
+  return `${n3} ${n3 === 1 ? noun : plural2}`;
 }
 
 // src/run/legacy-state.ts
@@ -97229,7 +97235,7 @@ function* maybeLargePaths(ws, order, lock) {
 }
 function reportHashing(ws, ms) {
   const { hashed, fromStatCache } = ws.hasher.stats;
-  ws.reporter.debug(`hashed ${hashed.length} files, ${fromStatCache} unchanged per the stat cache (${msText(ms)})`);
+  ws.reporter.debug(`hashed ${count(hashed.length, "file")}, ${fromStatCache} unchanged per the stat cache (${msText(ms)})`);
   for (const path of hashed) ws.reporter.trace(`hashed ${path}`);
 }
 
@@ -98089,7 +98095,7 @@ async function fetchWith(ws, session, opts) {
   if (!summary2.error) await fetchRefs(ws, session, outs.flatMap((o3) => (known2.refs(o3) ?? []).filter((r5) => !r5.manifest)), summary2, jobs);
   if (!summary2.error && opts.runCache !== false) await fetchRecords(ws, session, summary2, jobs);
   ws.reporter.info(
-    `remote '${session.spec.name}': ${summary2.downloaded} downloaded (${formatBytes(summary2.bytes)}), ${summary2.present} already here, ${summary2.failed} failed${summary2.corrupt.length ? `, ${summary2.corrupt.length} corrupt` : ""}${summary2.missing.length ? `, ${summary2.missing.length} missing on the remote` : ""}; ${summary2.records} run records merged`
+    `remote '${session.spec.name}': ${summary2.downloaded} downloaded (${formatBytes(summary2.bytes)}), ${summary2.present} already here, ${summary2.failed} failed${summary2.corrupt.length ? `, ${summary2.corrupt.length} corrupt` : ""}${summary2.missing.length ? `, ${summary2.missing.length} missing on the remote` : ""}; ${count(summary2.records, "run record")} merged`
   );
   return summary2;
 }
@@ -98347,7 +98353,7 @@ async function pushWith(ws, session, opts) {
   const complete = (r5) => r5.outs.every((o3) => index.refs(o3)?.every((x) => onRemote.has(x.sha256)) ?? false);
   if (!summary2.error) await pushRecords(ws, session, records, complete, summary2, jobs);
   ws.reporter.info(
-    `remote '${session.spec.name}': ${summary2.uploaded} uploaded (${formatBytes(summary2.bytes)}), ${summary2.present} already there, ${summary2.failed} failed; ${summary2.records} run records updated`
+    `remote '${session.spec.name}': ${summary2.uploaded} uploaded (${formatBytes(summary2.bytes)}), ${summary2.present} already there, ${summary2.failed} failed; ${count(summary2.records, "run record")} updated`
   );
   return summary2;
 }

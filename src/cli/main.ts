@@ -132,6 +132,7 @@ export async function runCli(argv: string[]): Promise<number> {
     if (verbose) (await import('../git/git.js')).traceGitCommands((line) => reporter.debug(line));
     const ctx: CommandContext = {
       pipelineFile: flags.file ?? g.file ?? findPipeline(),
+      fileGiven: (flags.file ?? g.file) !== undefined,
       reporter,
       verbosity: verbose,
       stdout: (text) => process.stdout.write(`${text}\n`),

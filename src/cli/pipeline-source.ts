@@ -28,12 +28,19 @@ function targetFile(target: string): { file: string; stage?: string } | undefine
  * (or under the directories given) as one graph. Targets naming files are rewritten relative to the root.
  */
 export function loadForTargets(ctx: CommandContext, recursive: boolean | undefined, positionals: string[]): { pipeline: Pipeline; targets: string[] } {
-  const dirs = positionals.filter(isDir);
+  let own: Pipeline | undefined;
+  let dirs = positionals.filter(isDir);
+  // A stage named like a folder (`reference` writing `reference/`) is the stage, as in DVC; `./reference` is the folder.
+  if (!recursive && dirs.length && isFile(ctx.pipelineFile)) {
+    own = loadPipeline(ctx.pipelineFile);
+    const names = own.stages.map((s) => s.name);
+    dirs = dirs.filter((d) => !names.some((n) => n === d || n.startsWith(`${d}@`)));
+  }
   const rest = positionals.filter((p) => !dirs.includes(p));
   const named = rest.map(targetFile);
   let pipeline: Pipeline;
   const otherFile = named.some((n) => n && resolve(n.file) !== resolve(ctx.pipelineFile));
-  if (!recursive && dirs.length === 0 && !otherFile) pipeline = loadPipeline(ctx.pipelineFile);
+  if (!recursive && dirs.length === 0 && !otherFile) pipeline = own ?? loadPipeline(ctx.pipelineFile);
   else {
     // The repository of the folders named, else of the current folder (`status -R /elsewhere/repo/a`).
     const root = repoRootOf(dirs.length ? resolve(dirs[0]!) : process.cwd());

@@ -21,6 +21,8 @@ export interface ShowRow {
   metrics: Record<string, unknown>;
   /** pass, fail, or failed (a stage failed). */
   verdict: string;
+  /** An experiment's failed gates, as its record names them. */
+  failed?: string[];
 }
 
 export interface ShowTable {
@@ -77,7 +79,8 @@ export function buildShow(pipeline: Pipeline, opts: ShowOptions = {}): ShowTable
   ];
   if (headMetrics) sources.push({ row: { name: 'HEAD', kind: 'head', verdict: evaluateGates(gates, headMetrics, undefined).verdict }, params: readParamsAt(pipeline, 'HEAD'), metrics: headMetrics });
   for (const r of records) {
-    sources.push({ row: { name: r.name, kind: 'exp', createdAt: r.createdAt, verdict: r.status === 'failed' ? 'failed' : r.gate.verdict }, params: recordParams(r), metrics: r.metrics });
+    const row = { name: r.name, kind: 'exp' as const, createdAt: r.createdAt, verdict: r.status === 'failed' ? 'failed' : r.gate.verdict, failed: r.gate.failed };
+    sources.push({ row, params: recordParams(r), metrics: r.metrics });
   }
   // Columns for the params any experiment overrides: the rest did not vary.
   const overridden = [...new Map(records.flatMap((r) => r.overrides.map((o) => [paramColumn(o.file, o.key), o] as const))).values()];

@@ -39,6 +39,9 @@ export function gatesFromPipeline(written: Record<string, WrittenGate>, source: 
   const gates: Gate[] = [];
   for (const metric of Object.keys(written).sort(compareStrings)) {
     const g = written[metric]!;
+    // Only a ceiling (`failed: {max: 0}`) says lower is better; only a floor, higher; else the name decides.
+    const bounded = g.max !== undefined && g.min === undefined ? 'lower' : g.min !== undefined && g.max === undefined ? 'higher' : undefined;
+    const direction = g.direction ?? bounded ?? defaultDirection(metric);
     for (const kind of GATE_KINDS) {
       const bound = g[kind];
       if (bound === undefined) continue;
@@ -47,7 +50,7 @@ export function gatesFromPipeline(written: Record<string, WrittenGate>, source: 
         ...(g.path === undefined ? {} : { path: g.path }),
         kind,
         bound,
-        direction: g.direction ?? defaultDirection(metric),
+        direction,
         level: g.level ?? 'error',
         source,
       });
@@ -75,7 +78,8 @@ export function parseGateExpression(text: string): Gate | { error: string } {
     if (op !== '<=') return { error: `gate '${text}': a ${change} is bounded with <=` };
     kind = `max_${change.toLowerCase()}${pct ? '_pct' : ''}` as GateKind;
   }
-  return { metric: metric!, kind, bound, direction: defaultDirection(metric!), level: 'error', source: '--gate' };
+  const direction = kind === 'max' ? 'lower' : kind === 'min' ? 'higher' : defaultDirection(metric!);
+  return { metric: metric!, kind, bound, direction, level: 'error', source: '--gate' };
 }
 
 export type GateStatus = 'pass' | 'fail' | 'warn' | 'n/a';

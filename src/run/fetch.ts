@@ -4,7 +4,7 @@ import { RemoteRecordVersions, syncOf, type RecordSync } from '../cache/remote-r
 import { readLock } from '../lock/lock-file.js';
 import type { LockedPath } from '../lock/types.js';
 import { unlinkIfExists } from '../util/atomic-write.js';
-import { formatBytes } from '../util/format.js';
+import { count, formatBytes } from '../util/format.js';
 import { forEachPool } from '../util/pool.js';
 import { checkoutOuts, type CheckoutResult } from './checkout-outs.js';
 import type { TransferOptions } from './push.js';
@@ -121,7 +121,7 @@ async function fetchWith(ws: Workspace, session: RemoteSession, opts: TransferOp
   if (!summary.error && opts.runCache !== false) await fetchRecords(ws, session, summary, jobs);
   ws.reporter.info(
     `remote '${session.spec.name}': ${summary.downloaded} downloaded (${formatBytes(summary.bytes)}), ${summary.present} already here, ${summary.failed} failed` +
-      `${summary.corrupt.length ? `, ${summary.corrupt.length} corrupt` : ''}${summary.missing.length ? `, ${summary.missing.length} missing on the remote` : ''}; ${summary.records} run records merged`,
+      `${summary.corrupt.length ? `, ${summary.corrupt.length} corrupt` : ''}${summary.missing.length ? `, ${summary.missing.length} missing on the remote` : ''}; ${count(summary.records, 'run record')} merged`,
   );
   return summary;
 }

@@ -6,7 +6,7 @@ import { isExternalPath } from '../pipeline/external.js';
 import { onlyOutsMissing, withAssumedDeps } from './allow-missing.js';
 import { dataChanges, type DataChange } from './data-state.js';
 import { readWorkspaceLock } from './lock-files.js';
-import { msText } from '../util/format.js';
+import { count, msText } from '../util/format.js';
 import { planStages, type PlannedStage } from './plan.js';
 import { findRestorable, shortKey } from './run-cache.js';
 import { currentState, preflight } from './stage-state.js';
@@ -94,6 +94,6 @@ function* maybeLargePaths(ws: Workspace, order: string[], lock: LockFile): Itera
 /** -v: how much was read and how much the stat cache spared; -vv: every file read. */
 function reportHashing(ws: Workspace, ms: number): void {
   const { hashed, fromStatCache } = ws.hasher.stats;
-  ws.reporter.debug(`hashed ${hashed.length} files, ${fromStatCache} unchanged per the stat cache (${msText(ms)})`);
+  ws.reporter.debug(`hashed ${count(hashed.length, 'file')}, ${fromStatCache} unchanged per the stat cache (${msText(ms)})`);
   for (const path of hashed) ws.reporter.trace(`hashed ${path}`);
 }

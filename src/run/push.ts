@@ -1,6 +1,6 @@
 import type { RunResult } from '../cache/run-records.js';
 import { readLock } from '../lock/lock-file.js';
-import { formatBytes } from '../util/format.js';
+import { count, formatBytes } from '../util/format.js';
 import { forEachPool } from '../util/pool.js';
 import { OutObjects, uniqueRefs, type ObjectRef } from './remote-objects.js';
 import { pushRecords } from './push-records.js';
@@ -102,7 +102,7 @@ async function pushWith(ws: Workspace, session: RemoteSession, opts: TransferOpt
   const complete = (r: RunResult) => r.outs.every((o) => index.refs(o)?.every((x) => onRemote.has(x.sha256)) ?? false);
   if (!summary.error) await pushRecords(ws, session, records, complete, summary, jobs);
   ws.reporter.info(
-    `remote '${session.spec.name}': ${summary.uploaded} uploaded (${formatBytes(summary.bytes)}), ${summary.present} already there, ${summary.failed} failed; ${summary.records} run records updated`,
+    `remote '${session.spec.name}': ${summary.uploaded} uploaded (${formatBytes(summary.bytes)}), ${summary.present} already there, ${summary.failed} failed; ${count(summary.records, 'run record')} updated`,
   );
   return summary;
 }

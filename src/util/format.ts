@@ -22,3 +22,8 @@ export function formatDuration(ms: number): string {
 export function msText(ms: number): string {
   return `${Math.round(ms)} ms`;
 }
+
+/** `1 file`, `2 files`: a count with its noun. */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}

@@ -212,6 +212,9 @@ describe('exp show, diff, remove', () => {
       ['c-1', 0.5, 3, 'fail'],
       ['c-2', 3, 18, 'pass'],
     ]);
+    // Each variant's failed gates are in the JSON (the README says so).
+    expect(table.rows.map((r) => (r as { failed?: string[] }).failed?.length ?? null)).toEqual([null, null, expect.any(Number), 0]);
+    expect((table.rows[2] as { failed?: string[] }).failed!.length).toBeGreaterThan(0);
     // score is better higher, loss lower (DESIGN §3.3 directions).
     expect(table.best).toEqual({ score: ['c-2'], loss: ['c-2'] });
 

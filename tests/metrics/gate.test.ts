@@ -36,6 +36,19 @@ describe('gate expressions', () => {
       ['recall', 'max_drop', 0.02, 'higher', 'error'],
     ]);
   });
+
+  it('a ceiling alone says lower is better, a floor alone higher, whatever the name (exp show marks the best with it)', () => {
+    const gates = gatesFromPipeline({ 'smoke.failed': { max: 0 }, 'slices.x.count': { min: 30, max_drop: 5 }, loss: { min: 0, max: 1 } }, 'pipeline.yaml');
+    expect(gates.map((g) => [g.metric, g.kind, g.direction])).toEqual([
+      ['loss', 'min', 'lower'],
+      ['loss', 'max', 'lower'],
+      ['slices.x.count', 'min', 'higher'],
+      ['slices.x.count', 'max_drop', 'higher'],
+      ['smoke.failed', 'max', 'lower'],
+    ]);
+    expect(gate('invalid_predictions<=0')).toMatchObject({ kind: 'max', direction: 'lower' });
+    expect(gate('fn>=0')).toMatchObject({ kind: 'min', direction: 'higher' });
+  });
 });
 
 describe('evaluateGates', () => {

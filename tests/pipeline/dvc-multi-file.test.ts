@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corpusCase } from '../helpers/dvc-corpus.js';
-import { lockstep, read } from '../helpers/workspace.js';
+import { lockstep, read, stage, workspace } from '../helpers/workspace.js';
 
 describe('several pipeline files as one graph (-R, a directory, or file targets)', () => {
   it('runs across files, keeps one lock per file with keys relative to its folder, and selects by file targets', async () => {
@@ -48,5 +48,27 @@ describe('several pipeline files as one graph (-R, a directory, or file targets)
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("unknown stage 'pipelines/train/dvc.yaml:nope'");
     expect(r.stderr).toContain('stages are: prepare, dvc.yaml:train, report, pipelines/train/dvc.yaml:train');
+  });
+
+  it('a stage named like a folder is the stage (as in DVC); ./folder is the folder', async () => {
+    const dir = workspace({
+      'pipeline.yaml': `stages:\n  reference:\n    cmd: ${stage('reference', 'copy:in.txt=reference/profile.txt')}\n    deps: [in.txt]\n    outs: [reference/profile.txt]\n`,
+      'in.txt': 'x',
+      'reference/keep.txt': 'a folder with the stage\'s name',
+    });
+    const r = await lockstep(dir, ['repro', 'reference']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(read(dir, 'reference/profile.txt')).toBe('x');
+    const folder = await lockstep(dir, ['status', './reference']);
+    expect(folder.exitCode).toBe(2);
+    expect(folder.stderr).toContain('no pipeline files');
+  });
+
+  it('init --example in an empty subfolder writes the example there, not into the pipeline above it', async () => {
+    const dir = workspace({ 'pipeline.yaml': 'stages: {}\n', 'services/a/.keep': '' }, { git: true });
+    const r = await lockstep(join(dir, 'services/a'), ['init', '--example']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(existsSync(join(dir, 'services/a/pipeline.yaml'))).toBe(true);
+    expect(read(dir, 'pipeline.yaml')).toBe('stages: {}\n');
   });
 });

@@ -19,7 +19,8 @@ const options = { example: { type: 'boolean' } } satisfies Options;
 
 export async function initCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const { values } = parseCommandArgs('init', args, options);
-  const root = resolve(ctx.pipelineFile, '..');
+  // The current folder (a new pipeline in a subfolder), not the one a pipeline file was found in above it.
+  const root = ctx.fileGiven ? resolve(ctx.pipelineFile, '..') : process.cwd();
   const files = { [PIPELINE_FILE]: EXAMPLE_PIPELINE, [DEFAULT_PARAMS_FILE]: EXAMPLE_PARAMS };
   if (values.example) {
     const existing = Object.keys(files).filter((f) => existsSync(join(root, f)));
