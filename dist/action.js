@@ -98084,7 +98084,7 @@ async function fetch2(ws, remote, opts = {}) {
   return withRemote(ws, remote, (session) => fetchWith(ws, session, opts));
 }
 async function fetchWith(ws, session, opts) {
-  const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
+  const lock = readWorkspaceLock(ws);
   const outs = sharedOuts(ws, lock, opts.targets).map((o3) => o3.out);
   const summary2 = { remote: session.spec.name, downloaded: 0, present: 0, failed: 0, bytes: 0, records: 0, corrupt: [], missing: [] };
   const jobs = opts.jobs ?? session.storage.jobs;
@@ -98306,7 +98306,7 @@ async function push(ws, remote, opts = {}) {
   return withRemote(ws, remote, (session) => pushWith(ws, session, opts));
 }
 async function pushWith(ws, session, opts) {
-  const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
+  const lock = readWorkspaceLock(ws);
   const outs = sharedOuts(ws, lock, opts.targets).map((o3) => o3.out);
   const records = opts.runCache === false ? [] : ws.runs.keys().map((key2) => ({ key: key2, results: ws.runs.read(key2) }));
   const index = new OutObjects(ws);

@@ -1,12 +1,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { asManifest } from '../cache/remote-shapes.js';
 import { RemoteRecordVersions, syncOf, type RecordSync } from '../cache/remote-record-versions.js';
-import { readLock } from '../lock/lock-file.js';
 import type { LockedPath } from '../lock/types.js';
 import { unlinkIfExists } from '../util/atomic-write.js';
 import { count, formatBytes } from '../util/format.js';
 import { forEachPool } from '../util/pool.js';
 import { checkoutOuts, type CheckoutResult } from './checkout-outs.js';
+import { readWorkspaceLock } from './lock-files.js';
 import type { TransferOptions } from './push.js';
 import { OutObjects, refOf, uniqueRefs, type ObjectRef } from './remote-objects.js';
 import { fetchRemoteRecord, listRemoteRecords, sharedOuts } from './remote-records.js';
@@ -109,7 +109,7 @@ export async function fetch(ws: Workspace, remote: string | undefined, opts: Tra
 }
 
 async function fetchWith(ws: Workspace, session: RemoteSession, opts: TransferOptions): Promise<FetchSummary> {
-  const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
+  const lock = readWorkspaceLock(ws);
   const outs = sharedOuts(ws, lock, opts.targets).map((o) => o.out);
   const summary: FetchSummary = { remote: session.spec.name, downloaded: 0, present: 0, failed: 0, bytes: 0, records: 0, corrupt: [], missing: [] };
   const jobs = opts.jobs ?? session.storage.jobs;

@@ -1,8 +1,8 @@
 import type { RunResult } from '../cache/run-records.js';
-import { readLock } from '../lock/lock-file.js';
 import { count, formatBytes } from '../util/format.js';
 import { forEachPool } from '../util/pool.js';
 import { OutObjects, uniqueRefs, type ObjectRef } from './remote-objects.js';
+import { readWorkspaceLock } from './lock-files.js';
 import { pushRecords } from './push-records.js';
 import { sharedOuts } from './remote-records.js';
 import { withRemote, type RemoteSession } from './remote-session.js';
@@ -43,7 +43,7 @@ export async function push(ws: Workspace, remote: string | undefined, opts: Tran
 }
 
 async function pushWith(ws: Workspace, session: RemoteSession, opts: TransferOptions): Promise<PushSummary> {
-  const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
+  const lock = readWorkspaceLock(ws);
   const outs = sharedOuts(ws, lock, opts.targets).map((o) => o.out);
   const records = opts.runCache === false ? [] : ws.runs.keys().map((key) => ({ key, results: ws.runs.read(key) }));
   const index = new OutObjects(ws);

@@ -1,5 +1,5 @@
-import { readLock } from '../lock/lock-file.js';
 import { OutObjects, refOf } from './remote-objects.js';
+import { readWorkspaceLock } from './lock-files.js';
 import { sharedOuts } from './remote-records.js';
 import { withRemote } from './remote-session.js';
 import type { Workspace } from './workspace.js';
@@ -18,7 +18,7 @@ export interface RemoteStatus {
  */
 export async function remoteStatus(ws: Workspace, remote: string | undefined, targets: string[] = []): Promise<RemoteStatus> {
   return withRemote(ws, remote, async (session) => {
-    const lock = readLock(ws.pipeline.lockFile, ws.lockMemo);
+    const lock = readWorkspaceLock(ws);
     const index = new OutObjects(ws);
     const sizes = new Map<string, number>();
     const outs = sharedOuts(ws, lock, targets).map(({ owner, out }) => {

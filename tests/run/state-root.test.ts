@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -97,6 +97,36 @@ describe('one .lockstep/ per repository, whatever folder the pipeline file is in
     expect(r.exitCode, r.stderr).toBe(0);
     const digest = sha(read(sub, 'pipeline.lock'), 'data/x.csv');
     expect(readFileSync(join(remote, 'files/sha256', digest.slice(0, 2), digest.slice(2)), 'utf8')).toBe('pushed');
+  });
+
+  it('push, pull, status --remote and checkout take -R: every pipeline file of the repository, from its root', async () => {
+    const dir = workspace(
+      { 'pipeline.yaml': pipeline('top'), 'in.txt': 'top', 'services/a/pipeline.yaml': pipeline('a'), 'services/a/in.txt': 'sub' },
+      { git: true },
+    );
+    const remote = mkdtempSync(join(tmpdir(), 'lockstep-remote-'));
+    expect((await lockstep(dir, ['remote', 'add', '-d', 'store', remote])).exitCode).toBe(0);
+    expect((await lockstep(dir, ['repro', '-R'])).exitCode).toBe(0);
+    const pushed = await lockstep(dir, ['push', '-R']);
+    expect(pushed.exitCode, pushed.stderr).toBe(0);
+    expect(pushed.stderr).toContain('2 uploaded');
+    const remoteStatus = await lockstep(dir, ['status', '-R', '--remote']);
+    expect(remoteStatus.stdout).toContain('in sync  services/a/data/x.csv (a)');
+    expect(remoteStatus.stdout).toContain('in sync  data/x.csv (top)');
+
+    const fresh = mkdtempSync(join(tmpdir(), 'lockstep-fresh-'));
+    writeTree(fresh, { 'pipeline.yaml': read(dir, 'pipeline.yaml'), 'pipeline.lock': read(dir, 'pipeline.lock'), 'in.txt': 'top' });
+    writeTree(join(fresh, 'services/a'), { 'pipeline.yaml': read(dir, 'services/a/pipeline.yaml'), 'pipeline.lock': read(dir, 'services/a/pipeline.lock'), 'in.txt': 'sub' });
+    writeTree(fresh, { '.lockstep/config.yaml': read(dir, '.lockstep/config.yaml') });
+    execaSync('git', ['init', '-q'], { cwd: fresh });
+    const pulled = await lockstep(fresh, ['pull', '-R']);
+    expect(pulled.exitCode, pulled.stderr).toBe(0);
+    expect(read(fresh, 'services/a/data/x.csv')).toBe('sub');
+    expect(read(fresh, 'data/x.csv')).toBe('top');
+    rmSync(join(fresh, 'services/a/data/x.csv'));
+    expect((await lockstep(fresh, ['checkout', '-R'])).exitCode).toBe(0);
+    expect(read(fresh, 'services/a/data/x.csv')).toBe('sub');
+    expect((await lockstep(fresh, ['status', '-R'])).stdout).toBe('Pipeline is up to date. Nothing to reproduce.');
   });
 
   it('gc in one subfolder keeps the objects of every other pipeline of the repository', async () => {

@@ -2,21 +2,25 @@ import { basename } from 'node:path';
 import { checkoutOuts } from '../../run/checkout-outs.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { parseCommandArgs, type Options } from '../args.js';
+import { loadForTargets, RECURSIVE_OPTION } from '../pipeline-source.js';
 import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 
-export const checkoutHelp = `usage: lockstep checkout [targets...] [--force]
+export const checkoutHelp = `usage: lockstep checkout [-R] [targets...] [--force]
 
 Makes the outs and tracked data (lockstep add) in the workspace match pipeline.lock, from the cache
 (run it after git checkout). Targets are stage names or tracked data paths.
-A file that differs from the lock and whose content is not in the cache is kept unless --force.`;
+A file that differs from the lock and whose content is not in the cache is kept unless --force.
+  -R, --recursive   every pipeline file of the repository (or under the folders given)`;
 
-const options = { force: { type: 'boolean', short: 'f' } } satisfies Options;
+const options = { force: { type: 'boolean', short: 'f' }, ...RECURSIVE_OPTION } satisfies Options;
 
 export async function checkoutCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('checkout', args, options);
-  const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
-  const r = checkoutOuts(ws, positionals, values.force ?? false);
+  // Without -R a folder named is tracked data (`checkout data/raw`), not a folder of pipeline files.
+  const { pipeline, targets } = values.recursive ? loadForTargets(ctx, true, positionals) : { pipeline: ctx.pipelineFile, targets: positionals };
+  const ws = openWorkspace(pipeline, ctx.reporter);
+  const r = checkoutOuts(ws, targets, values.force ?? false);
   for (const p of r.restored) ctx.reporter.info(`checked out ${p}`);
   if (r.refused.length) {
     ctx.reporter.error(

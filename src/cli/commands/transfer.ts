@@ -3,26 +3,28 @@ import { fetch, pull, type FetchSummary } from '../../run/fetch.js';
 import { push, type TransferOptions } from '../../run/push.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { parseCommandArgs, type Options } from '../args.js';
+import { loadForTargets, RECURSIVE_OPTION } from '../pipeline-source.js';
 import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 
 const COMMON = `  -r, --remote NAME   the remote (default: the default remote)
   -j, --jobs N        transfers in flight (default: the remote's jobs key; 32 for S3, 8 for a directory)
-  --no-run-cache      leave the run records behind (they travel by default)`;
+  --no-run-cache      leave the run records behind (they travel by default)
+  -R, --recursive     every pipeline file of the repository (or under the folders given)`;
 
-export const pushHelp = `usage: lockstep push [-r NAME] [targets...] [-j N] [--no-run-cache]
+export const pushHelp = `usage: lockstep push [-r NAME] [-R] [targets...] [-j N] [--no-run-cache]
 
 Uploads the outs pipeline.lock references (for targets: those stages' outs) and the run records
 to the remote. Objects go first; a run record only once every object it points to is there.
 ${COMMON}`;
 
-export const fetchHelp = `usage: lockstep fetch [-r NAME] [targets...] [-j N] [--no-run-cache]
+export const fetchHelp = `usage: lockstep fetch [-r NAME] [-R] [targets...] [-j N] [--no-run-cache]
 
 Downloads what pipeline.lock references into the local cache (verified against its sha256),
 and merges the remote's run records into the local run-cache. The workspace is not touched.
 ${COMMON}`;
 
-export const pullHelp = `usage: lockstep pull [-r NAME] [targets...] [-j N] [--no-run-cache] [--force]
+export const pullHelp = `usage: lockstep pull [-r NAME] [-R] [targets...] [-j N] [--no-run-cache] [--force]
 
 fetch, then checkout: the workspace outs match pipeline.lock. A file whose current content is not
 in the cache is kept unless --force.
@@ -33,24 +35,26 @@ const options = {
   remote: { type: 'string', short: 'r' },
   jobs: { type: 'string', short: 'j' },
   'no-run-cache': { type: 'boolean' },
+  ...RECURSIVE_OPTION,
 } satisfies Options;
 
 const pullOptions = { ...options, force: { type: 'boolean', short: 'f' } } satisfies Options;
 
-function parse(name: string, args: string[], own: Options) {
+function parse(ctx: CommandContext, name: string, args: string[], own: Options) {
   const { values, positionals } = parseCommandArgs(name, args, own);
+  // Without -R a folder named is tracked data (`push data/raw`), not a folder of pipeline files.
+  const { pipeline, targets } = values.recursive ? loadForTargets(ctx, true, positionals) : { pipeline: ctx.pipelineFile, targets: positionals };
   let jobs: number | undefined;
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got '${String(values.jobs)}'`);
   }
-  const opts: TransferOptions = { targets: positionals, runCache: !values['no-run-cache'], ...(jobs ? { jobs } : {}) };
-  return { remote: values.remote as string | undefined, opts, values };
+  const opts: TransferOptions = { targets, runCache: !values['no-run-cache'], ...(jobs ? { jobs } : {}) };
+  return { remote: values.remote as string | undefined, opts, values, ws: openWorkspace(pipeline, ctx.reporter) };
 }
 
 export async function pushCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const { remote, opts } = parse('push', args, options);
-  const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
+  const { remote, opts, ws } = parse(ctx, 'push', args, options);
   const r = await push(ws, remote, opts);
   if (r.missingLocally.length) {
     ctx.reporter.warn(`not in the local cache, so not pushed:\n${r.missingLocally.map((p) => `  ${p}`).join('\n')}`);
@@ -70,14 +74,12 @@ function fetchVerdict(ctx: CommandContext, r: FetchSummary): number {
 }
 
 export async function fetchCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const { remote, opts } = parse('fetch', args, options);
-  const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
+  const { remote, opts, ws } = parse(ctx, 'fetch', args, options);
   return fetchVerdict(ctx, await fetch(ws, remote, opts));
 }
 
 export async function pullCommand(ctx: CommandContext, args: string[]): Promise<number> {
-  const { remote, opts, values } = parse('pull', args, pullOptions);
-  const ws = openWorkspace(ctx.pipelineFile, ctx.reporter);
+  const { remote, opts, values, ws } = parse(ctx, 'pull', args, pullOptions);
   const r = await pull(ws, remote, { ...opts, force: (values as { force?: boolean }).force === true });
   const fetched = fetchVerdict(ctx, r.fetch);
   const c = r.checkout;
