@@ -4,7 +4,10 @@ import { formatBytes } from '../util/format.js';
 
 const SOURCE: Record<LineageNode['source'], string> = { stage: 'produced by a stage', data: 'data (lockstep add)', git: 'in git', untracked: 'untracked' };
 
-const commitText = (c: CommitInfo) => `${c.sha.slice(0, 7)} ${c.date.slice(0, 10)} "${c.subject}"`;
+/** As `git log --oneline` shows it: a long subject is cut (--json keeps it whole). */
+const SUBJECT_MAX = 72;
+const subjectText = (s: string) => (s.length > SUBJECT_MAX ? `${s.slice(0, SUBJECT_MAX - 1)}…` : s);
+const commitText = (c: CommitInfo) => `${c.sha.slice(0, 7)} ${c.date.slice(0, 10)} "${subjectText(c.subject)}"`;
 
 function header(n: LineageNode, md: boolean): string {
   const parts = [md ? `\`${n.path}\`` : n.path];

@@ -80,6 +80,7 @@ export async function remoteCommand(ctx: CommandContext, args: string[]): Promis
     }
     case 'list': {
       want(0, 'list');
+      if (Object.keys(config.remotes).length === 0) ctx.reporter.info('no remotes yet (lockstep remote add -d NAME URL)');
       for (const [name, raw] of Object.entries(config.remotes)) {
         const settings = Object.entries(raw)
           .filter(([k]) => k !== 'url')

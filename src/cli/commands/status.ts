@@ -84,7 +84,8 @@ export async function statusCommand(ctx: CommandContext, args: string[]): Promis
     const run = plan.filter((p) => p.action === 'run');
     const restore = run.filter((p) => p.restoreFrom).length;
     const upToDate = plan.filter((p) => p.action === 'skip').length;
-    ctx.reporter.info(`${run.length} of ${plan.length} stages will run${restore ? ` (${restore} from the run-cache)` : ''}, ${upToDate} up to date`);
+    const frozen = plan.filter((p) => p.action === 'frozen').length;
+    ctx.reporter.info(`${run.length} of ${plan.length} stages will run${restore ? ` (${restore} from the run-cache)` : ''}, ${upToDate} up to date${frozen ? `, ${frozen} frozen` : ''}`);
   } else {
     ctx.stdout('Pipeline is up to date. Nothing to reproduce.');
   }
