@@ -80,7 +80,7 @@ export async function runVariant(
       stages,
       lock: serializeLock(lock),
       metrics,
-      gate: { verdict: report.verdict, failed: report.results.filter((r) => r.status === 'fail').map((r) => r.gate.metric) },
+      gate: { verdict: report.verdict, failed: [...new Set(report.results.filter((r) => r.status === 'fail').map((r) => r.gate.metric))] },
       durationMs: Math.round(performance.now() - started),
     };
   } finally {

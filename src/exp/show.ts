@@ -21,7 +21,7 @@ export interface ShowRow {
   metrics: Record<string, unknown>;
   /** pass, fail, or failed (a stage failed). */
   verdict: string;
-  /** An experiment's failed gates, as its record names them. */
+  /** The metrics whose gates an experiment failed (each once), as its record names them. */
   failed?: string[];
 }
 
