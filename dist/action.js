@@ -93620,18 +93620,21 @@ function numericValue(v) {
 var GATE_KINDS = ["min", "max", "max_drop", "max_rise", "max_drop_pct", "max_rise_pct"];
 var HIGHER = ["recall", "precision", "accuracy", "f1", "auc", "roc_auc", "pr_auc", "r2", "map", "ndcg"];
 var LOWER = ["loss", "error", "rmse", "mae", "mse", "latency", "logloss", "perplexity"];
-function defaultDirection(metric) {
+function directionByName(metric) {
   const leaf = metric.split(".").pop().toLowerCase();
   if (HIGHER.includes(leaf)) return "higher";
   if (LOWER.some((w) => leaf === w || leaf.startsWith(`${w}_`) || leaf.endsWith(`_${w}`))) return "lower";
-  return "higher";
+  return void 0;
+}
+function gateDirection(metric, bounds) {
+  const bounded = bounds.max !== void 0 && bounds.min === void 0 ? "lower" : "higher";
+  return directionByName(metric) ?? bounded;
 }
 function gatesFromPipeline(written, source) {
   const gates = [];
   for (const metric of Object.keys(written).sort(compareStrings)) {
     const g5 = written[metric];
-    const bounded = g5.max !== void 0 && g5.min === void 0 ? "lower" : g5.min !== void 0 && g5.max === void 0 ? "higher" : void 0;
-    const direction = g5.direction ?? bounded ?? defaultDirection(metric);
+    const direction = g5.direction ?? gateDirection(metric, g5);
     for (const kind of GATE_KINDS) {
       const bound = g5[kind];
       if (bound === void 0) continue;
@@ -93662,7 +93665,7 @@ function parseGateExpression(text) {
     if (op2 !== "<=") return { error: `gate '${text}': a ${change} is bounded with <=` };
     kind = `max_${change.toLowerCase()}${pct ? "_pct" : ""}`;
   }
-  const direction = kind === "max" ? "lower" : kind === "min" ? "higher" : defaultDirection(metric);
+  const direction = gateDirection(metric, kind === "max" ? { max: bound } : kind === "min" ? { min: bound } : {});
   return { metric, kind, bound, direction, level: "error", source: "--gate" };
 }
 function lookup(metrics, gate) {
@@ -96866,13 +96869,16 @@ function readWorkspaceLock(ws) {
   const members2 = ws.pipeline.members;
   if (!members2) return readLock(ws.pipeline.lockFile, ws.lockMemo);
   const combined = emptyLock();
+  const data = [];
   members2.forEach((m3) => {
-    const own3 = readLock(m3.lockFile, parseMemoPath(ws.root, relPosix(ws.stateRoot, m3.lockFile)));
+    const own3 = readMemberLock(ws, m3);
     for (const stage of stagesOf(ws, m3)) {
       const entry = own3.stages[stage.origin.name];
       if (entry) combined.stages[stage.name] = rebaseEntry(entry, (p3) => underPrefix(m3.prefix, p3));
     }
+    for (const d5 of own3.data ?? []) data.push({ ...d5, path: underPrefix(m3.prefix, d5.path) });
   });
+  if (data.length) combined.data = data.sort((a5, b5) => compareStrings(a5.path, b5.path));
   return combined;
 }
 function writeWorkspaceLock(ws, lock, stageName) {
@@ -96896,7 +96902,12 @@ function writeOwningLock(ws, lock, stageName) {
     const entry = lock.stages[stage.name];
     if (entry) own3.stages[stage.origin.name] = rebaseEntry(entry, (p3) => outOf(member2.prefix, p3));
   }
+  const data = readMemberLock(ws, member2).data;
+  if (data?.length) own3.data = data;
   writeLock(member2.lockFile, own3, tmpDirOf(ws.root));
+}
+function readMemberLock(ws, m3) {
+  return readLock(m3.lockFile, parseMemoPath(ws.root, relPosix(ws.stateRoot, m3.lockFile)));
 }
 function primeWorkspaceLockMemo(ws, lock) {
   if (!ws.pipeline.members) primeLockMemo(lock, ws.lockMemo);

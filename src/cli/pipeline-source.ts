@@ -47,7 +47,7 @@ export function loadForTargets(ctx: CommandContext, recursive: boolean | undefin
     const outside = dirs.find((d) => isOutside(relPosix(root, resolve(d))));
     if (outside) throw new UsageError(`${outside} is not in the repository at ${root}`, { hint: 'name folders of one repository, or run once per repository' });
     const files = (dirs.length ? dirs : [root]).flatMap((d) => collectPipelineFiles(resolve(d)));
-    pipeline = loadPipelineSet([...new Set(files)], root);
+    pipeline = loadPipelineSet([...new Set(files)], root, dirs.length ? dirs : [root]);
   }
   const targets = rest.map((t, i) => {
     const n = named[i];

@@ -26,12 +26,26 @@ export interface Gate {
 const HIGHER = ['recall', 'precision', 'accuracy', 'f1', 'auc', 'roc_auc', 'pr_auc', 'r2', 'map', 'ndcg'];
 const LOWER = ['loss', 'error', 'rmse', 'mae', 'mse', 'latency', 'logloss', 'perplexity'];
 
-/** Which way is better, by the metric's last name part: recall higher, loss/latency_ms lower. */
-export function defaultDirection(metric: string): Direction {
+/** Which way is better, by the metric's last name part (recall higher, loss/latency_ms lower), if the name says. */
+function directionByName(metric: string): Direction | undefined {
   const leaf = metric.split('.').pop()!.toLowerCase();
   if (HIGHER.includes(leaf)) return 'higher';
   if (LOWER.some((w) => leaf === w || leaf.startsWith(`${w}_`) || leaf.endsWith(`_${w}`))) return 'lower';
-  return 'higher';
+  return undefined;
+}
+
+export function defaultDirection(metric: string): Direction {
+  return directionByName(metric) ?? 'higher';
+}
+
+/**
+ * The direction of a metric whose gates say none: its name when the name is known (an `accuracy: {max: 0.99}`
+ * leakage guard keeps accuracy higher-is-better), else a lone ceiling says lower (`failed: {max: 0}`) and a
+ * lone floor higher, else higher.
+ */
+function gateDirection(metric: string, bounds: { min?: number; max?: number }): Direction {
+  const bounded = bounds.max !== undefined && bounds.min === undefined ? 'lower' : 'higher';
+  return directionByName(metric) ?? bounded;
 }
 
 /** One Gate per bound declared under `gates:` in pipeline.yaml. */
@@ -39,9 +53,7 @@ export function gatesFromPipeline(written: Record<string, WrittenGate>, source: 
   const gates: Gate[] = [];
   for (const metric of Object.keys(written).sort(compareStrings)) {
     const g = written[metric]!;
-    // Only a ceiling (`failed: {max: 0}`) says lower is better; only a floor, higher; else the name decides.
-    const bounded = g.max !== undefined && g.min === undefined ? 'lower' : g.min !== undefined && g.max === undefined ? 'higher' : undefined;
-    const direction = g.direction ?? bounded ?? defaultDirection(metric);
+    const direction = g.direction ?? gateDirection(metric, g);
     for (const kind of GATE_KINDS) {
       const bound = g[kind];
       if (bound === undefined) continue;
@@ -78,7 +90,7 @@ export function parseGateExpression(text: string): Gate | { error: string } {
     if (op !== '<=') return { error: `gate '${text}': a ${change} is bounded with <=` };
     kind = `max_${change.toLowerCase()}${pct ? '_pct' : ''}` as GateKind;
   }
-  const direction = kind === 'max' ? 'lower' : kind === 'min' ? 'higher' : defaultDirection(metric!);
+  const direction = gateDirection(metric!, kind === 'max' ? { max: bound } : kind === 'min' ? { min: bound } : {});
   return { metric: metric!, kind, bound, direction, level: 'error', source: '--gate' };
 }
 

@@ -41,10 +41,10 @@ export function collectPipelineFiles(dir: string): string[] {
 export const underPrefix = (prefix: string, path: string): string =>
   isExternalPath(path) || prefix === '.' ? path : normalizeRel(posix.join(prefix, path));
 
-/** Loads `files` (absolute) as one pipeline rooted at `root` (the repository). */
-export function loadPipelineSet(files: readonly string[], root: string): Pipeline {
+/** Loads `files` (absolute) as one pipeline rooted at `root` (the repository); `searched`: where they were looked for. */
+export function loadPipelineSet(files: readonly string[], root: string, searched: readonly string[] = [root]): Pipeline {
   if (files.length === 0) {
-    throw new ConfigError(`no pipeline files (${PIPELINE_FILE_NAMES.join(', ')}) under ${root}`, {
+    throw new ConfigError(`no pipeline files (${PIPELINE_FILE_NAMES.join(', ')}) under ${searched.join(', ')}`, {
       hint: 'run lockstep in the repository that holds them, or pass a pipeline file with -f FILE',
     });
   }
@@ -59,6 +59,7 @@ export function loadPipelineSet(files: readonly string[], root: string): Pipelin
   const stages: Stage[] = [];
   const metrics: string[] = [];
   const gates: Pipeline['gates'] = {};
+  const data: Pipeline['data'] = [];
   for (const { pipeline, label } of loaded) {
     const prefix = relPosix(root, pipeline.root);
     const rebase = (path: string) => underPrefix(prefix, path);
@@ -75,8 +76,9 @@ export function loadPipelineSet(files: readonly string[], root: string): Pipelin
     }
     metrics.push(...pipeline.metrics.map(rebase).filter((m) => !metrics.includes(m)));
     for (const [name, gate] of Object.entries(pipeline.gates)) gates[name] ??= gate;
+    data.push(...pipeline.data.map((d) => ({ ...d, path: rebase(d.path) })));
   }
   const first = loaded[0]!.pipeline;
-  // Tracked data (`lockstep add`) is per pipeline file; -R runs the stages and leaves data to each file's own commands.
-  return { file: first.file, root, repoRoot: first.repoRoot, lockFile: first.lockFile, stages, metrics, gates, data: [], members };
+  // Tracked data (`lockstep add`) of every file: it travels, is checked out and is reported with -R too.
+  return { file: first.file, root, repoRoot: first.repoRoot, lockFile: first.lockFile, stages, metrics, gates, data, members };
 }

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { dict } from '../util/dict.js';
 import { relPosix } from '../util/paths.js';
+import { compareStrings } from '../util/sort.js';
 import { parseMemoPath, tmpDirOf } from '../constants.js';
 import { emptyLock, primeLockMemo, readLock, writeLock } from '../lock/lock-file.js';
 import type { LockEntry, LockedPath, LockFile } from '../lock/types.js';
@@ -18,13 +19,16 @@ export function readWorkspaceLock(ws: Workspace): LockFile {
   const members = ws.pipeline.members;
   if (!members) return readLock(ws.pipeline.lockFile, ws.lockMemo);
   const combined = emptyLock();
+  const data: LockedPath[] = [];
   members.forEach((m) => {
-    const own = readLock(m.lockFile, parseMemoPath(ws.root, relPosix(ws.stateRoot, m.lockFile)));
+    const own = readMemberLock(ws, m);
     for (const stage of stagesOf(ws, m)) {
       const entry = own.stages[stage.origin.name];
       if (entry) combined.stages[stage.name] = rebaseEntry(entry, (p) => underPrefix(m.prefix, p));
     }
+    for (const d of own.data ?? []) data.push({ ...d, path: underPrefix(m.prefix, d.path) });
   });
+  if (data.length) combined.data = data.sort((a, b) => compareStrings(a.path, b.path));
   return combined;
 }
 
@@ -51,7 +55,14 @@ function writeOwningLock(ws: Workspace, lock: LockFile, stageName: string): void
     const entry = lock.stages[stage.name];
     if (entry) own.stages[stage.origin.name] = rebaseEntry(entry, (p) => outOf(member.prefix, p));
   }
+  // Tracked data changes only through `lockstep add` on one file: what that file's lock holds is kept as is.
+  const data = readMemberLock(ws, member).data;
+  if (data?.length) own.data = data;
   writeLock(member.lockFile, own, tmpDirOf(ws.root));
+}
+
+function readMemberLock(ws: Workspace, m: PipelineMember): LockFile {
+  return readLock(m.lockFile, parseMemoPath(ws.root, relPosix(ws.stateRoot, m.lockFile)));
 }
 
 /** Spares the next command the parse of what was just written (one pipeline file only: see readWorkspaceLock). */

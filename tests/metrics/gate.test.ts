@@ -37,16 +37,17 @@ describe('gate expressions', () => {
     ]);
   });
 
-  it('a ceiling alone says lower is better, a floor alone higher, whatever the name (exp show marks the best with it)', () => {
-    const gates = gatesFromPipeline({ 'smoke.failed': { max: 0 }, 'slices.x.count': { min: 30, max_drop: 5 }, loss: { min: 0, max: 1 } }, 'pipeline.yaml');
-    expect(gates.map((g) => [g.metric, g.kind, g.direction])).toEqual([
+  it('a name that says nothing takes its direction from a lone ceiling or floor; a known name keeps its own (exp show marks the best with it)', () => {
+    const written = { 'smoke.failed': { max: 0 }, 'slices.x.count': { min: 30, max_drop: 5 }, loss: { min: 0 }, accuracy: { max: 0.99 } };
+    expect(gatesFromPipeline(written, 'pipeline.yaml').map((g) => [g.metric, g.kind, g.direction])).toEqual([
+      ['accuracy', 'max', 'higher'],
       ['loss', 'min', 'lower'],
-      ['loss', 'max', 'lower'],
       ['slices.x.count', 'min', 'higher'],
       ['slices.x.count', 'max_drop', 'higher'],
       ['smoke.failed', 'max', 'lower'],
     ]);
     expect(gate('invalid_predictions<=0')).toMatchObject({ kind: 'max', direction: 'lower' });
+    expect(gate('accuracy<=0.99')).toMatchObject({ kind: 'max', direction: 'higher' });
     expect(gate('fn>=0')).toMatchObject({ kind: 'min', direction: 'higher' });
   });
 });

@@ -201,4 +201,41 @@ describe('one .lockstep/ per repository, whatever folder the pipeline file is in
     expect(both.exitCode).toBe(2);
     expect(both.stderr).toContain('is not in the repository at');
   });
+
+  it('-R keeps, sends and restores tracked data of every pipeline file (lockstep add)', async () => {
+    const dir = workspace(
+      {
+        'pipeline.yaml': 'stages:\n  prep:\n    cmd: cat raw.txt > p.txt\n    deps: [raw.txt]\n    outs: [p.txt]\n',
+        'raw.txt': 'root data',
+        'services/a/pipeline.yaml': pipeline('a'),
+        'services/a/in.txt': 'sub',
+        'services/a/tracked/t.txt': 'sub data',
+      },
+      { git: true },
+    );
+    const sub = join(dir, 'services/a');
+    expect((await lockstep(dir, ['add', 'raw.txt'])).exitCode).toBe(0);
+    expect((await lockstep(sub, ['add', 'tracked'])).exitCode).toBe(0);
+    expect((await lockstep(dir, ['repro', '-R'])).exitCode).toBe(0);
+    // repro -R wrote both locks: their data: sections are still there.
+    expect(read(dir, 'pipeline.lock')).toContain('data:\n  - {path: raw.txt');
+    expect(read(sub, 'pipeline.lock')).toContain('data:\n  - {path: tracked');
+    const remote = mkdtempSync(join(tmpdir(), 'lockstep-remote-'));
+    expect((await lockstep(dir, ['remote', 'add', '-d', 'store', remote])).exitCode).toBe(0);
+    expect((await lockstep(dir, ['push', '-R'])).exitCode).toBe(0);
+    const remoteStatus = await lockstep(dir, ['status', '-R', '--remote']);
+    expect(remoteStatus.stdout).toContain('in sync  raw.txt (raw.txt)');
+    expect(remoteStatus.stdout).toContain('in sync  services/a/tracked (services/a/tracked)');
+
+    const fresh = mkdtempSync(join(tmpdir(), 'lockstep-fresh-'));
+    for (const f of ['pipeline.yaml', 'pipeline.lock', 'services/a/pipeline.yaml', 'services/a/pipeline.lock', 'services/a/in.txt', '.lockstep/config.yaml']) {
+      writeTree(fresh, { [f]: read(dir, f) });
+    }
+    execaSync('git', ['init', '-q'], { cwd: fresh });
+    const pulled = await lockstep(fresh, ['pull', '-R']);
+    expect(pulled.exitCode, pulled.stderr).toBe(0);
+    expect(read(fresh, 'raw.txt')).toBe('root data');
+    expect(read(fresh, 'services/a/tracked/t.txt')).toBe('sub data');
+    expect((await lockstep(fresh, ['status', '-R'])).stdout).toBe('Pipeline is up to date. Nothing to reproduce.');
+  });
 });

@@ -24,7 +24,7 @@ export async function checkoutCommand(ctx: CommandContext, args: string[]): Prom
   for (const p of r.restored) ctx.reporter.info(`checked out ${p}`);
   if (r.refused.length) {
     ctx.reporter.error(
-      `not overwritten, their current content is not in the cache and would be lost:\n${r.refused.map((p) => `  ${p}`).join('\n')}\nhint: save them elsewhere, or run lockstep checkout --force to discard them`,
+      `not overwritten, their current content is not in the cache and would be lost:\n${r.refused.map((p) => `  ${p}`).join('\n')}\nhint: save them elsewhere, or run lockstep checkout${values.recursive ? ' -R' : ''} --force to discard them`,
     );
   }
   if (r.ignored.length) {

@@ -26,7 +26,8 @@ gates: in pipeline.yaml, one entry per metric (flattened name), any of these bou
   max_drop_pct: P / max_rise_pct: P   the same, as a percentage of |baseline|
   path: FILE                          the metrics file to read (when two files have the key)
   level: warn                         reported, never fails (default: error)
-  direction: higher|lower             which way is better (default from the name); bounds do not depend on it
+  direction: higher|lower             which way is better (default: from the name, else a lone max says
+                                      lower); bounds do not depend on it
   e.g.  recall: {min: 0.70}   accuracy: {min: 0.60, max_drop: 0.02}   loss: {max_rise_pct: 5, level: warn}
 A * in the name stands for one name segment: slices.*.recall: {min: 0.6} gates every matching metric,
 each in its own row (a drop/rise compares each with the same name at the baseline); a pattern that

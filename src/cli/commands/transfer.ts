@@ -85,7 +85,7 @@ export async function pullCommand(ctx: CommandContext, args: string[]): Promise<
   const c = r.checkout;
   if (c.refused.length) {
     ctx.reporter.error(
-      `not overwritten, their current content is not in the cache and would be lost:\n${c.refused.map((p) => `  ${p}`).join('\n')}\nhint: save them elsewhere, or run lockstep pull --force to discard them`,
+      `not overwritten, their current content is not in the cache and would be lost:\n${c.refused.map((p) => `  ${p}`).join('\n')}\nhint: save them elsewhere, or run lockstep pull${values.recursive ? ' -R' : ''} --force to discard them`,
     );
   }
   if (c.ignored.length) {
