@@ -15,6 +15,9 @@ const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
 const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
 const YAML_FILE = /\.ya?ml$/;
 
+/** True when a target names a pipeline file or a stage of one: it needs the set of pipeline files. */
+export const namesPipelineFile = (target: string): boolean => targetFile(target) !== undefined;
+
 /** The pipeline file a target names (`pipelines/dvc.yaml` or `pipelines/dvc.yaml:train`), if it names one. */
 function targetFile(target: string): { file: string; stage?: string } | undefined {
   const colon = target.lastIndexOf(':');

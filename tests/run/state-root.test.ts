@@ -127,6 +127,12 @@ describe('one .lockstep/ per repository, whatever folder the pipeline file is in
     expect((await lockstep(fresh, ['checkout', '-R'])).exitCode).toBe(0);
     expect(read(fresh, 'services/a/data/x.csv')).toBe('sub');
     expect((await lockstep(fresh, ['status', '-R'])).stdout).toBe('Pipeline is up to date. Nothing to reproduce.');
+    // A target naming a pipeline file's stage works without -R, as in status.
+    rmSync(join(fresh, 'services/a/data/x.csv'));
+    const one = await lockstep(fresh, ['checkout', 'services/a/pipeline.yaml:a']);
+    expect(one.exitCode, one.stderr).toBe(0);
+    expect(read(fresh, 'services/a/data/x.csv')).toBe('sub');
+    expect((await lockstep(fresh, ['push', 'services/a/pipeline.yaml:a'])).exitCode).toBe(0);
   });
 
   it('gc in one subfolder keeps the objects of every other pipeline of the repository', async () => {
