@@ -96739,33 +96739,41 @@ function compareStage(entry, state2) {
   }
   comparePaths(entry.deps, state2.deps, "dep", reasons);
   for (const path of state2.pendingParams ?? []) reasons.push({ kind: "dep-missing", path });
-  compareParams(entry.params, state2.params, new Set(state2.pendingParams), reasons);
-  for (const name of /* @__PURE__ */ new Set([...Object.keys(entry.env), ...Object.keys(state2.env)])) {
+  compareParams(entry.params, state2.params, state2.pendingParams, reasons);
+  for (const name of unionKeys(entry.env, state2.env)) {
     if (own2(entry.env, name) !== own2(state2.env, name)) reasons.push({ kind: "env-changed", name });
   }
   comparePaths(entry.outs, state2.outs, "out", reasons);
   return reasons;
 }
+function unionKeys(a5, b5) {
+  const ka = Object.keys(a5);
+  const kb = Object.keys(b5);
+  if (kb.length === 0) return ka;
+  if (ka.length === 0) return kb;
+  return /* @__PURE__ */ new Set([...ka, ...kb]);
+}
 var isDir = (p3) => p3.nfiles !== void 0;
 function comparePaths(locked, current, what, reasons) {
-  const byPath = new Map(locked.map((l3) => [l3.path, l3]));
-  for (const { path, digest: digest4 } of current) {
-    const old = byPath.get(path);
-    byPath.delete(path);
+  const find = (path, i5) => locked[i5]?.path === path ? locked[i5] : locked.find((l3) => l3.path === path);
+  current.forEach(({ path, digest: digest4 }, i5) => {
+    const old = find(path, i5);
     if (!digest4) reasons.push({ kind: what === "dep" ? "dep-missing" : "out-missing", path });
     else if (!old) reasons.push({ kind: what === "dep" ? "dep-new" : "out-new", path });
     else if (old.sha256 !== digest4.sha256 || isDir(old) !== isDir(digest4)) {
       reasons.push({ kind: what === "dep" ? "dep-modified" : "out-modified", path });
     }
-  }
-  for (const path of byPath.keys()) reasons.push({ kind: what === "dep" ? "dep-removed" : "out-removed", path });
+  });
+  if (locked.length === current.length && locked.every((l3, i5) => l3.path === current[i5].path)) return;
+  const now = new Set(current.map((c5) => c5.path));
+  for (const { path } of locked) if (!now.has(path)) reasons.push({ kind: what === "dep" ? "dep-removed" : "out-removed", path });
 }
 function compareParams(locked, current, pending, reasons) {
-  for (const file2 of /* @__PURE__ */ new Set([...Object.keys(locked), ...Object.keys(current)])) {
-    if (pending.has(file2)) continue;
+  for (const file2 of unionKeys(locked, current)) {
+    if (pending?.includes(file2)) continue;
     const a5 = own2(locked, file2) ?? {};
     const b5 = own2(current, file2) ?? {};
-    for (const key2 of /* @__PURE__ */ new Set([...Object.keys(a5), ...Object.keys(b5)])) {
+    for (const key2 of unionKeys(a5, b5)) {
       if (!Object.hasOwn(a5, key2)) reasons.push({ kind: "param-new", file: file2, key: key2 });
       else if (!Object.hasOwn(b5, key2)) reasons.push({ kind: "param-removed", file: file2, key: key2 });
       else if (canonicalJson(a5[key2]) !== canonicalJson(b5[key2])) {
