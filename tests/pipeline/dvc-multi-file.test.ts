@@ -70,5 +70,11 @@ describe('several pipeline files as one graph (-R, a directory, or file targets)
     expect(r.exitCode, r.stderr).toBe(0);
     expect(existsSync(join(dir, 'services/a/pipeline.yaml'))).toBe(true);
     expect(read(dir, 'pipeline.yaml')).toBe('stages: {}\n');
+    // --file names the file to write, in a folder that may not exist yet.
+    const named = await lockstep(dir, ['--file', 'ml/train.yaml', 'init', '--example']);
+    expect(named.exitCode, named.stderr).toBe(0);
+    expect(existsSync(join(dir, 'ml/train.yaml'))).toBe(true);
+    expect(named.stderr).toContain('lockstep -f ml/train.yaml repro');
+    expect((await lockstep(dir, ['-f', 'ml/train.yaml', 'repro'])).exitCode).toBe(0);
   });
 });

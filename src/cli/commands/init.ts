@@ -1,5 +1,5 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
 import { CONFIG_FILE, DEFAULT_PARAMS_FILE, PIPELINE_FILE, stateDirOf } from '../../constants.js';
 import { UsageError } from '../../errors.js';
 import { ensureLockstepDir } from '../../run/workspace.js';
@@ -21,7 +21,9 @@ export async function initCommand(ctx: CommandContext, args: string[]): Promise<
   const { values } = parseCommandArgs('init', args, options);
   // The current folder (a new pipeline in a subfolder), not the one a pipeline file was found in above it.
   const root = ctx.fileGiven ? resolve(ctx.pipelineFile, '..') : process.cwd();
-  const files = { [PIPELINE_FILE]: EXAMPLE_PIPELINE, [DEFAULT_PARAMS_FILE]: EXAMPLE_PARAMS };
+  // `--file ml.yaml init --example` writes the example under that name.
+  const pipelineName = ctx.fileGiven ? basename(ctx.pipelineFile) : PIPELINE_FILE;
+  const files = { [pipelineName]: EXAMPLE_PIPELINE, [DEFAULT_PARAMS_FILE]: EXAMPLE_PARAMS };
   if (values.example) {
     const existing = Object.keys(files).filter((f) => existsSync(join(root, f)));
     if (existing.length) {
@@ -30,6 +32,7 @@ export async function initCommand(ctx: CommandContext, args: string[]): Promise<
       });
     }
   }
+  if (values.example) mkdirSync(root, { recursive: true });
   // In a subfolder of a repository, the repository's .lockstep/: there is one, whichever folder pipelines are in.
   const created = ensureLockstepDir(root);
   const stateDir = stateDirOf(root);
@@ -41,12 +44,13 @@ export async function initCommand(ctx: CommandContext, args: string[]): Promise<
     ctx.reporter.info(`Wrote ${Object.keys(files).join(' and ')}`);
   }
   const here = relative(process.cwd(), root) || '.';
-  const hasPipeline = existsSync(join(root, PIPELINE_FILE));
+  const hasPipeline = existsSync(join(root, pipelineName));
+  const file = pipelineName === PIPELINE_FILE && here === '.' ? '' : `-f ${join(here, pipelineName)} `;
   ctx.reporter.info(
     [
       'Next:',
-      hasPipeline ? '  lockstep status      what would run, and why' : `  write ${join(here, PIPELINE_FILE)} (or start from lockstep init --example)`,
-      '  lockstep repro       run the stages whose inputs changed',
+      hasPipeline ? `  lockstep ${file}status      what would run, and why` : `  write ${join(here, pipelineName)} (or start from lockstep init --example)`,
+      `  lockstep ${file}repro       run the stages whose inputs changed`,
       '  git add -A && git commit -m "lockstep pipeline"   (outputs are git-ignored; the lock and metrics are committed)',
     ].join('\n'),
   );
