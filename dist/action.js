@@ -96773,7 +96773,7 @@ function comparePaths(locked, current, what, reasons) {
   });
   if (locked.length === current.length && locked.every((l3, i5) => l3.path === current[i5].path)) return;
   const now = new Set(current.map((c5) => c5.path));
-  for (const { path } of locked) if (!now.has(path)) reasons.push({ kind: what === "dep" ? "dep-removed" : "out-removed", path });
+  for (const path of new Set(locked.map((l3) => l3.path))) if (!now.has(path)) reasons.push({ kind: what === "dep" ? "dep-removed" : "out-removed", path });
 }
 function compareParams(locked, current, pending, reasons) {
   for (const file2 of unionKeys(locked, current)) {

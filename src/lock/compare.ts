@@ -85,7 +85,7 @@ function comparePaths(
   });
   if (locked.length === current.length && locked.every((l, i) => l.path === current[i]!.path)) return;
   const now = new Set(current.map((c) => c.path));
-  for (const { path } of locked) if (!now.has(path)) reasons.push({ kind: what === 'dep' ? 'dep-removed' : 'out-removed', path });
+  for (const path of new Set(locked.map((l) => l.path))) if (!now.has(path)) reasons.push({ kind: what === 'dep' ? 'dep-removed' : 'out-removed', path });
 }
 
 function compareParams(locked: LockEntry['params'], current: StageState['params'], pending: readonly string[] | undefined, reasons: Reason[]): void {
