@@ -94023,7 +94023,7 @@ init_errors();
 import { basename as basename3 } from "node:path";
 
 // src/pipeline/load.ts
-import { existsSync as existsSync7, realpathSync } from "node:fs";
+import { existsSync as existsSync7 } from "node:fs";
 import { basename as basename2, dirname as dirname3, join as join7, resolve as resolve3 } from "node:path";
 init_errors();
 init_bundled_modules();
@@ -94827,7 +94827,7 @@ function lockFileFor(pipelineFile) {
   return join7(dirname3(pipelineFile), name.replace(/\.ya?ml$/, "") + ".lock");
 }
 function loadPipeline(pipelineFile, { label = basename2(pipelineFile) } = {}) {
-  const file2 = realFolder(resolve3(pipelineFile));
+  const file2 = resolve3(pipelineFile);
   const root5 = dirname3(file2);
   const state2 = stateRootOf(root5);
   let text;
@@ -94997,13 +94997,6 @@ function parseGates(text, label) {
     fail(label, zodProblems(parsed.error.issues.map((i5) => ({ ...i5, path: ["gates", ...i5.path] })), positions));
   }
   return parsed.data ?? {};
-}
-function realFolder(file2) {
-  try {
-    return join7(realpathSync(dirname3(file2)), basename2(file2));
-  } catch {
-    return file2;
-  }
 }
 
 // src/metrics/gates-at.ts
@@ -95681,7 +95674,7 @@ init_atomic_write();
 
 // src/util/safe-path.ts
 init_errors();
-import { lstatSync, realpathSync as realpathSync2 } from "node:fs";
+import { lstatSync, realpathSync } from "node:fs";
 import { isAbsolute as isAbsolute4, join as join12 } from "node:path";
 var UnsafePathError = class extends LockstepError {
   constructor(message) {
@@ -95695,7 +95688,7 @@ function isPlainRelative(path) {
 }
 function realTarget(link) {
   try {
-    return realpathSync2(link);
+    return realpathSync(link);
   } catch {
     return "/";
   }
@@ -95706,7 +95699,7 @@ function insideRoot(root5, rel, what = "path") {
   const inRepo = plain ? relPosix(repo, join12(root5, rel)) : "";
   if (!isPlainRelative(inRepo)) throw new UnsafePathError(`refusing ${what} ${JSON.stringify(rel)}: not a plain path inside the repository`);
   if (inRepo.split("/").includes(".git")) throw new UnsafePathError(`refusing ${what} ${rel}: it lies inside .git`);
-  const realRepo = realpathSync2(repo);
+  const realRepo = realpathSync(repo);
   const parts = inRepo.split("/");
   let dir = repo;
   for (const part of parts.slice(0, -1)) {
@@ -96983,7 +96976,7 @@ function planStages(order, dag, compared, options = {}) {
 
 // src/cache/checkout.ts
 init_errors();
-import { chmodSync as chmodSync2, constants as constants4, copyFileSync as copyFileSync2, linkSync as linkSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync4, readdirSync as readdirSync5, readFileSync as readFileSync10, realpathSync as realpathSync3, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync6, symlinkSync } from "node:fs";
+import { chmodSync as chmodSync2, constants as constants4, copyFileSync as copyFileSync2, linkSync as linkSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync4, readdirSync as readdirSync5, readFileSync as readFileSync10, realpathSync as realpathSync2, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync6, symlinkSync } from "node:fs";
 import { dirname as dirname7, join as join23, sep as sep4 } from "node:path";
 init_atomic_write();
 function tryReadManifest(objects, sha256) {
@@ -97067,7 +97060,7 @@ function unprotectWalk(abs, objectsDir) {
 }
 function realpathOrSelf(path) {
   try {
-    return realpathSync3(path);
+    return realpathSync2(path);
   } catch {
     return path;
   }

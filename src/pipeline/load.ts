@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, resolve } from 'node:path';
 import type { Document, LineCounter, Node } from 'yaml';
 import type { z } from 'zod';
@@ -38,9 +38,7 @@ export interface LoadOptions {
 }
 
 export function loadPipeline(pipelineFile: string, { label = basename(pipelineFile) }: LoadOptions = {}): Pipeline {
-  // The folder's real path: through a symlinked folder (`-f /tmp/alias/pipeline.yaml`) the repository above the
-  // real one is found, and every path is named as from any other folder of it.
-  const file = realFolder(resolve(pipelineFile));
+  const file = resolve(pipelineFile);
   const root = dirname(file);
   const state = stateRootOf(root);
   let text: string;
@@ -235,13 +233,4 @@ export function parseGates(text: string, label: string): Record<string, WrittenG
     fail(label, zodProblems(parsed.error.issues.map((i: Issue) => ({ ...i, path: ['gates', ...i.path] }) as Issue), positions));
   }
   return parsed.data ?? {};
-}
-
-function realFolder(file: string): string {
-  try {
-    return join(realpathSync(dirname(file)), basename(file));
-  } catch {
-    // A folder that does not exist: the file's absence is reported by the read below.
-    return file;
-  }
 }

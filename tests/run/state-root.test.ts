@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -153,22 +153,6 @@ describe('one .lockstep/ per repository, whatever folder the pipeline file is in
     expect(existsSync(oldA)).toBe(false);
     expect(existsSync(bObject)).toBe(true);
     expect(existsSync(object(dir, sha(read(a, 'pipeline.lock'), 'data/x.csv')))).toBe(true);
-  });
-
-  it('a pipeline file named through a symlinked folder keeps its state in the real repository', async () => {
-    const dir = workspace({ 'a/pipeline.yaml': pipeline('a'), 'a/in.txt': 'x' }, { git: true });
-    const alias = `${dir}-alias`;
-    symlinkSync(join(dir, 'a'), alias);
-    try {
-      expect((await lockstep(tmpdir(), ['--file', join(alias, 'pipeline.yaml'), 'repro'])).exitCode).toBe(0);
-      expect(existsSync(join(dir, 'a/.lockstep'))).toBe(false);
-      expect(existsSync(join(dir, '.lockstep/cache'))).toBe(true);
-      const r = await lockstep(join(dir, 'a'), ['status']);
-      expect(r.stdout).toBe('Pipeline is up to date. Nothing to reproduce.');
-      expect(r.stderr).not.toContain('no longer used');
-    } finally {
-      rmSync(alias);
-    }
   });
 
   it('outside git the state stays beside the pipeline file', async () => {
