@@ -60,3 +60,16 @@ export function loadForTargets(ctx: CommandContext, recursive: boolean | undefin
   });
   return { pipeline, targets };
 }
+
+/**
+ * What push, pull, fetch and checkout work on. As `loadForTargets`, except that without -R a folder named
+ * is tracked data (`push data/raw`), never a folder of pipeline files; a target naming a pipeline file's
+ * stage (`services/a/pipeline.yaml:train`) loads the set, as status does.
+ */
+export function loadForOutTargets(ctx: CommandContext, recursive: boolean, positionals: string[]): { pipeline: string | Pipeline; targets: string[] } {
+  if (recursive) return loadForTargets(ctx, true, positionals);
+  if (!positionals.some(namesPipelineFile)) return { pipeline: ctx.pipelineFile, targets: positionals };
+  const folders = positionals.filter(isDir);
+  const { pipeline, targets } = loadForTargets(ctx, false, positionals.filter((p) => !folders.includes(p)));
+  return { pipeline, targets: [...targets, ...folders.map((f) => relPosix(pipeline.root, resolve(f)))] };
+}

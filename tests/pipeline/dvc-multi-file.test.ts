@@ -76,5 +76,8 @@ describe('several pipeline files as one graph (-R, a directory, or file targets)
     expect(existsSync(join(dir, 'ml/train.yaml'))).toBe(true);
     expect(named.stderr).toContain('lockstep -f ml/train.yaml repro');
     expect((await lockstep(dir, ['-f', 'ml/train.yaml', 'repro'])).exitCode).toBe(0);
+    const params = await lockstep(dir, ['--file', 'other/params.yaml', 'init', '--example']);
+    expect(params.exitCode).toBe(2);
+    expect(params.stderr).toContain("the example's params file has that name");
   });
 });

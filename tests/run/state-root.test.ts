@@ -243,5 +243,12 @@ describe('one .lockstep/ per repository, whatever folder the pipeline file is in
     expect(read(fresh, 'raw.txt')).toBe('root data');
     expect(read(fresh, 'services/a/tracked/t.txt')).toBe('sub data');
     expect((await lockstep(fresh, ['status', '-R'])).stdout).toBe('Pipeline is up to date. Nothing to reproduce.');
+    // Without -R a folder is tracked data, beside a target naming a pipeline file's stage.
+    writeTree(fresh, { 'services/a/tracked/t.txt': 'edited' });
+    rmSync(join(fresh, 'services/a/data/x.csv'));
+    const both = await lockstep(fresh, ['checkout', '--force', 'services/a/tracked', 'services/a/pipeline.yaml:a']);
+    expect(both.exitCode, both.stderr).toBe(0);
+    expect(read(fresh, 'services/a/tracked/t.txt')).toBe('sub data');
+    expect(read(fresh, 'services/a/data/x.csv')).toBe('sub');
   });
 });

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { checkoutOuts } from '../../run/checkout-outs.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { parseCommandArgs, type Options } from '../args.js';
-import { loadForTargets, namesPipelineFile, RECURSIVE_OPTION } from '../pipeline-source.js';
+import { loadForOutTargets, RECURSIVE_OPTION } from '../pipeline-source.js';
 import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 
@@ -17,10 +17,7 @@ const options = { force: { type: 'boolean', short: 'f' }, ...RECURSIVE_OPTION } 
 
 export async function checkoutCommand(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('checkout', args, options);
-  // Without -R a folder named is tracked data (`checkout data/raw`), not a folder of pipeline files; a target naming a
-  // pipeline file (`services/a/pipeline.yaml:train`) loads the set, as status does.
-  const useSet = values.recursive === true || positionals.some(namesPipelineFile);
-  const { pipeline, targets } = useSet ? loadForTargets(ctx, values.recursive === true, positionals) : { pipeline: ctx.pipelineFile, targets: positionals };
+  const { pipeline, targets } = loadForOutTargets(ctx, values.recursive === true, positionals);
   const ws = openWorkspace(pipeline, ctx.reporter);
   const r = checkoutOuts(ws, targets, values.force ?? false);
   for (const p of r.restored) ctx.reporter.info(`checked out ${p}`);

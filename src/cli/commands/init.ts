@@ -25,10 +25,13 @@ export async function initCommand(ctx: CommandContext, args: string[]): Promise<
   const pipelineName = ctx.fileGiven ? basename(ctx.pipelineFile) : PIPELINE_FILE;
   const files = { [pipelineName]: EXAMPLE_PIPELINE, [DEFAULT_PARAMS_FILE]: EXAMPLE_PARAMS };
   if (values.example) {
+    if (pipelineName === DEFAULT_PARAMS_FILE) {
+      throw new UsageError(`--file ${DEFAULT_PARAMS_FILE}: the example's params file has that name`, { hint: 'name the pipeline file otherwise, e.g. pipeline.yaml' });
+    }
     const existing = Object.keys(files).filter((f) => existsSync(join(root, f)));
     if (existing.length) {
       throw new UsageError(`${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''} in ${root}; init --example never overwrites`, {
-        hint: 'run it in an empty folder, or write your stages into the existing pipeline.yaml',
+        hint: `run it in an empty folder, or write your stages into the existing ${pipelineName}`,
       });
     }
   }
@@ -49,7 +52,7 @@ export async function initCommand(ctx: CommandContext, args: string[]): Promise<
   ctx.reporter.info(
     [
       'Next:',
-      hasPipeline ? `  lockstep ${file}status      what would run, and why` : `  write ${join(here, pipelineName)} (or start from lockstep init --example)`,
+      hasPipeline ? `  lockstep ${file}status      what would run, and why` : `  write ${join(here, pipelineName)} (or start from lockstep ${file}init --example)`,
       `  lockstep ${file}repro       run the stages whose inputs changed`,
       '  git add -A && git commit -m "lockstep pipeline"   (outputs are git-ignored; the lock and metrics are committed)',
     ].join('\n'),

@@ -3,7 +3,7 @@ import { fetch, pull, type FetchSummary } from '../../run/fetch.js';
 import { push, type TransferOptions } from '../../run/push.js';
 import { openWorkspace } from '../../run/workspace.js';
 import { parseCommandArgs, type Options } from '../args.js';
-import { loadForTargets, namesPipelineFile, RECURSIVE_OPTION } from '../pipeline-source.js';
+import { loadForOutTargets, RECURSIVE_OPTION } from '../pipeline-source.js';
 import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 
@@ -42,10 +42,7 @@ const pullOptions = { ...options, force: { type: 'boolean', short: 'f' } } satis
 
 function parse(ctx: CommandContext, name: string, args: string[], own: Options) {
   const { values, positionals } = parseCommandArgs(name, args, own);
-  // Without -R a folder named is tracked data (`push data/raw`), not a folder of pipeline files; a target naming a
-  // pipeline file (`services/a/pipeline.yaml:train`) loads the set, as status does.
-  const useSet = values.recursive === true || positionals.some(namesPipelineFile);
-  const { pipeline, targets } = useSet ? loadForTargets(ctx, values.recursive === true, positionals) : { pipeline: ctx.pipelineFile, targets: positionals };
+  const { pipeline, targets } = loadForOutTargets(ctx, values.recursive === true, positionals);
   let jobs: number | undefined;
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
