@@ -97035,13 +97035,8 @@ function unprotect(abs, objectsDir) {
   unprotectWalk(abs, realpathOrSelf(objectsDir));
 }
 function unprotectWalk(abs, objectsDir) {
-  let st;
-  try {
-    st = lstatSync4(abs);
-  } catch (err) {
-    if (errnoCode(err) === "ENOENT") return;
-    throw err;
-  }
+  const st = lstatSync4(abs, { throwIfNoEntry: false });
+  if (!st) return;
   if (st.isDirectory()) {
     for (const name of readdirSync5(abs)) unprotectWalk(join23(abs, name), objectsDir);
     return;

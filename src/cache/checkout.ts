@@ -84,13 +84,8 @@ export function unprotect(abs: string, objectsDir: string): void {
 }
 
 function unprotectWalk(abs: string, objectsDir: string): void {
-  let st;
-  try {
-    st = lstatSync(abs);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return;
-    throw err;
-  }
+  const st = lstatSync(abs, { throwIfNoEntry: false });
+  if (!st) return;
   if (st.isDirectory()) {
     for (const name of readdirSync(abs)) unprotectWalk(join(abs, name), objectsDir);
     return;

@@ -8,7 +8,7 @@ import { isOutside, relPosix } from '../util/paths.js';
 import { repoRootOf } from '../util/repo-root.js';
 import type { CommandContext } from './context.js';
 
-/** `-R/--recursive`: the option repro, status and dag share. */
+/** `-R/--recursive`: every pipeline file of the repository (repro, status, dag, push, pull, fetch, checkout). */
 export const RECURSIVE_OPTION = { recursive: { type: 'boolean', short: 'R' } } as const;
 
 const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();

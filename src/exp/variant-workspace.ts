@@ -2,7 +2,6 @@ import { execaSync } from 'execa';
 import { constants, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { CACHE_DIR, EXP_WORKSPACES_DIR, LOCAL_CONFIG_FILE, LOCKSTEP_DIR, stateDirOf, tmpDirOf } from '../constants.js';
-import { errnoCode } from '../errors.js';
 import { isAlive } from '../util/is-alive.js';
 import { toPosix } from '../util/paths.js';
 
@@ -100,14 +99,9 @@ export function createVariantWorkspace(snapshot: Snapshot, name: string): Varian
 }
 
 function copyEntry(src: string, dest: string): void {
-  let st;
-  try {
-    st = lstatSync(src);
-  } catch (err) {
-    // Tracked but deleted in the workspace: the variant sees it deleted too.
-    if (errnoCode(err) === 'ENOENT') return;
-    throw err;
-  }
+  const st = lstatSync(src, { throwIfNoEntry: false });
+  // Tracked but deleted in the workspace: the variant sees it deleted too.
+  if (!st) return;
   mkdirSync(dirname(dest), { recursive: true });
   if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dest);
   else if (st.isFile()) copyFileSync(src, dest, constants.COPYFILE_FICLONE);
